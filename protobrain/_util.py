@@ -1,0 +1,78 @@
+"""Small validation helpers shared by the public modules."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+Shape = tuple[int, ...]
+
+
+def normalize_shape(shape: Any, what: str = "shape") -> Shape:
+    """Return ``shape`` (an int or a sequence of ints) as a tuple of positive ints.
+
+    Raises ValueError naming the bad value, as SPEC section 2 asks for group shapes.
+    """
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        dims: tuple[Any, ...] = (shape,)
+    else:
+        try:
+            dims = tuple(shape)
+        except TypeError:
+            raise ValueError(f"{what} must be an int or a tuple of ints, got {shape!r}") from None
+    if not dims:
+        raise ValueError(f"{what} must have at least one dimension, got {shape!r}")
+    for d in dims:
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0:
+            raise ValueError(f"{what}: every dimension must be a positive int, got {shape!r}")
+    return tuple(int(d) for d in dims)
+
+
+def source_shape(shape: Any) -> Shape:
+    """The shape of something connected as a source (any non-negative dims, possibly 0-d)."""
+    try:
+        return tuple(int(d) for d in np.atleast_1d(shape)) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"a source's shape must be a tuple of ints, got {shape!r}") from None
+
+
+def float_array(values: Any, what: str) -> np.ndarray:
+    """``values`` as a C-contiguous float64 array; TypeError when they are not numbers."""
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{what} must be an array of numbers: {err}") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be an array of real numbers, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def real_number(value: Any, what: str) -> float:
+    """``value`` as a float; TypeError for bools and non-numbers."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {value!r}")
+    return float(value)
+
+
+class NativeState:
+    """Pickling for classes that keep an engine handle in ``_native``.
+
+    The handle is dropped from the pickled state and rebuilt by ``_make_native`` from the
+    plain attributes, so subclasses with their own attributes pickle too.
+    """
+
+    _native: Any
+
+    def _make_native(self) -> Any:  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_native", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._native = self._make_native()

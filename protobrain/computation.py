@@ -1,0 +1,114 @@
+"""Computations: how a group turns its inputs into new activity (SPEC section 3).
+
+The activation of post unit j sums, over every connected input in order and then over the
+pre units i with a non-zero value in ascending order, ``v[i] * W[i, j]``. That fixed order
+makes results bit-identical whatever the thread count. The built-in computations run in
+Rust; a Python subclass of :class:`Computation` is called as written.
+"""
+
+from __future__ import annotations
+
+import abc
+import numbers
+from typing import Any
+
+import numpy as np
+
+from protobrain import _core
+from protobrain._util import NativeState, real_number
+
+__all__ = ["BUILTIN", "Computation", "SparseComputation", "StandardComputation"]
+
+
+class Computation(abc.ABC):
+    """Base class: ``__call__(**inputs)`` gets the group's inputs by name and returns its
+    new output values."""
+
+    @abc.abstractmethod
+    def __call__(self, **inputs: Any) -> Any:
+        """Return the new values of the group fed by ``inputs``."""
+
+
+def _connections_and_shape(inputs: dict[str, Any]) -> tuple[list[_core.Connection], list[int]]:
+    if not inputs:
+        raise ValueError("a computation needs the group's inputs (got none) to know its shape")
+    shapes = {tuple(i.shape) for i in inputs.values()}
+    if len(shapes) != 1:
+        raise ValueError(f"inputs feed groups of different shapes: {sorted(shapes)}")
+    return [i._native() for i in inputs.values() if i.connected], list(shapes.pop())
+
+
+class _Builtin(NativeState, Computation):
+    _native: _core.Computation
+
+    def _compute_into(self, neurons: Any) -> None:
+        """The fast path: compute straight into the group's output buffer."""
+        self._native.compute_into(neurons._connections(), neurons.output._activity)
+
+
+class StandardComputation(_Builtin):
+    """A unit fires when its activation is strictly above ``threshold`` (>= 0)."""
+
+    def __init__(self, threshold: float) -> None:
+        self.threshold = threshold
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._native = _core.Computation.threshold(real_number(value, "threshold"))
+        self._threshold = value
+
+    def _make_native(self) -> _core.Computation:
+        return _core.Computation.threshold(float(self._threshold))
+
+    def __call__(self, **inputs: Any) -> np.ndarray:
+        connections, shape = _connections_and_shape(inputs)
+        return self._native.compute(connections, shape).astype(bool)
+
+    def __repr__(self) -> str:
+        return f"StandardComputation(threshold={self._threshold!r})"
+
+
+class SparseComputation(_Builtin):
+    """k-winners: the k most activated units fire, ties to the lower index.
+
+    An int ``n`` means k = n; a float ``n`` in (0, 1] means k = ceil(n * number_of_units).
+    """
+
+    def __init__(self, n: float) -> None:
+        self.n = n
+
+    @property
+    def n(self) -> float:
+        return self._n
+
+    @n.setter
+    def n(self, value: float) -> None:
+        self._native = self._native_for(value)
+        self._n = value
+
+    @staticmethod
+    def _native_for(n: Any) -> _core.Computation:
+        if isinstance(n, bool) or not isinstance(n, numbers.Real):
+            raise TypeError(f"n must be an int or a float, got {n!r}")
+        if isinstance(n, numbers.Integral):
+            return _core.Computation.k_winners(int(n))
+        return _core.Computation.k_fraction(float(n))
+
+    def _make_native(self) -> _core.Computation:
+        return self._native_for(self._n)
+
+    def __call__(self, **inputs: Any) -> np.ndarray:
+        connections, shape = _connections_and_shape(inputs)
+        return self._native.compute(connections, shape)
+
+    def __repr__(self) -> str:
+        return f"SparseComputation(n={self._n!r})"
+
+
+#: The exact types whose computation runs straight into the output buffer. A subclass is
+#: called through ``__call__`` like any user computation, so its overrides are honoured.
+BUILTIN = (StandardComputation, SparseComputation)

@@ -1,0 +1,94 @@
+"""Numerical encoders: a band of ``ceil(sparsity * length)`` active bits whose position
+follows the value (SPEC section 5).
+
+``SimpleEncoder`` slides the band from the first bit (min) to the last (max).
+``CyclicEncoder`` lets it wrap past the end, so max sits next to min: for angles, hours,
+any periodic quantity. Values are converted to float before encoding.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, ClassVar
+
+import numpy as np
+
+from protobrain import _core
+from protobrain._util import NativeState, real_number
+from protobrain.encoders import Encoder
+
+__all__ = ["CyclicEncoder", "Encoder", "NumericalEncoder", "SimpleEncoder"]
+
+
+def _encoder_input(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"a numerical encoder encodes real numbers, got {value!r}")
+    return float(value)
+
+
+class NumericalEncoder(NativeState, Encoder):
+    """Shared set-up of the numerical encoders.
+
+    Needs ``min_value < max_value``, ``length >= 1`` and ``0 < sparsity <= 1``; values
+    outside ``[min_value, max_value]``, NaN and non-numbers raise ValueError. A subclass
+    may implement its own ``encode`` and still use this validation.
+    """
+
+    _kind: ClassVar[str | None] = None
+
+    def __init__(self, min_value: float, max_value: float, length: int, sparsity: float = 0.02) -> None:
+        self.min_value = min_value
+        self.max_value = max_value
+        if isinstance(length, bool) or not isinstance(length, numbers.Integral):
+            raise ValueError(f"length must be an int >= 1, got {length!r}")
+        if length < 1:
+            raise ValueError(f"length must be at least 1, got {length}")
+        self.length = int(length)
+        self.sparsity = sparsity
+        self.range = max_value - min_value
+        # The engine validates min/max/sparsity for every numerical encoder, whether or not
+        # it then encodes with it.
+        self._native = self._make_native()
+        super().__init__(default_value=min_value, shape=(self.length,))
+
+    @property
+    def width(self) -> int:
+        """The number of active bits, ``ceil(sparsity * length)``."""
+        return int(self._native.width)
+
+    def _make_native(self) -> _core.NumericalEncoder:
+        return _core.NumericalEncoder(
+            self._kind or "simple",
+            real_number(self.min_value, "min_value"),
+            real_number(self.max_value, "max_value"),
+            self.length,
+            real_number(self.sparsity, "sparsity"),
+        )
+
+    def encode(self, value: Any) -> np.ndarray:
+        """The 0/1 float64 encoding of ``value``."""
+        if self._kind is None:
+            raise NotImplementedError("NumericalEncoder is a base class; use SimpleEncoder or CyclicEncoder")
+        return self._native.encode(_encoder_input(value))
+
+    def _encode_into(self, value: Any, activity: _core.Activity) -> None:
+        self._native.encode_into(_encoder_input(value), activity)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(min_value={self.min_value!r}, max_value={self.max_value!r}, "
+            f"length={self.length!r}, sparsity={self.sparsity!r})"
+        )
+
+
+class SimpleEncoder(NumericalEncoder):
+    """start = int((value - min) / range * (length - w)); bits [start, start + w) are 1."""
+
+    _kind = "simple"
+
+
+class CyclicEncoder(NumericalEncoder):
+    """start = int((value - min) / range * (length - 1)); bits [start, start + w) are 1,
+    wrapping past the end to the beginning."""
+
+    _kind = "cyclic"

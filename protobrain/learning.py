@@ -1,0 +1,57 @@
+"""Learning rules: how synapses change after a step (SPEC section 4)."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from protobrain import _core
+from protobrain._util import NativeState, real_number
+
+__all__ = ["HebbianLearning", "Learning"]
+
+
+class Learning(abc.ABC):
+    """Base class: ``__call__(neurons)`` updates the synapses of ``neurons``."""
+
+    @abc.abstractmethod
+    def __call__(self, neurons: Any) -> None:
+        """Update the synapses of ``neurons`` after a step."""
+
+
+class HebbianLearning(NativeState, Learning):
+    """Fire together, wire together.
+
+    With pre = (input == 1) and post = (output == 1), for every input of the group:
+    pre & not post and not pre & post lose ``decrease``; pre & post gain ``increase``; a
+    weight that was exactly 0 stays 0 (dead synapses never revive); every weight is then
+    clipped to [0, 1]. Layered groups learn layer by layer. Runs in Rust and touches only
+    the rows of active inputs and the columns of active neurons.
+    """
+
+    def __init__(self, increase: float = 0.05, decrease: float = 0.002) -> None:
+        self._increase = real_number(increase, "increase")
+        self._decrease = real_number(decrease, "decrease")
+        self._native = self._make_native()
+
+    @property
+    def increase(self) -> float:
+        return self._increase
+
+    @property
+    def decrease(self) -> float:
+        return self._decrease
+
+    def _make_native(self) -> _core.Hebbian:
+        return _core.Hebbian(self._increase, self._decrease)
+
+    def __call__(self, neurons: Any) -> None:
+        layers = getattr(neurons, "layers", None)
+        if layers is not None:
+            for layer in layers:
+                self(layer)
+            return
+        self._native.learn(neurons._connections(), neurons.output._activity)
+
+    def __repr__(self) -> str:
+        return f"HebbianLearning(increase={self._increase!r}, decrease={self._decrease!r})"

@@ -1,0 +1,246 @@
+"""Groups of binary neurons and the ways of wiring them (SPEC section 2).
+
+A :class:`Neurons` group has named inputs (``'main'`` to begin with), an :class:`Output`,
+a computation that turns its inputs into new activity and an optional learning rule.
+:class:`LayeredNeurons` stacks groups; :func:`FeedForward`, :func:`FeedBackward` and
+:func:`LoopBack` wire a list of layers and return them as a :class:`LayeredNeurons`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from protobrain import computation as _computation
+from protobrain._util import Shape, normalize_shape
+from protobrain.synapses import Input, Output, SynapseFunction
+
+__all__ = ["FeedBackward", "FeedForward", "InputNotFoundError", "LayeredNeurons", "LoopBack", "Neurons"]
+
+
+class InputNotFoundError(KeyError, IndexError):
+    """Raised by ``get`` for an input name the group does not have.
+
+    It is both a KeyError (a name lookup) and the IndexError SPEC section 2 names.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+def _check_callable(value: Any, what: str) -> None:
+    if value is not None and not callable(value):
+        raise TypeError(f"{what} must be callable or None, got {value!r}")
+
+
+class Neurons:
+    """A group of binary neurons of any shape."""
+
+    MAIN_INPUT = "main"
+
+    def __init__(
+        self,
+        shape: int | Sequence[int],
+        computation: Callable[..., Any] | None = None,
+        learning: Callable[[Any], Any] | None = None,
+    ) -> None:
+        self._shape = normalize_shape(shape)
+        self.output = Output(self._shape)
+        self.inputs: dict[str, Input] = {self.MAIN_INPUT: Input(self.MAIN_INPUT, self._shape)}
+        self.computation = computation
+        self.learning = learning
+
+    @property
+    def computation(self) -> Callable[..., Any] | None:
+        return self._computation
+
+    @computation.setter
+    def computation(self, value: Callable[..., Any] | None) -> None:
+        _check_callable(value, "computation")
+        self._computation = value
+
+    @property
+    def learning(self) -> Callable[[Any], Any] | None:
+        return self._learning
+
+    @learning.setter
+    def learning(self, value: Callable[[Any], Any] | None) -> None:
+        _check_callable(value, "learning")
+        self._learning = value
+
+    @property
+    def shape(self) -> Shape:
+        return self._shape
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.output.values
+
+    @property
+    def input(self) -> Input:
+        """The ``'main'`` input; assigning a source connects it."""
+        return self.get(self.MAIN_INPUT)
+
+    @input.setter
+    def input(self, source: Any) -> None:
+        self.get(self.MAIN_INPUT).connect(source)
+
+    def set(self, name: str, source: Any, synapse_function: SynapseFunction | None = None) -> Input:
+        """(Re)create input ``name`` connected to ``source``, with newly drawn synapses."""
+        new = Input(name, self._shape)
+        new.connect(source, synapse_function)
+        self.inputs[name] = new
+        return new
+
+    def get(self, name: str) -> Input:
+        """The input called ``name``; :class:`InputNotFoundError` if there is none."""
+        try:
+            return self.inputs[name]
+        except KeyError:
+            raise InputNotFoundError(f"no input named {name!r}; inputs are {list(self.inputs)}") from None
+
+    def compute(self) -> np.ndarray:
+        """Set the output to ``computation(**inputs)`` and return the new values."""
+        computation = self._computation
+        if computation is None:
+            raise ValueError("no computation is set for this group of neurons")
+        if type(computation) in _computation.BUILTIN:
+            computation._compute_into(self)
+        else:
+            self.output.values = computation(**self.inputs)
+        return self.values
+
+    def learn(self) -> None:
+        """Let the learning rule, if any, update the synapses."""
+        if self._learning is not None:
+            self._learning(self)
+
+    def _connections(self) -> list[Any]:
+        return [i._native() for i in self.inputs.values() if i.connected]
+
+    def _gather(self) -> Any:
+        return self.output._gather()
+
+    def _native_source(self) -> Any:
+        return self.output._native_source()
+
+    def __repr__(self) -> str:
+        return f"Neurons(shape={self._shape}, inputs={list(self.inputs)})"
+
+
+class LayeredNeurons:
+    """Groups used as layers: inputs are the first layer's, the output is the last layer's."""
+
+    def __init__(self, layers: Sequence[Any]) -> None:
+        self.layers = list(layers)
+        if not self.layers:
+            raise ValueError("LayeredNeurons needs at least one layer, got an empty list")
+
+    @property
+    def inputs(self) -> dict[str, Input]:
+        return self.layers[0].inputs
+
+    @property
+    def output(self) -> Output:
+        return self.layers[-1].output
+
+    @property
+    def shape(self) -> Shape:
+        return self.output.shape
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.output.values
+
+    @property
+    def input(self) -> Input:
+        return self.layers[0].input
+
+    @input.setter
+    def input(self, source: Any) -> None:
+        self.layers[0].input = source
+
+    def set(self, name: str, source: Any, synapse_function: SynapseFunction | None = None) -> Input:
+        return self.layers[0].set(name, source, synapse_function)
+
+    def get(self, name: str) -> Input:
+        return self.layers[0].get(name)
+
+    @property
+    def computation(self) -> list[Any]:
+        """One entry per layer. Assign one function for every layer, or a list, one each."""
+        return [layer.computation for layer in self.layers]
+
+    @computation.setter
+    def computation(self, value: Any) -> None:
+        for layer, each in zip(self.layers, self._per_layer(value, "computation")):
+            layer.computation = each
+
+    @property
+    def learning(self) -> list[Any]:
+        """One entry per layer. Assign one function for every layer, or a list, one each."""
+        return [layer.learning for layer in self.layers]
+
+    @learning.setter
+    def learning(self, value: Any) -> None:
+        for layer, each in zip(self.layers, self._per_layer(value, "learning")):
+            layer.learning = each
+
+    def _per_layer(self, value: Any, what: str) -> list[Any]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != len(self.layers):
+                raise ValueError(f"{what}: got {len(value)} values for {len(self.layers)} layers")
+            return list(value)
+        return [value] * len(self.layers)
+
+    def compute(self) -> np.ndarray:
+        """Compute every layer in order; return the last layer's values."""
+        for layer in self.layers:
+            layer.compute()
+        return self.values
+
+    def learn(self) -> None:
+        """Let every layer learn with its own learning rule."""
+        for layer in self.layers:
+            layer.learn()
+
+    def _gather(self) -> Any:
+        return self.output._gather()
+
+    def _native_source(self) -> Any:
+        return self.output._native_source()
+
+    def __repr__(self) -> str:
+        return f"LayeredNeurons({self.layers!r})"
+
+
+def FeedForward(  # noqa: N802 - the documented API names these like classes
+    layers: Sequence[Any], input_name: str = Neurons.MAIN_INPUT, synapse_function: SynapseFunction | None = None
+) -> LayeredNeurons:
+    """Connect input ``input_name`` of ``layers[i + 1]`` to ``layers[i]``, i = 0, 1, ..."""
+    layers = list(layers)
+    for before, after in zip(layers, layers[1:]):
+        after.set(input_name, before, synapse_function)
+    return LayeredNeurons(layers)
+
+
+def FeedBackward(  # noqa: N802
+    layers: Sequence[Any], input_name: str = Neurons.MAIN_INPUT, synapse_function: SynapseFunction | None = None
+) -> LayeredNeurons:
+    """Connect input ``input_name`` of ``layers[i]`` to ``layers[i + 1]``, i = 0, 1, ..."""
+    layers = list(layers)
+    for before, after in zip(layers, layers[1:]):
+        before.set(input_name, after, synapse_function)
+    return LayeredNeurons(layers)
+
+
+def LoopBack(  # noqa: N802
+    layers: Sequence[Any], input_name: str = Neurons.MAIN_INPUT, synapse_function: SynapseFunction | None = None
+) -> LayeredNeurons:
+    """Connect input ``input_name`` of every layer to its own output (its last activity)."""
+    layers = list(layers)
+    for layer in layers:
+        layer.set(input_name, layer, synapse_function)
+    return LayeredNeurons(layers)

@@ -1,0 +1,68 @@
+"""Sensors: an encoder and the output it writes (SPEC section 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from protobrain._util import Shape
+from protobrain.encoders import Encoder
+from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.synapses import Output
+
+__all__ = ["Encoder", "Sensor"]
+
+_BUILTIN_ENCODERS = (SimpleEncoder, CyclicEncoder)
+
+
+class Sensor:
+    """Feeds encoded values to the neurons connected to it.
+
+    A new sensor reads its encoder's ``default_value`` (when not None), so ``value`` and
+    ``values`` always agree.
+    """
+
+    def __init__(self, encoder: Encoder) -> None:
+        if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
+            raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")
+        self.encoder = encoder
+        self.output = Output(encoder.shape)
+        self._value: Any = None
+        default = getattr(encoder, "default_value", None)
+        if default is not None:
+            self.feed(default)
+
+    def feed(self, value: Any) -> None:
+        """Encode ``value`` and set it as the sensor's output."""
+        if type(self.encoder) in _BUILTIN_ENCODERS:
+            self.encoder._encode_into(value, self.output._activity)
+        else:
+            self.output.values = self.encoder.encode(value)
+        self._value = value
+
+    @property
+    def value(self) -> Any:
+        """The last value fed; assigning feeds it."""
+        return self._value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self.feed(value)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.output.values
+
+    @property
+    def shape(self) -> Shape:
+        return self.output.shape
+
+    def _gather(self) -> Any:
+        return self.output._gather()
+
+    def _native_source(self) -> Any:
+        return self.output._native_source()
+
+    def __repr__(self) -> str:
+        return f"Sensor({self.encoder!r})"

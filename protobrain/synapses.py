@@ -1,0 +1,328 @@
+"""Outputs, inputs and synapses (SPEC section 1).
+
+An :class:`Output` holds the current activity of a group or sensor. Its values live in the
+Rust engine; reading ``values`` gives a read-only snapshot (a new array after every change,
+so arrays kept from earlier steps never change under you), and assigning ``values`` writes
+them. An :class:`Input` connects a source to the neurons it feeds through a float64 weight
+array of shape ``source.shape + input.shape``; ``input.synapses`` is a writable view of
+those weights, so in-place edits are what the next step uses.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from protobrain import _core
+from protobrain._util import Shape, float_array, normalize_shape, source_shape
+
+__all__ = ["Input", "Output", "OutputMerge", "OutputSlice"]
+
+_log = logging.getLogger(__name__)
+
+SynapseFunction = Callable[[Shape, Shape], Any]
+Gather = tuple[list[_core.Activity], np.ndarray, np.ndarray]
+
+# Rows of default synapses drawn per numpy call: the draws are sequential, so filling the
+# weights in chunks gives exactly the numbers of one big draw without a second full copy.
+_DRAW_CHUNK = 1 << 20
+
+
+class Output:
+    """The activity of a group of neurons or a sensor: ``values`` of a fixed ``shape``."""
+
+    def __init__(self, shape: int | Sequence[int]) -> None:
+        self._shape = normalize_shape(shape)
+        self._activity = _core.Activity(list(self._shape))
+
+    @property
+    def shape(self) -> Shape:
+        return self._shape
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape))
+
+    @property
+    def values(self) -> np.ndarray:
+        """A read-only float64 snapshot of the current values."""
+        values = self._activity.snapshot()
+        values.flags.writeable = False
+        return values
+
+    @values.setter
+    def values(self, new: Any) -> None:
+        array = float_array(new, "output values")
+        if array.shape != self._shape:
+            raise ValueError(f"output values must have shape {self._shape}, got shape {array.shape}")
+        self._activity.assign(array)
+
+    def __getitem__(self, key: Any) -> OutputSlice:
+        return OutputSlice(self, key)
+
+    def __repr__(self) -> str:
+        return f"Output(shape={self._shape})"
+
+    def _gather(self) -> Gather:
+        index = np.arange(self.size, dtype=np.int64).reshape(self._shape)
+        return [self._activity], np.zeros(self._shape, dtype=np.int64), index
+
+    def _native_source(self) -> _core.Source:
+        return _core.Source.whole(self._activity)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"shape": self._shape, "values": self._activity.snapshot()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._shape = state["shape"]
+        self._activity = _core.Activity(list(self._shape))
+        self._activity.assign(np.ascontiguousarray(state["values"], dtype=np.float64))
+
+
+class _Gathered:
+    """Shared behaviour of sources made from other outputs (slices and merges)."""
+
+    @property
+    def values(self) -> np.ndarray:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def shape(self) -> Shape:
+        return tuple(np.shape(self.values))
+
+    def __getitem__(self, key: Any) -> OutputSlice:
+        return OutputSlice(self, key)
+
+    def _gather(self) -> Gather:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _native_source(self) -> _core.Source:
+        parts, part, index = self._gather()
+        return _core.Source.gather(list(part.shape), parts, part.ravel(), index.ravel())
+
+
+class OutputSlice(_Gathered):
+    """``output[key]``: numpy indexing of another output's current values."""
+
+    def __init__(self, parent: Any, key: Any) -> None:
+        self.parent = parent
+        self.key = key
+        # Index a stand-in now, so a bad key fails here with numpy's own IndexError.
+        np.empty(tuple(parent.shape), dtype=np.int8)[key]
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.asarray(np.asarray(self.parent.values)[self.key])
+
+    @property
+    def shape(self) -> Shape:
+        return np.empty(tuple(self.parent.shape), dtype=np.int8)[self.key].shape
+
+    def _gather(self) -> Gather:
+        parts, part, index = _gather_of(self.parent)
+        return parts, np.asarray(part[self.key]), np.asarray(index[self.key])
+
+    def __repr__(self) -> str:
+        return f"OutputSlice({self.parent!r}, {self.key!r})"
+
+
+class OutputMerge(_Gathered):
+    """The concatenation of several outputs' current values along ``axis``.
+
+    With ``axis=None`` the first axis along which the members concatenate is used.
+    """
+
+    def __init__(self, outputs: Sequence[Any], axis: int | None = None) -> None:
+        self.outputs = list(outputs)
+        if not self.outputs:
+            raise ValueError("OutputMerge needs at least one output, got an empty list")
+        shapes = [tuple(o.shape) for o in self.outputs]
+        if axis is None:
+            axis = _first_merge_axis(shapes)
+        else:
+            try:
+                np.concatenate([np.empty(s, dtype=np.int8) for s in shapes], axis=axis)
+            except ValueError as err:  # numpy's AxisError is a ValueError
+                raise ValueError(f"outputs of shapes {shapes} do not concatenate along axis {axis}: {err}") from None
+        self.axis = axis
+
+    @property
+    def values(self) -> np.ndarray:
+        return np.concatenate([np.asarray(o.values) for o in self.outputs], axis=self.axis)
+
+    @property
+    def shape(self) -> Shape:
+        shapes = [tuple(o.shape) for o in self.outputs]
+        return np.concatenate([np.empty(s, dtype=np.int8) for s in shapes], axis=self.axis).shape
+
+    def _gather(self) -> Gather:
+        parts: list[_core.Activity] = []
+        picks, indices = [], []
+        for member in self.outputs:
+            member_parts, part, index = _gather_of(member)
+            offset = len(parts)
+            parts.extend(member_parts)
+            picks.append(part + offset)
+            indices.append(index)
+        return parts, np.concatenate(picks, axis=self.axis), np.concatenate(indices, axis=self.axis)
+
+    def __repr__(self) -> str:
+        return f"OutputMerge({self.outputs!r}, axis={self.axis})"
+
+
+def _first_merge_axis(shapes: list[Shape]) -> int:
+    ndims = {len(s) for s in shapes}
+    if len(ndims) == 1:
+        ndim = ndims.pop()
+        for axis in range(ndim):
+            rest = {s[:axis] + s[axis + 1 :] for s in shapes}
+            if len(rest) == 1:
+                return axis
+    raise ValueError(f"outputs of shapes {shapes} do not concatenate along any axis")
+
+
+def _gather_of(source: Any) -> Gather:
+    gather = getattr(source, "_gather", None)
+    if gather is None:
+        raise TypeError(
+            f"{type(source).__name__} is not backed by a protobrain output; "
+            "slices and merges need Outputs, groups or sensors"
+        )
+    return gather()
+
+
+class Input:
+    """A named input of a group: the source it reads and the synapses from it.
+
+    ``shape`` is the shape of the neurons it feeds (the post-synaptic side).
+    """
+
+    def __init__(self, name: str, shape: int | Sequence[int]) -> None:
+        self.name = name
+        self._shape = normalize_shape(shape)
+        self._source: Any = None
+        self._connection: _core.Connection | None = None
+        # For sources protobrain does not own (anything with .values and .shape), a private
+        # buffer the engine reads, refreshed from source.values before every step.
+        self._mirror: _core.Activity | None = None
+        self._pending_synapses: np.ndarray | None = None
+
+    @property
+    def shape(self) -> Shape:
+        return self._shape
+
+    @property
+    def source(self) -> Any:
+        return self._source
+
+    @property
+    def connected(self) -> bool:
+        return self._source is not None
+
+    def connect(self, source: Any, synapse_function: SynapseFunction | None = None) -> None:
+        """Connect to ``source`` (anything with ``.values`` and ``.shape``) and draw synapses.
+
+        Connecting again to the very same source logs a warning and changes nothing.
+        """
+        if self._source is not None and source is self._source:
+            _log.warning("input %r is already connected to %r; nothing changed", self.name, source)
+            return
+        if not (hasattr(source, "values") and hasattr(source, "shape")):
+            raise TypeError(f"can only connect to something with .values and .shape, got {type(source).__name__}")
+        pre_shape = source_shape(source.shape)
+        native_source, mirror = _native_source_of(source, pre_shape)
+        if synapse_function is None:
+            connection = _core.Connection(native_source, list(self._shape))
+            _draw_uniform(connection.synapses(), pre_shape + self._shape)
+        else:
+            weights = _check_synapses(synapse_function(pre_shape, self._shape), pre_shape + self._shape)
+            connection = _core.Connection(native_source, list(self._shape), weights)
+        self._source, self._connection, self._mirror = source, connection, mirror
+        self._pending_synapses = None
+
+    @property
+    def values(self) -> np.ndarray:
+        """The source's current values (IndexError while unconnected)."""
+        if self._source is None:
+            raise IndexError(f"input {self.name!r} is not connected")
+        return np.asarray(self._source.values)
+
+    @property
+    def synapses(self) -> np.ndarray:
+        """A writable float64 view of the weights, shape ``source.shape + input.shape``.
+
+        While a view is referenced, every learning step checks every weight (to honour
+        edits made through it); drop it or copy it to keep learning proportional to activity.
+        """
+        connection = self._native()
+        return connection.synapses().reshape(self._pre_shape() + self._shape)
+
+    @synapses.setter
+    def synapses(self, new: Any) -> None:
+        connection = self._native()
+        connection.assign(_check_synapses(new, self._pre_shape() + self._shape))
+
+    def __repr__(self) -> str:
+        state = f"connected to {self._source!r}" if self.connected else "unconnected"
+        return f"Input({self.name!r}, shape={self._shape}, {state})"
+
+    def _pre_shape(self) -> Shape:
+        return source_shape(self._source.shape)
+
+    def _native(self) -> _core.Connection:
+        """The engine connection, up to date: mirrors refreshed, rebuilt after unpickling."""
+        if self._source is None:
+            raise IndexError(f"input {self.name!r} is not connected")
+        if self._connection is None:
+            pre_shape = self._pre_shape()
+            native_source, self._mirror = _native_source_of(self._source, pre_shape)
+            self._connection = _core.Connection(native_source, list(self._shape), self._pending_synapses)
+            self._pending_synapses = None
+        if self._mirror is not None:
+            values = float_array(self._source.values, f"values of the source of input {self.name!r}")
+            self._mirror.assign(values)
+        return self._connection
+
+    def __getstate__(self) -> dict[str, Any]:
+        synapses = None
+        if self._source is not None:
+            synapses = self._native().synapses().copy()
+        return {"name": self.name, "shape": self._shape, "source": self._source, "synapses": synapses}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.name = state["name"]
+        self._shape = state["shape"]
+        self._source = state["source"]
+        self._connection = None
+        self._mirror = None
+        self._pending_synapses = state["synapses"]
+
+
+def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _core.Activity | None]:
+    native = getattr(source, "_native_source", None)
+    if native is not None:
+        return native(), None
+    mirror = _core.Activity(list(pre_shape))
+    return _core.Source.whole(mirror), mirror
+
+
+def _check_synapses(weights: Any, shape: Shape) -> np.ndarray:
+    array = float_array(weights, "synapses")
+    if array.shape != shape:
+        raise ValueError(f"synapses must have shape {shape}, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        bad = array.flat[np.flatnonzero(~np.isfinite(array))[0]]
+        raise ValueError(f"synapses must be finite, got {bad}")
+    return array
+
+
+def _draw_uniform(view: np.ndarray, shape: Shape) -> None:
+    """Fill ``view`` (pre x post) as ``numpy.random.uniform(0, 1, shape)`` would, in chunks."""
+    rows, cols = view.shape
+    step = max(1, _DRAW_CHUNK // cols)
+    for start in range(0, rows, step):
+        stop = min(rows, start + step)
+        view[start:stop] = np.random.uniform(0, 1, (stop - start, cols))

@@ -1,0 +1,169 @@
+//! Hebbian learning (SPEC section 4), with work proportional to activity.
+use super::activity::{read, SharedActivity};
+use super::connection::Connection;
+use super::error::{EngineError, Result};
+
+/// `HebbianLearning(increase, decrease)`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hebbian {
+    increase: f64,
+    decrease: f64,
+}
+
+impl Hebbian {
+    /// Both rates must be non-negative numbers.
+    pub fn new(increase: f64, decrease: f64) -> Result<Self> {
+        for (name, rate) in [("increase", increase), ("decrease", decrease)] {
+            if rate.is_nan() || rate < 0.0 {
+                return Err(EngineError::InvalidParameter {
+                    name,
+                    message: format!("must be a non-negative number, got {rate}"),
+                });
+            }
+        }
+        Ok(Hebbian { increase, decrease })
+    }
+
+    pub fn increase(&self) -> f64 {
+        self.increase
+    }
+
+    pub fn decrease(&self) -> f64 {
+        self.decrease
+    }
+
+    /// One learning step of a group: every connection learns from its source's activity
+    /// (pre) and the group's output (post).
+    pub fn learn_group(&self, inputs: &[&Connection], output: &SharedActivity) {
+        let post_values = read(output).values().to_vec();
+        for conn in inputs {
+            self.learn(conn, &post_values);
+        }
+    }
+
+    /// One learning step of one connection. With pre = (input == 1) and post = (output == 1):
+    /// pre & !post and !pre & post lose `decrease`, pre & post gain `increase`, a weight
+    /// that was exactly 0 stays 0, and every weight is clipped to [0, 1].
+    ///
+    /// Only the rows of active inputs and the columns of active neurons change. The clip of
+    /// every other weight is skipped while the weights are known to lie within [0, 1]; when
+    /// they may not (set from outside), this step visits every weight once.
+    pub fn learn(&self, conn: &Connection, post_values: &[f64]) {
+        let pre_ones = conn.source().ones();
+        let post_mask: Vec<bool> = post_values.iter().map(|&v| v == 1.0).collect();
+        let post_ones: Vec<usize> = (0..post_mask.len()).filter(|&j| post_mask[j]).collect();
+        let mut pre_mask = vec![false; conn.pre_size()];
+        for &i in &pre_ones {
+            pre_mask[i] = true;
+        }
+        let (inc, dec) = (self.increase, -self.decrease);
+        let mut weights = conn.weights_mut();
+        let post = weights.post();
+        let full_pass = !weights.within_unit();
+        let data = weights.data_mut();
+
+        if full_pass {
+            for (row, &is_pre) in data.chunks_exact_mut(post.max(1)).zip(&pre_mask) {
+                for (w, &is_post) in row.iter_mut().zip(&post_mask) {
+                    *w = match (is_pre, is_post) {
+                        (true, true) => update(*w, inc),
+                        (false, false) => keep_dead(*w),
+                        _ => update(*w, dec),
+                    };
+                }
+            }
+        } else {
+            for &i in &pre_ones {
+                let row = &mut data[i * post..(i + 1) * post];
+                for (w, &is_post) in row.iter_mut().zip(&post_mask) {
+                    *w = update(*w, if is_post { inc } else { dec });
+                }
+            }
+            if !post_ones.is_empty() {
+                for (row, &is_pre) in data.chunks_exact_mut(post.max(1)).zip(&pre_mask) {
+                    if !is_pre {
+                        for &j in &post_ones {
+                            row[j] = update(row[j], dec);
+                        }
+                    }
+                }
+            }
+        }
+        weights.set_within_unit();
+    }
+}
+
+/// One weight's change: a dead (exactly 0) weight stays dead; otherwise add and clip.
+#[inline(always)]
+fn update(w: f64, delta: f64) -> f64 {
+    if w == 0.0 {
+        w
+    } else {
+        clip(w + delta)
+    }
+}
+
+/// A weight no rule changes: only the clip applies (dead weights stay as they are).
+#[inline(always)]
+fn keep_dead(w: f64) -> f64 {
+    if w == 0.0 {
+        w
+    } else {
+        clip(w)
+    }
+}
+
+/// Clip to [0, 1]; NaN stays NaN, as with numpy's clip.
+#[inline(always)]
+fn clip(w: f64) -> f64 {
+    if w < 0.0 {
+        0.0
+    } else if w > 1.0 {
+        1.0
+    } else {
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Activity, Source, Weights};
+
+    fn connection(pre: &[f64], w: Vec<f64>, post: usize) -> Connection {
+        let a = Activity::zeros(&[pre.len()]).unwrap().shared();
+        a.write().unwrap().assign(pre).unwrap();
+        Connection::new(Source::Whole(a), vec![post], Weights::from_vec(pre.len(), post, w).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn spec_vector() {
+        let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
+        Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]);
+        let expected = [0.8 + 0.1, 0.4 - 0.05, 0.6 - 0.05, 0.8, 0.5 + 0.1, 0.4 - 0.05];
+        assert_eq!(c.weights().as_slice(), &expected);
+    }
+
+    #[test]
+    fn dead_weights_stay_dead_and_clip_applies() {
+        let c = connection(&[1.0, 0.0], vec![0.0, 0.98, 0.0, 0.01], 2);
+        Hebbian::new(0.05, 0.05).unwrap().learn(&c, &[1.0, 1.0]);
+        assert_eq!(c.weights().as_slice(), &[0.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn out_of_range_weights_are_clipped_once() {
+        // row 1 is silent and column 1 is silent: no rule touches w[1][1], only the clip.
+        let c = connection(&[1.0, 0.0], vec![0.5, 0.5, 0.5, 3.0], 2);
+        assert!(!c.weights().within_unit());
+        Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]);
+        assert_eq!(c.weights().as_slice(), &[0.6, 0.4, 0.4, 1.0]);
+        assert!(c.weights().within_unit());
+    }
+
+    #[test]
+    fn rates_are_checked() {
+        assert!(Hebbian::new(-0.1, 0.0).unwrap_err().to_string().contains("increase"));
+        assert!(Hebbian::new(0.1, f64::NAN).unwrap_err().to_string().contains("decrease"));
+    }
+}

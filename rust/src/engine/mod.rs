@@ -1,0 +1,49 @@
+//! The protobrain engine: pure Rust, no Python.
+//!
+//! Binary neuron groups whose activity lives in shared [`Activity`] buffers, connections
+//! whose weights form a pre x post `f64` matrix ([`Weights`]), sources that read a whole
+//! buffer or gather from several ([`Source`]), the built-in computations
+//! ([`Computation`]: threshold and k-winners), Hebbian learning ([`Hebbian`]) and the
+//! numerical encoders ([`NumericalEncoder`]). Every kernel does work proportional to the
+//! activity, not to the matrix size, and follows the summation order of SPEC section 3 so
+//! results are bit-identical to the numpy reference.
+
+pub mod activity;
+pub mod compute;
+pub mod connection;
+pub mod encode;
+pub mod error;
+pub mod group;
+pub mod learn;
+pub mod source;
+pub mod weights;
+
+pub use activity::{Activity, SharedActivity};
+pub use compute::Computation;
+pub use connection::{Connection, SharedConnection};
+pub use encode::{EncoderKind, NumericalEncoder};
+pub use error::{EngineError, Result};
+pub use group::{feed_backward, feed_forward, loop_back, Group};
+pub use learn::Hebbian;
+pub use source::Source;
+pub use weights::Weights;
+
+/// Number of elements of a shape, or an error when the product overflows `usize`.
+pub fn shape_size(shape: &[usize]) -> Result<usize> {
+    shape.iter().try_fold(1usize, |acc, &d| {
+        acc.checked_mul(d)
+            .ok_or_else(|| EngineError::Allocation { what: format!("an array of shape {shape:?}"), bytes: None })
+    })
+}
+
+/// Allocates a zeroed `Vec<f64>` of `len` elements, reporting an impossible size as an
+/// [`EngineError::Allocation`] instead of aborting the process.
+pub(crate) fn zeroed(len: usize, what: &str) -> Result<Vec<f64>> {
+    let mut v: Vec<f64> = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
+        what: what.to_string(),
+        bytes: len.checked_mul(std::mem::size_of::<f64>()),
+    })?;
+    v.resize(len, 0.0);
+    Ok(v)
+}

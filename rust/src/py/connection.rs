@@ -1,0 +1,93 @@
+use std::sync::Arc;
+
+use numpy::ndarray::ArrayViewMut2;
+use numpy::{PyArray2, PyReadonlyArrayDyn};
+use pyo3::prelude::*;
+
+use super::contiguous;
+use super::source::PySource;
+use crate::engine::{Connection, SharedConnection, Weights};
+
+/// Keeps a connection's weights alive while numpy views of them exist; it is the `base`
+/// of every array `Connection.synapses()` returns, so its reference count tells whether
+/// any view is still held.
+#[pyclass(name = "_WeightsBuffer", module = "protobrain._core", frozen)]
+pub struct WeightsBuffer {
+    #[allow(dead_code)]
+    conn: SharedConnection,
+}
+
+/// A connected input: its source, the group shape it feeds and the weights between them.
+#[pyclass(name = "Connection", module = "protobrain._core", frozen)]
+pub struct PyConnection {
+    pub(crate) inner: SharedConnection,
+    buffer: Py<WeightsBuffer>,
+}
+
+#[pymethods]
+impl PyConnection {
+    /// Weights default to zeros; otherwise a C-contiguous float64 array of
+    /// (source size) x (group size) elements, all finite.
+    #[new]
+    #[pyo3(signature = (source, post_shape, weights=None))]
+    fn new(py: Python<'_>, source: PyRef<'_, PySource>, post_shape: Vec<usize>, weights: Option<PyReadonlyArrayDyn<'_, f64>>) -> PyResult<Self> {
+        let pre = source.inner.size();
+        let post = crate::engine::shape_size(&post_shape)?;
+        let w = match weights {
+            None => Weights::zeros(pre, post)?,
+            Some(array) => {
+                let mut w = Weights::zeros(pre, post)?;
+                w.assign(contiguous(&array)?)?;
+                w
+            }
+        };
+        let inner = Arc::new(Connection::new(source.inner.clone(), post_shape, w)?);
+        let buffer = Py::new(py, WeightsBuffer { conn: inner.clone() })?;
+        Ok(PyConnection { inner, buffer })
+    }
+
+    #[getter]
+    fn pre_size(&self) -> usize {
+        self.inner.pre_size()
+    }
+
+    #[getter]
+    fn post_shape(&self) -> Vec<usize> {
+        self.inner.post_shape().to_vec()
+    }
+
+    /// A writable (pre, post) numpy view of the weights themselves: edits through it are
+    /// what the next step uses. Learning checks every weight while such a view is alive.
+    fn synapses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let mut weights = self.inner.weights_mut();
+        weights.mark_edited();
+        let shape = (weights.pre(), weights.post());
+        // SAFETY: the buffer is allocated once and never reallocated; `base` (the
+        // WeightsBuffer) keeps the connection, hence the buffer, alive as long as the view.
+        // Writes through the view happen with the GIL held, as do all engine calls here.
+        let view = unsafe { ArrayViewMut2::from_shape_ptr(shape, weights.as_mut_ptr()) };
+        let base = self.buffer.bind(py).clone().into_any();
+        Ok(unsafe { PyArray2::borrow_from_array(&view, base) })
+    }
+
+    /// Replaces every weight (same number of elements, all finite).
+    fn assign(&self, values: PyReadonlyArrayDyn<'_, f64>) -> PyResult<()> {
+        Ok(self.inner.weights_mut().assign(contiguous(&values)?)?)
+    }
+
+    /// Whether a numpy view of the weights is still referenced somewhere.
+    fn views_alive(&self, py: Python<'_>) -> bool {
+        // SAFETY: the object is alive (we hold a reference) and the GIL is held.
+        unsafe { pyo3::ffi::Py_REFCNT(self.buffer.bind(py).as_ptr()) > 1 }
+    }
+}
+
+impl PyConnection {
+    /// After a learning step: if the user still holds a view, the weights may be edited
+    /// before the next step, so the range is unknown again.
+    pub(crate) fn after_learning(&self, py: Python<'_>) {
+        if self.views_alive(py) {
+            self.inner.weights_mut().mark_edited();
+        }
+    }
+}

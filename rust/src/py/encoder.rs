@@ -1,0 +1,45 @@
+use numpy::PyArray1;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::activity::PyActivity;
+use crate::engine::activity::write;
+use crate::engine::{EncoderKind, NumericalEncoder};
+
+/// A simple or cyclic numerical encoder.
+#[pyclass(name = "NumericalEncoder", module = "protobrain._core", frozen)]
+pub struct PyNumericalEncoder {
+    inner: NumericalEncoder,
+}
+
+#[pymethods]
+impl PyNumericalEncoder {
+    /// `kind` is "simple" or "cyclic".
+    #[new]
+    fn new(kind: &str, min_value: f64, max_value: f64, length: usize, sparsity: f64) -> PyResult<Self> {
+        let kind = match kind {
+            "simple" => EncoderKind::Simple,
+            "cyclic" => EncoderKind::Cyclic,
+            other => return Err(PyValueError::new_err(format!("unknown encoder kind {other:?}"))),
+        };
+        Ok(PyNumericalEncoder { inner: NumericalEncoder::new(kind, min_value, max_value, length, sparsity)? })
+    }
+
+    /// The number of active bits.
+    #[getter]
+    fn width(&self) -> usize {
+        self.inner.width()
+    }
+
+    /// The encoding of `value` as a new 0/1 float64 array.
+    fn encode<'py>(&self, py: Python<'py>, value: f64) -> PyResult<Bound<'py, PyArray1<f64>>> {
+        Ok(PyArray1::from_vec(py, self.inner.encode(value)?))
+    }
+
+    /// Encodes `value` straight into a sensor's activity.
+    fn encode_into(&self, value: f64, output: PyRef<'_, PyActivity>) -> PyResult<()> {
+        // Check the value before touching the buffer, so a bad value leaves it unchanged.
+        self.inner.start(value)?;
+        Ok(self.inner.encode_into(value, write(&output.inner).values_mut())?)
+    }
+}

@@ -1,0 +1,28 @@
+use pyo3::prelude::*;
+
+use super::activity::PyActivity;
+use super::connection::PyConnection;
+use crate::engine::{Connection, Hebbian};
+
+/// Hebbian learning with fixed rates.
+#[pyclass(name = "Hebbian", module = "protobrain._core", frozen)]
+pub struct PyHebbian {
+    inner: Hebbian,
+}
+
+#[pymethods]
+impl PyHebbian {
+    #[new]
+    fn new(increase: f64, decrease: f64) -> PyResult<Self> {
+        Ok(PyHebbian { inner: Hebbian::new(increase, decrease)? })
+    }
+
+    /// One learning step of a group: its connected inputs and its output.
+    fn learn(&self, py: Python<'_>, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) {
+        let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
+        self.inner.learn_group(&conns, &output.inner);
+        for c in &connections {
+            c.after_learning(py);
+        }
+    }
+}

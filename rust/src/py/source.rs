@@ -1,0 +1,54 @@
+use numpy::{PyArrayDyn, PyReadonlyArray1};
+use pyo3::exceptions::PyIndexError;
+use pyo3::prelude::*;
+
+use super::activity::PyActivity;
+use super::to_numpy;
+use crate::engine::Source;
+
+/// What a connection reads: a whole output, or values gathered from several.
+#[pyclass(name = "Source", module = "protobrain._core", frozen)]
+pub struct PySource {
+    pub(crate) inner: Source,
+}
+
+#[pymethods]
+impl PySource {
+    /// Reads `activity` as it is.
+    #[staticmethod]
+    fn whole(activity: PyRef<'_, PyActivity>) -> Self {
+        PySource { inner: Source::Whole(activity.inner.clone()) }
+    }
+
+    /// Element p reads `parts[part[p]]` at flat index `index[p]`.
+    #[staticmethod]
+    fn gather(
+        shape: Vec<usize>,
+        parts: Vec<PyRef<'_, PyActivity>>,
+        part: PyReadonlyArray1<'_, i64>,
+        index: PyReadonlyArray1<'_, i64>,
+    ) -> PyResult<Self> {
+        let to_usize = |v: &i64, what: &str| {
+            usize::try_from(*v).map_err(|_| PyIndexError::new_err(format!("negative {what} {v} in a source pick")))
+        };
+        let part = part.as_array().iter().map(|v| to_usize(v, "part").map(|p| p as u32)).collect::<PyResult<Vec<_>>>()?;
+        let index = index.as_array().iter().map(|v| to_usize(v, "index")).collect::<PyResult<Vec<_>>>()?;
+        let parts = parts.iter().map(|p| p.inner.clone()).collect();
+        Ok(PySource { inner: Source::gather(shape, parts, part, index)? })
+    }
+
+    #[getter]
+    fn shape(&self) -> Vec<usize> {
+        self.inner.shape()
+    }
+
+    #[getter]
+    fn size(&self) -> usize {
+        self.inner.size()
+    }
+
+    /// A copy of the current values, shaped.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        to_numpy(py, &self.inner.shape(), self.inner.values())
+    }
+}
