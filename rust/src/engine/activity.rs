@@ -21,7 +21,11 @@ impl Activity {
     /// A buffer of zeros of the given shape.
     pub fn zeros(shape: &[usize]) -> Result<Self> {
         let size = shape_size(shape)?;
-        Ok(Activity { shape: shape.to_vec(), values: zeroed(size, &format!("an activity of shape {shape:?}"))?, version: 0 })
+        Ok(Activity {
+            shape: shape.to_vec(),
+            values: zeroed(size, &format!("an activity of shape {shape:?}"))?,
+            version: 0,
+        })
     }
 
     /// The buffer wrapped for sharing.
@@ -94,13 +98,25 @@ mod tests {
         assert_eq!(a.values(), &[0.0; 6]);
         a.assign(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]).unwrap();
         assert_eq!(a.version(), 1);
-        assert!(matches!(a.assign(&[1.0]), Err(EngineError::ShapeMismatch { .. })));
-        assert!(matches!(a.assign(&[f64::NAN; 6]), Err(EngineError::InvalidValue(_))));
+        assert!(matches!(
+            a.assign(&[1.0]),
+            Err(EngineError::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            a.assign(&[f64::NAN; 6]),
+            Err(EngineError::InvalidValue(_))
+        ));
     }
 
     #[test]
     fn impossible_size_is_an_allocation_error() {
-        assert!(matches!(Activity::zeros(&[usize::MAX, 2]), Err(EngineError::Allocation { .. })));
-        assert!(matches!(Activity::zeros(&[usize::MAX / 8]), Err(EngineError::Allocation { .. })));
+        assert!(matches!(
+            Activity::zeros(&[usize::MAX, 2]),
+            Err(EngineError::Allocation { .. })
+        ));
+        assert!(matches!(
+            Activity::zeros(&[usize::MAX / 8]),
+            Err(EngineError::Allocation { .. })
+        ));
     }
 }

@@ -38,7 +38,10 @@ impl Computation {
     /// `SparseComputation(n)` with an int `n`: exactly `n` winners, `n >= 1`.
     pub fn k_winners(count: i64) -> Result<Self> {
         if count <= 0 {
-            return Err(EngineError::InvalidParameter { name: "n", message: format!("must be positive, got {count}") });
+            return Err(EngineError::InvalidParameter {
+                name: "n",
+                message: format!("must be positive, got {count}"),
+            });
         }
         Ok(Computation::KWinners(Winners::Count(count as usize)))
     }
@@ -48,7 +51,9 @@ impl Computation {
         if fraction.is_nan() || fraction <= 0.0 || fraction > 1.0 {
             return Err(EngineError::InvalidParameter {
                 name: "n",
-                message: format!("a float n is a fraction of the group and must be in (0, 1], got {fraction}"),
+                message: format!(
+                    "a float n is a fraction of the group and must be in (0, 1], got {fraction}"
+                ),
             });
         }
         Ok(Computation::KWinners(Winners::Fraction(fraction)))
@@ -57,19 +62,28 @@ impl Computation {
     /// The number of winners in a group of `units` units, for k-winners.
     pub fn winners(&self, units: usize) -> Result<usize> {
         match *self {
-            Computation::KWinners(Winners::Count(k)) if k > units => Err(EngineError::InvalidParameter {
-                name: "n",
-                message: format!("n = {k} winners is more than the group's {units} units"),
-            }),
+            Computation::KWinners(Winners::Count(k)) if k > units => {
+                Err(EngineError::InvalidParameter {
+                    name: "n",
+                    message: format!("n = {k} winners is more than the group's {units} units"),
+                })
+            }
             Computation::KWinners(Winners::Count(k)) => Ok(k),
-            Computation::KWinners(Winners::Fraction(f)) => Ok(((f * units as f64).ceil() as usize).min(units)),
+            Computation::KWinners(Winners::Fraction(f)) => {
+                Ok(((f * units as f64).ceil() as usize).min(units))
+            }
             Computation::Threshold(_) => Ok(units),
         }
     }
 
     /// Computes the new activity of a group of `out.len()` units from its connections,
     /// writing 0/1 values into `out`. `scratch` holds the activation.
-    pub fn compute(&self, inputs: &[&Connection], scratch: &mut Vec<f64>, out: &mut [f64]) -> Result<()> {
+    pub fn compute(
+        &self,
+        inputs: &[&Connection],
+        scratch: &mut Vec<f64>,
+        out: &mut [f64],
+    ) -> Result<()> {
         activation(inputs, out.len(), scratch)?;
         match *self {
             Computation::Threshold(t) => {
@@ -106,7 +120,10 @@ impl Computation {
 pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Result<()> {
     act.clear();
     act.try_reserve_exact(post)
-        .map_err(|_| EngineError::Allocation { what: "an activation buffer".into(), bytes: post.checked_mul(8) })?;
+        .map_err(|_| EngineError::Allocation {
+            what: "an activation buffer".into(),
+            bytes: post.checked_mul(8),
+        })?;
     act.resize(post, 0.0);
     for conn in inputs {
         if conn.post_size() != post {
@@ -145,7 +162,10 @@ pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
 /// Higher activation first, then lower index; a total order.
 fn rank_order(act: &[f64], a: usize, b: usize) -> Ordering {
     let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
-    key(act[b]).partial_cmp(&key(act[a])).unwrap_or(Ordering::Equal).then(a.cmp(&b))
+    key(act[b])
+        .partial_cmp(&key(act[a]))
+        .unwrap_or(Ordering::Equal)
+        .then(a.cmp(&b))
 }
 
 #[cfg(test)]
@@ -156,14 +176,22 @@ mod tests {
     fn connection(pre: &[f64], w: Vec<f64>, post: usize) -> Connection {
         let a = Activity::zeros(&[pre.len()]).unwrap().shared();
         a.write().unwrap().assign(pre).unwrap();
-        Connection::new(Source::Whole(a), vec![post], Weights::from_vec(pre.len(), post, w).unwrap()).unwrap()
+        Connection::new(
+            Source::Whole(a),
+            vec![post],
+            Weights::from_vec(pre.len(), post, w).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn spec_threshold_vector() {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
         let mut out = [0.0; 2];
-        Computation::threshold(1.2).unwrap().compute(&[&c], &mut vec![], &mut out).unwrap();
+        Computation::threshold(1.2)
+            .unwrap()
+            .compute(&[&c], &mut vec![], &mut out)
+            .unwrap();
         assert_eq!(out, [1.0, 0.0]);
     }
 
@@ -172,9 +200,15 @@ mod tests {
         let w = vec![0.8, 0.4, 0.5, 0.4, 0.6, 0.8, 0.9, 0.2, 0.5, 0.4, 0.5, 0.7];
         let c = connection(&[1.0, 0.0, 1.0], w, 4);
         let mut out = [0.0; 4];
-        Computation::k_winners(2).unwrap().compute(&[&c], &mut vec![], &mut out).unwrap();
+        Computation::k_winners(2)
+            .unwrap()
+            .compute(&[&c], &mut vec![], &mut out)
+            .unwrap();
         assert_eq!(out, [1.0, 0.0, 0.0, 1.0]);
-        Computation::k_fraction(0.25).unwrap().compute(&[&c], &mut vec![], &mut out).unwrap();
+        Computation::k_fraction(0.25)
+            .unwrap()
+            .compute(&[&c], &mut vec![], &mut out)
+            .unwrap();
         assert_eq!(out, [1.0, 0.0, 0.0, 0.0]);
     }
 
@@ -187,10 +221,16 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_named() {
-        assert!(Computation::threshold(-1.0).unwrap_err().to_string().contains("threshold"));
+        assert!(Computation::threshold(-1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("threshold"));
         assert!(Computation::threshold(f64::NAN).is_err());
         assert!(Computation::k_winners(0).is_err());
-        assert!(Computation::k_fraction(1.5).unwrap_err().to_string().contains("1.5"));
+        assert!(Computation::k_fraction(1.5)
+            .unwrap_err()
+            .to_string()
+            .contains("1.5"));
         let err = Computation::k_winners(5).unwrap().winners(4).unwrap_err();
         assert!(err.to_string().contains('5'), "{err}");
     }

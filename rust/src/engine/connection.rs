@@ -30,7 +30,11 @@ impl Connection {
                 found: vec![weights.pre(), weights.post()],
             });
         }
-        Ok(Connection { source, post_shape, weights: RwLock::new(weights) })
+        Ok(Connection {
+            source,
+            post_shape,
+            weights: RwLock::new(weights),
+        })
     }
 
     pub fn source(&self) -> &Source {

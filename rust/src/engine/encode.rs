@@ -22,7 +22,13 @@ pub struct NumericalEncoder {
 
 impl NumericalEncoder {
     /// Needs finite `min_value < max_value`, `length >= 1` and `0 < sparsity <= 1`.
-    pub fn new(kind: EncoderKind, min_value: f64, max_value: f64, length: usize, sparsity: f64) -> Result<Self> {
+    pub fn new(
+        kind: EncoderKind,
+        min_value: f64,
+        max_value: f64,
+        length: usize,
+        sparsity: f64,
+    ) -> Result<Self> {
         if !min_value.is_finite() || !max_value.is_finite() || min_value >= max_value {
             return Err(EngineError::InvalidParameter {
                 name: "min_value",
@@ -36,7 +42,10 @@ impl NumericalEncoder {
             });
         }
         if length == 0 {
-            return Err(EngineError::InvalidParameter { name: "length", message: "must be at least 1, got 0".into() });
+            return Err(EngineError::InvalidParameter {
+                name: "length",
+                message: "must be at least 1, got 0".into(),
+            });
         }
         if sparsity.is_nan() || sparsity <= 0.0 || sparsity > 1.0 {
             return Err(EngineError::InvalidParameter {
@@ -45,7 +54,13 @@ impl NumericalEncoder {
             });
         }
         let width = ((sparsity * length as f64).ceil() as usize).clamp(1, length);
-        Ok(NumericalEncoder { kind, min_value, max_value, length, width })
+        Ok(NumericalEncoder {
+            kind,
+            min_value,
+            max_value,
+            length,
+            width,
+        })
     }
 
     pub fn kind(&self) -> EncoderKind {
@@ -114,7 +129,11 @@ mod tests {
     use super::*;
 
     fn bits(e: &NumericalEncoder, v: f64) -> String {
-        e.encode(v).unwrap().iter().map(|&b| if b == 1.0 { '1' } else { '0' }).collect()
+        e.encode(v)
+            .unwrap()
+            .iter()
+            .map(|&b| if b == 1.0 { '1' } else { '0' })
+            .collect()
     }
 
     #[test]
@@ -127,15 +146,24 @@ mod tests {
     #[test]
     fn spec_cyclic_vector() {
         let e = NumericalEncoder::new(EncoderKind::Cyclic, 1.0, 5.0, 5, 0.4).unwrap();
-        let got: Vec<String> = [1.0, 2.0, 3.0, 4.0, 5.0].iter().map(|&v| bits(&e, v)).collect();
+        let got: Vec<String> = [1.0, 2.0, 3.0, 4.0, 5.0]
+            .iter()
+            .map(|&v| bits(&e, v))
+            .collect();
         assert_eq!(got, ["11000", "01100", "00110", "00011", "10001"]);
     }
 
     #[test]
     fn bad_parameters_and_values() {
         assert!(NumericalEncoder::new(EncoderKind::Simple, 2.0, 1.0, 5, 0.4).is_err());
-        assert!(NumericalEncoder::new(EncoderKind::Simple, 0.0, 1.0, 0, 0.4).unwrap_err().to_string().contains("length"));
-        assert!(NumericalEncoder::new(EncoderKind::Simple, 0.0, 1.0, 5, 0.0).unwrap_err().to_string().contains("sparsity"));
+        assert!(NumericalEncoder::new(EncoderKind::Simple, 0.0, 1.0, 0, 0.4)
+            .unwrap_err()
+            .to_string()
+            .contains("length"));
+        assert!(NumericalEncoder::new(EncoderKind::Simple, 0.0, 1.0, 5, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("sparsity"));
         let e = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 1.0, 5, 0.4).unwrap();
         assert!(e.encode(1.5).unwrap_err().to_string().contains("1.5"));
         assert!(e.encode(f64::NAN).is_err());

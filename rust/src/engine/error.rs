@@ -7,7 +7,11 @@ pub enum EngineError {
     /// A parameter outside its allowed range (Python `ValueError`).
     InvalidParameter { name: &'static str, message: String },
     /// Two shapes that must agree do not (Python `ValueError`).
-    ShapeMismatch { what: String, expected: Vec<usize>, found: Vec<usize> },
+    ShapeMismatch {
+        what: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
     /// A value that is not allowed, e.g. NaN weights or an input outside an encoder's range
     /// (Python `ValueError`).
     InvalidValue(String),
@@ -23,14 +27,30 @@ impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EngineError::InvalidParameter { name, message } => write!(f, "{name}: {message}"),
-            EngineError::ShapeMismatch { what, expected, found } => {
-                write!(f, "{what}: expected shape {}, got shape {}", fmt_shape(expected), fmt_shape(found))
+            EngineError::ShapeMismatch {
+                what,
+                expected,
+                found,
+            } => {
+                write!(
+                    f,
+                    "{what}: expected shape {}, got shape {}",
+                    fmt_shape(expected),
+                    fmt_shape(found)
+                )
             }
-            EngineError::InvalidValue(message) | EngineError::Index(message) => f.write_str(message),
-            EngineError::Allocation { what, bytes: Some(bytes) } => {
+            EngineError::InvalidValue(message) | EngineError::Index(message) => {
+                f.write_str(message)
+            }
+            EngineError::Allocation {
+                what,
+                bytes: Some(bytes),
+            } => {
                 write!(f, "cannot allocate {what} ({bytes} bytes)")
             }
-            EngineError::Allocation { what, bytes: None } => write!(f, "cannot allocate {what} (size overflows)"),
+            EngineError::Allocation { what, bytes: None } => {
+                write!(f, "cannot allocate {what} (size overflows)")
+            }
         }
     }
 }
@@ -41,6 +61,13 @@ impl std::error::Error for EngineError {}
 pub fn fmt_shape(shape: &[usize]) -> String {
     match shape {
         [one] => format!("({one},)"),
-        _ => format!("({})", shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

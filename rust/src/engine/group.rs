@@ -6,9 +6,9 @@ use super::compute::Computation;
 use super::connection::{Connection, SharedConnection};
 use super::error::{EngineError, Result};
 use super::learn::Hebbian;
+use super::shape_size;
 use super::source::Source;
 use super::weights::Weights;
-use super::shape_size;
 
 /// The name of the input that `Neurons.input` reads and writes.
 pub const MAIN_INPUT: &str = "main";
@@ -30,7 +30,9 @@ impl Group {
         if let Some(d) = shape.iter().position(|&d| d == 0) {
             return Err(EngineError::InvalidParameter {
                 name: "shape",
-                message: format!("every dimension must be positive, got {shape:?} (dimension {d} is 0)"),
+                message: format!(
+                    "every dimension must be positive, got {shape:?} (dimension {d} is 0)"
+                ),
             });
         }
         Ok(Group {
@@ -62,7 +64,12 @@ impl Group {
 
     /// (Re)creates input `name` connected to `source` through `weights`. An existing input
     /// keeps its place in the order; a new one goes last.
-    pub fn set(&mut self, name: &str, source: Source, weights: Weights) -> Result<SharedConnection> {
+    pub fn set(
+        &mut self,
+        name: &str,
+        source: Source,
+        weights: Weights,
+    ) -> Result<SharedConnection> {
         let conn = Arc::new(Connection::new(source, self.shape.clone(), weights)?);
         match self.inputs.iter_mut().find(|(n, _)| n == name) {
             Some((_, slot)) => *slot = Some(conn.clone()),
@@ -87,15 +94,20 @@ impl Group {
 
     /// Every connected input, in order.
     pub fn connections(&self) -> Vec<&Connection> {
-        self.inputs.iter().filter_map(|(_, c)| c.as_deref()).collect()
+        self.inputs
+            .iter()
+            .filter_map(|(_, c)| c.as_deref())
+            .collect()
     }
 
     /// Computes the group's new activity from every connected input.
     pub fn compute(&self) -> Result<()> {
-        let computation = self.computation.ok_or_else(|| EngineError::InvalidParameter {
-            name: "computation",
-            message: "the group has no computation set".into(),
-        })?;
+        let computation = self
+            .computation
+            .ok_or_else(|| EngineError::InvalidParameter {
+                name: "computation",
+                message: "the group has no computation set".into(),
+            })?;
         computation.compute_into(&self.connections(), &self.output)
     }
 
@@ -109,7 +121,11 @@ impl Group {
 
 /// Connects input `name` of `layers[i + 1]` to `layers[i]`, for i = 0, 1, ... in order.
 /// `weights(pre, post)` makes each connection's weights, in that order.
-pub fn feed_forward(layers: &mut [Group], name: &str, mut weights: impl FnMut(usize, usize) -> Result<Weights>) -> Result<()> {
+pub fn feed_forward(
+    layers: &mut [Group],
+    name: &str,
+    mut weights: impl FnMut(usize, usize) -> Result<Weights>,
+) -> Result<()> {
     for i in 0..layers.len().saturating_sub(1) {
         let source = layers[i].as_source();
         let w = weights(shape_size(&source.shape())?, layers[i + 1].size())?;
@@ -119,7 +135,11 @@ pub fn feed_forward(layers: &mut [Group], name: &str, mut weights: impl FnMut(us
 }
 
 /// Connects input `name` of `layers[i]` to `layers[i + 1]`, for i = 0, 1, ... in order.
-pub fn feed_backward(layers: &mut [Group], name: &str, mut weights: impl FnMut(usize, usize) -> Result<Weights>) -> Result<()> {
+pub fn feed_backward(
+    layers: &mut [Group],
+    name: &str,
+    mut weights: impl FnMut(usize, usize) -> Result<Weights>,
+) -> Result<()> {
     for i in 0..layers.len().saturating_sub(1) {
         let source = layers[i + 1].as_source();
         let w = weights(source.size(), layers[i].size())?;
@@ -129,7 +149,11 @@ pub fn feed_backward(layers: &mut [Group], name: &str, mut weights: impl FnMut(u
 }
 
 /// Connects input `name` of every layer to its own output (its previous step's activity).
-pub fn loop_back(layers: &mut [Group], name: &str, mut weights: impl FnMut(usize, usize) -> Result<Weights>) -> Result<()> {
+pub fn loop_back(
+    layers: &mut [Group],
+    name: &str,
+    mut weights: impl FnMut(usize, usize) -> Result<Weights>,
+) -> Result<()> {
     for layer in layers.iter_mut() {
         let source = layer.as_source();
         let w = weights(source.size(), layer.size())?;
@@ -149,7 +173,9 @@ mod tests {
         move |pre, post| {
             let data = (0..pre * post)
                 .map(|_| {
-                    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    *seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     (*seed >> 11) as f64 / (1u64 << 53) as f64
                 })
                 .collect();
@@ -160,7 +186,10 @@ mod tests {
     #[test]
     fn wiring_creates_inputs_in_order() {
         let mut seed = 7;
-        let mut layers: Vec<Group> = [4, 3, 2].iter().map(|&n| Group::new(&[n]).unwrap()).collect();
+        let mut layers: Vec<Group> = [4, 3, 2]
+            .iter()
+            .map(|&n| Group::new(&[n]).unwrap())
+            .collect();
         feed_forward(&mut layers, MAIN_INPUT, lcg_weights(&mut seed)).unwrap();
         feed_backward(&mut layers, "feedback", lcg_weights(&mut seed)).unwrap();
         loop_back(&mut layers, "neighbors", lcg_weights(&mut seed)).unwrap();
@@ -168,35 +197,66 @@ mod tests {
         assert_eq!(layers[1].get(MAIN_INPUT).unwrap().unwrap().pre_size(), 4);
         assert_eq!(layers[0].get("feedback").unwrap().unwrap().pre_size(), 3);
         assert_eq!(layers[2].get("neighbors").unwrap().unwrap().pre_size(), 2);
-        assert_eq!(layers[1].input_names().collect::<Vec<_>>(), ["main", "feedback", "neighbors"]);
+        assert_eq!(
+            layers[1].input_names().collect::<Vec<_>>(),
+            ["main", "feedback", "neighbors"]
+        );
         assert!(matches!(layers[0].get("nope"), Err(EngineError::Index(_))));
     }
 
     #[test]
     fn a_sensor_driven_stack_runs_and_learns() {
         let mut seed = 3;
-        let mut layers: Vec<Group> = [vec![6], vec![2, 3]].iter().map(|s| Group::new(s).unwrap()).collect();
+        let mut layers: Vec<Group> = [vec![6], vec![2, 3]]
+            .iter()
+            .map(|s| Group::new(s).unwrap())
+            .collect();
         feed_forward(&mut layers, MAIN_INPUT, lcg_weights(&mut seed)).unwrap();
         let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 16, 0.25).unwrap();
         let sensor = Activity::zeros(&[16]).unwrap().shared();
         let w = lcg_weights(&mut seed)(16, 6).unwrap();
-        layers[0].set(MAIN_INPUT, Source::Whole(sensor.clone()), w).unwrap();
+        layers[0]
+            .set(MAIN_INPUT, Source::Whole(sensor.clone()), w)
+            .unwrap();
         for layer in &mut layers {
             layer.computation = Some(Computation::k_winners(2).unwrap());
             layer.learning = Some(Hebbian::new(0.05, 0.01).unwrap());
         }
-        let before = layers[1].get(MAIN_INPUT).unwrap().unwrap().weights().as_slice().to_vec();
+        let before = layers[1]
+            .get(MAIN_INPUT)
+            .unwrap()
+            .unwrap()
+            .weights()
+            .as_slice()
+            .to_vec();
         for step in 0..5 {
-            encoder.encode_into(step as f64, write(&sensor).values_mut()).unwrap();
+            encoder
+                .encode_into(step as f64, write(&sensor).values_mut())
+                .unwrap();
             for layer in &layers {
                 layer.compute().unwrap();
                 layer.learn();
             }
             for layer in &layers {
-                assert_eq!(read(layer.output()).values().iter().filter(|&&v| v == 1.0).count(), 2);
+                assert_eq!(
+                    read(layer.output())
+                        .values()
+                        .iter()
+                        .filter(|&&v| v == 1.0)
+                        .count(),
+                    2
+                );
             }
         }
-        assert_ne!(layers[1].get(MAIN_INPUT).unwrap().unwrap().weights().as_slice(), &before[..]);
+        assert_ne!(
+            layers[1]
+                .get(MAIN_INPUT)
+                .unwrap()
+                .unwrap()
+                .weights()
+                .as_slice(),
+            &before[..]
+        );
     }
 
     #[test]

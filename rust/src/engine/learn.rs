@@ -116,13 +116,7 @@ fn keep_dead(w: f64) -> f64 {
 /// Clip to [0, 1]; NaN stays NaN, as with numpy's clip.
 #[inline(always)]
 fn clip(w: f64) -> f64 {
-    if w < 0.0 {
-        0.0
-    } else if w > 1.0 {
-        1.0
-    } else {
-        w
-    }
+    w.clamp(0.0, 1.0)
 }
 
 #[cfg(test)]
@@ -133,14 +127,26 @@ mod tests {
     fn connection(pre: &[f64], w: Vec<f64>, post: usize) -> Connection {
         let a = Activity::zeros(&[pre.len()]).unwrap().shared();
         a.write().unwrap().assign(pre).unwrap();
-        Connection::new(Source::Whole(a), vec![post], Weights::from_vec(pre.len(), post, w).unwrap()).unwrap()
+        Connection::new(
+            Source::Whole(a),
+            vec![post],
+            Weights::from_vec(pre.len(), post, w).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn spec_vector() {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
         Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]);
-        let expected = [0.8 + 0.1, 0.4 - 0.05, 0.6 - 0.05, 0.8, 0.5 + 0.1, 0.4 - 0.05];
+        let expected = [
+            0.8 + 0.1,
+            0.4 - 0.05,
+            0.6 - 0.05,
+            0.8,
+            0.5 + 0.1,
+            0.4 - 0.05,
+        ];
         assert_eq!(c.weights().as_slice(), &expected);
     }
 
@@ -163,7 +169,13 @@ mod tests {
 
     #[test]
     fn rates_are_checked() {
-        assert!(Hebbian::new(-0.1, 0.0).unwrap_err().to_string().contains("increase"));
-        assert!(Hebbian::new(0.1, f64::NAN).unwrap_err().to_string().contains("decrease"));
+        assert!(Hebbian::new(-0.1, 0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("increase"));
+        assert!(Hebbian::new(0.1, f64::NAN)
+            .unwrap_err()
+            .to_string()
+            .contains("decrease"));
     }
 }

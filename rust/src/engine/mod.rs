@@ -31,8 +31,10 @@ pub use weights::Weights;
 /// Number of elements of a shape, or an error when the product overflows `usize`.
 pub fn shape_size(shape: &[usize]) -> Result<usize> {
     shape.iter().try_fold(1usize, |acc, &d| {
-        acc.checked_mul(d)
-            .ok_or_else(|| EngineError::Allocation { what: format!("an array of shape {shape:?}"), bytes: None })
+        acc.checked_mul(d).ok_or_else(|| EngineError::Allocation {
+            what: format!("an array of shape {shape:?}"),
+            bytes: None,
+        })
     })
 }
 
@@ -40,10 +42,11 @@ pub fn shape_size(shape: &[usize]) -> Result<usize> {
 /// [`EngineError::Allocation`] instead of aborting the process.
 pub(crate) fn zeroed(len: usize, what: &str) -> Result<Vec<f64>> {
     let mut v: Vec<f64> = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
-        what: what.to_string(),
-        bytes: len.checked_mul(std::mem::size_of::<f64>()),
-    })?;
+    v.try_reserve_exact(len)
+        .map_err(|_| EngineError::Allocation {
+            what: what.to_string(),
+            bytes: len.checked_mul(std::mem::size_of::<f64>()),
+        })?;
     v.resize(len, 0.0);
     Ok(v)
 }

@@ -13,13 +13,23 @@ use super::shape_size;
 #[derive(Debug, Clone)]
 pub enum Source {
     Whole(SharedActivity),
-    Gather { shape: Vec<usize>, parts: Vec<SharedActivity>, part: Vec<u32>, index: Vec<usize> },
+    Gather {
+        shape: Vec<usize>,
+        parts: Vec<SharedActivity>,
+        part: Vec<u32>,
+        index: Vec<usize>,
+    },
 }
 
 impl Source {
     /// A source that gathers values from `parts`. Checks every pick against the parts' sizes.
     /// A part named twice is read once (its lock is taken once).
-    pub fn gather(shape: Vec<usize>, parts: Vec<SharedActivity>, mut part: Vec<u32>, index: Vec<usize>) -> Result<Self> {
+    pub fn gather(
+        shape: Vec<usize>,
+        parts: Vec<SharedActivity>,
+        mut part: Vec<u32>,
+        index: Vec<usize>,
+    ) -> Result<Self> {
         let size = shape_size(&shape)?;
         let mut unique: Vec<SharedActivity> = Vec::with_capacity(parts.len());
         let mut remap = Vec::with_capacity(parts.len());
@@ -42,15 +52,25 @@ impl Source {
         let sizes: Vec<usize> = unique.iter().map(|p| read(p).size()).collect();
         for (p, (k, &i)) in part.iter_mut().zip(&index).enumerate() {
             let Some(&unique_k) = remap.get(*k as usize) else {
-                return Err(EngineError::Index(format!("source pick {p} names part {k}, but there are {} parts", parts.len())));
+                return Err(EngineError::Index(format!(
+                    "source pick {p} names part {k}, but there are {} parts",
+                    parts.len()
+                )));
             };
             *k = unique_k;
             let n = sizes[unique_k as usize];
             if i >= n {
-                return Err(EngineError::Index(format!("source pick {p} reads index {i} of a part of size {n}")));
+                return Err(EngineError::Index(format!(
+                    "source pick {p} reads index {i} of a part of size {n}"
+                )));
             }
         }
-        Ok(Source::Gather { shape, parts: unique, part, index })
+        Ok(Source::Gather {
+            shape,
+            parts: unique,
+            part,
+            index,
+        })
     }
 
     pub fn shape(&self) -> Vec<usize> {
@@ -77,7 +97,9 @@ impl Source {
                     }
                 }
             }
-            Source::Gather { parts, part, index, .. } => {
+            Source::Gather {
+                parts, part, index, ..
+            } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
                 for (p, (&k, &i)) in part.iter().zip(index).enumerate() {
                     let v = guards[k as usize].values()[i];
@@ -104,9 +126,14 @@ impl Source {
     pub fn values(&self) -> Vec<f64> {
         match self {
             Source::Whole(a) => read(a).values().to_vec(),
-            Source::Gather { parts, part, index, .. } => {
+            Source::Gather {
+                parts, part, index, ..
+            } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
-                part.iter().zip(index).map(|(&k, &i)| guards[k as usize].values()[i]).collect()
+                part.iter()
+                    .zip(index)
+                    .map(|(&k, &i)| guards[k as usize].values()[i])
+                    .collect()
             }
         }
     }
@@ -124,7 +151,13 @@ mod tests {
         a.write().unwrap().assign(&[1.0, 0.0, 2.0]).unwrap();
         b.write().unwrap().assign(&[0.0, 1.0]).unwrap();
         // merge of b then a[1:]
-        let s = Source::gather(vec![4], vec![a.clone(), b.clone()], vec![1, 1, 0, 0], vec![0, 1, 1, 2]).unwrap();
+        let s = Source::gather(
+            vec![4],
+            vec![a.clone(), b.clone()],
+            vec![1, 1, 0, 0],
+            vec![0, 1, 1, 2],
+        )
+        .unwrap();
         assert_eq!(s.values(), vec![0.0, 1.0, 0.0, 2.0]);
         assert_eq!(s.ones(), vec![1]);
         let mut seen = vec![];
@@ -135,7 +168,13 @@ mod tests {
     #[test]
     fn gather_rejects_out_of_bounds_picks() {
         let a = Activity::zeros(&[3]).unwrap().shared();
-        assert!(matches!(Source::gather(vec![1], vec![a.clone()], vec![0], vec![3]), Err(EngineError::Index(_))));
-        assert!(matches!(Source::gather(vec![1], vec![a], vec![1], vec![0]), Err(EngineError::Index(_))));
+        assert!(matches!(
+            Source::gather(vec![1], vec![a.clone()], vec![0], vec![3]),
+            Err(EngineError::Index(_))
+        ));
+        assert!(matches!(
+            Source::gather(vec![1], vec![a], vec![1], vec![0]),
+            Err(EngineError::Index(_))
+        ));
     }
 }

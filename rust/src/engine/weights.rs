@@ -20,7 +20,12 @@ impl Weights {
     /// All-zero weights (every synapse dead).
     pub fn zeros(pre: usize, post: usize) -> Result<Self> {
         let len = matrix_len(pre, post)?;
-        Ok(Weights { pre, post, data: zeroed(len, &format!("weights of shape ({pre}, {post})"))?, within_unit: true })
+        Ok(Weights {
+            pre,
+            post,
+            data: zeroed(len, &format!("weights of shape ({pre}, {post})"))?,
+            within_unit: true,
+        })
     }
 
     /// Weights from a row-major matrix; every weight must be finite.
@@ -35,7 +40,12 @@ impl Weights {
         }
         check_finite(&data)?;
         let within_unit = all_within_unit(&data);
-        Ok(Weights { pre, post, data, within_unit })
+        Ok(Weights {
+            pre,
+            post,
+            data,
+            within_unit,
+        })
     }
 
     pub fn pre(&self) -> usize {
@@ -97,10 +107,11 @@ impl Weights {
 }
 
 fn matrix_len(pre: usize, post: usize) -> Result<usize> {
-    pre.checked_mul(post).ok_or_else(|| EngineError::Allocation {
-        what: format!("weights of shape ({pre}, {post})"),
-        bytes: None,
-    })
+    pre.checked_mul(post)
+        .ok_or_else(|| EngineError::Allocation {
+            what: format!("weights of shape ({pre}, {post})"),
+            bytes: None,
+        })
 }
 
 fn check_finite(values: &[f64]) -> Result<()> {
@@ -113,6 +124,8 @@ fn check_finite(values: &[f64]) -> Result<()> {
     }
 }
 
+/// True when clipping to [0, 1] would change nothing: NaN counts as within (clip keeps it).
+#[allow(clippy::manual_range_contains)]
 fn all_within_unit(values: &[f64]) -> bool {
     values.iter().all(|&w| !(w < 0.0 || w > 1.0))
 }
@@ -126,15 +139,26 @@ mod tests {
         let w = Weights::from_vec(2, 2, vec![0.1, 0.2, 0.3, 0.4]).unwrap();
         assert_eq!(w.row(1), &[0.3, 0.4]);
         assert!(w.within_unit());
-        assert!(!Weights::from_vec(1, 2, vec![-0.5, 2.0]).unwrap().within_unit());
-        assert!(matches!(Weights::from_vec(2, 2, vec![0.0; 3]), Err(EngineError::ShapeMismatch { .. })));
+        assert!(!Weights::from_vec(1, 2, vec![-0.5, 2.0])
+            .unwrap()
+            .within_unit());
+        assert!(matches!(
+            Weights::from_vec(2, 2, vec![0.0; 3]),
+            Err(EngineError::ShapeMismatch { .. })
+        ));
         let err = Weights::from_vec(1, 2, vec![0.0, f64::INFINITY]).unwrap_err();
         assert!(err.to_string().contains("inf"), "{err}");
     }
 
     #[test]
     fn impossible_matrix_is_an_allocation_error() {
-        assert!(matches!(Weights::zeros(usize::MAX, 3), Err(EngineError::Allocation { .. })));
-        assert!(matches!(Weights::zeros(1 << 40, 1 << 20), Err(EngineError::Allocation { .. })));
+        assert!(matches!(
+            Weights::zeros(usize::MAX, 3),
+            Err(EngineError::Allocation { .. })
+        ));
+        assert!(matches!(
+            Weights::zeros(1 << 40, 1 << 20),
+            Err(EngineError::Allocation { .. })
+        ));
     }
 }

@@ -15,7 +15,9 @@ pub struct PyActivity {
 impl PyActivity {
     #[new]
     fn new(shape: Vec<usize>) -> PyResult<Self> {
-        Ok(PyActivity { inner: Activity::zeros(&shape)?.shared() })
+        Ok(PyActivity {
+            inner: Activity::zeros(&shape)?.shared(),
+        })
     }
 
     #[getter]

@@ -16,17 +16,23 @@ pub struct PyComputation {
 impl PyComputation {
     #[staticmethod]
     fn threshold(threshold: f64) -> PyResult<Self> {
-        Ok(PyComputation { inner: Computation::threshold(threshold)? })
+        Ok(PyComputation {
+            inner: Computation::threshold(threshold)?,
+        })
     }
 
     #[staticmethod]
     fn k_winners(n: i64) -> PyResult<Self> {
-        Ok(PyComputation { inner: Computation::k_winners(n)? })
+        Ok(PyComputation {
+            inner: Computation::k_winners(n)?,
+        })
     }
 
     #[staticmethod]
     fn k_fraction(n: f64) -> PyResult<Self> {
-        Ok(PyComputation { inner: Computation::k_fraction(n)? })
+        Ok(PyComputation {
+            inner: Computation::k_fraction(n)?,
+        })
     }
 
     /// How many units fire in a group of `units` (k-winners), or `units` (threshold).
@@ -48,7 +54,11 @@ impl PyComputation {
     }
 
     /// Computes and stores the new activity straight into `output`.
-    fn compute_into(&self, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) -> PyResult<()> {
+    fn compute_into(
+        &self,
+        connections: Vec<PyRef<'_, PyConnection>>,
+        output: PyRef<'_, PyActivity>,
+    ) -> PyResult<()> {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
         Ok(self.inner.compute_into(&conns, &output.inner)?)
     }

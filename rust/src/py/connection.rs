@@ -30,7 +30,12 @@ impl PyConnection {
     /// (source size) x (group size) elements, all finite.
     #[new]
     #[pyo3(signature = (source, post_shape, weights=None))]
-    fn new(py: Python<'_>, source: PyRef<'_, PySource>, post_shape: Vec<usize>, weights: Option<PyReadonlyArrayDyn<'_, f64>>) -> PyResult<Self> {
+    fn new(
+        py: Python<'_>,
+        source: PyRef<'_, PySource>,
+        post_shape: Vec<usize>,
+        weights: Option<PyReadonlyArrayDyn<'_, f64>>,
+    ) -> PyResult<Self> {
         let pre = source.inner.size();
         let post = crate::engine::shape_size(&post_shape)?;
         let w = match weights {
@@ -42,7 +47,12 @@ impl PyConnection {
             }
         };
         let inner = Arc::new(Connection::new(source.inner.clone(), post_shape, w)?);
-        let buffer = Py::new(py, WeightsBuffer { conn: inner.clone() })?;
+        let buffer = Py::new(
+            py,
+            WeightsBuffer {
+                conn: inner.clone(),
+            },
+        )?;
         Ok(PyConnection { inner, buffer })
     }
 

@@ -14,11 +14,18 @@ pub struct PyHebbian {
 impl PyHebbian {
     #[new]
     fn new(increase: f64, decrease: f64) -> PyResult<Self> {
-        Ok(PyHebbian { inner: Hebbian::new(increase, decrease)? })
+        Ok(PyHebbian {
+            inner: Hebbian::new(increase, decrease)?,
+        })
     }
 
     /// One learning step of a group: its connected inputs and its output.
-    fn learn(&self, py: Python<'_>, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) {
+    fn learn(
+        &self,
+        py: Python<'_>,
+        connections: Vec<PyRef<'_, PyConnection>>,
+        output: PyRef<'_, PyActivity>,
+    ) {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
         self.inner.learn_group(&conns, &output.inner);
         for c in &connections {

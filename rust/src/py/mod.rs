@@ -17,9 +17,9 @@ impl From<EngineError> for PyErr {
     fn from(err: EngineError) -> PyErr {
         let message = err.to_string();
         match err {
-            EngineError::InvalidParameter { .. } | EngineError::ShapeMismatch { .. } | EngineError::InvalidValue(_) => {
-                PyValueError::new_err(message)
-            }
+            EngineError::InvalidParameter { .. }
+            | EngineError::ShapeMismatch { .. }
+            | EngineError::InvalidValue(_) => PyValueError::new_err(message),
             EngineError::Index(_) => PyIndexError::new_err(message),
             EngineError::Allocation { .. } => PyMemoryError::new_err(message),
         }
@@ -27,12 +27,19 @@ impl From<EngineError> for PyErr {
 }
 
 /// A fresh numpy array of `shape` holding `values` (C order).
-pub(crate) fn to_numpy<'py>(py: Python<'py>, shape: &[usize], values: Vec<f64>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-    let array = ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| PyValueError::new_err(e.to_string()))?;
+pub(crate) fn to_numpy<'py>(
+    py: Python<'py>,
+    shape: &[usize],
+    values: Vec<f64>,
+) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    let array = ArrayD::from_shape_vec(IxDyn(shape), values)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py))
 }
 
 /// The contiguous data of an input array (the Python layer normalises contiguity first).
 pub(crate) fn contiguous<'a>(array: &'a numpy::PyReadonlyArrayDyn<'_, f64>) -> PyResult<&'a [f64]> {
-    array.as_slice().map_err(|_| PyValueError::new_err("expected a C-contiguous float64 array"))
+    array
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("expected a C-contiguous float64 array"))
 }

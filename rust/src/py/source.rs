@@ -17,7 +17,9 @@ impl PySource {
     /// Reads `activity` as it is.
     #[staticmethod]
     fn whole(activity: PyRef<'_, PyActivity>) -> Self {
-        PySource { inner: Source::Whole(activity.inner.clone()) }
+        PySource {
+            inner: Source::Whole(activity.inner.clone()),
+        }
     }
 
     /// Element p reads `parts[part[p]]` at flat index `index[p]`.
@@ -29,12 +31,23 @@ impl PySource {
         index: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<Self> {
         let to_usize = |v: &i64, what: &str| {
-            usize::try_from(*v).map_err(|_| PyIndexError::new_err(format!("negative {what} {v} in a source pick")))
+            usize::try_from(*v)
+                .map_err(|_| PyIndexError::new_err(format!("negative {what} {v} in a source pick")))
         };
-        let part = part.as_array().iter().map(|v| to_usize(v, "part").map(|p| p as u32)).collect::<PyResult<Vec<_>>>()?;
-        let index = index.as_array().iter().map(|v| to_usize(v, "index")).collect::<PyResult<Vec<_>>>()?;
+        let part = part
+            .as_array()
+            .iter()
+            .map(|v| to_usize(v, "part").map(|p| p as u32))
+            .collect::<PyResult<Vec<_>>>()?;
+        let index = index
+            .as_array()
+            .iter()
+            .map(|v| to_usize(v, "index"))
+            .collect::<PyResult<Vec<_>>>()?;
         let parts = parts.iter().map(|p| p.inner.clone()).collect();
-        Ok(PySource { inner: Source::gather(shape, parts, part, index)? })
+        Ok(PySource {
+            inner: Source::gather(shape, parts, part, index)?,
+        })
     }
 
     #[getter]

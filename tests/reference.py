@@ -1,0 +1,144 @@
+"""A plain numpy model of SPEC.md, written straight from it and independent of protobrain.
+
+The tests use it as the oracle: protobrain must give bit-identical activity and weights.
+It is deliberately simple (Python loops over active rows, full-matrix masks), not fast.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+# -- SPEC section 3: activation and the two computations ----------------------------------
+def activation(inputs, post_size):
+    """``inputs``: (pre values, W) pairs, W of shape pre_shape + post_shape, in input order.
+
+    a[j] = sum over inputs, then over pre units i with v[i] != 0 in ascending i, of
+    v[i] * W[i, j] (shapes flattened in C order).
+    """
+    a = np.zeros(post_size)
+    for values, weights in inputs:
+        v = np.asarray(values, dtype=np.float64).ravel()
+        w = np.asarray(weights, dtype=np.float64).reshape(v.size, post_size)
+        for i in np.flatnonzero(v != 0):
+            a += v[i] * w[i]
+    return a
+
+
+def standard(a, threshold):
+    return a > threshold
+
+
+def sparse(a, n):
+    """k-winners: the k highest activations are 1, ties to the lower index (NaN lowest)."""
+    k = n if isinstance(n, (int, np.integer)) else math.ceil(n * a.size)
+    key = np.where(np.isnan(a), -np.inf, a)
+    order = np.lexsort((np.arange(a.size), -key))
+    out = np.zeros(a.size)
+    out[order[:k]] = 1
+    return out
+
+
+# -- SPEC section 4: Hebbian learning ---------------------------------------------------------
+def hebbian(weights, pre_values, post_values, increase, decrease):
+    shape = weights.shape
+    pre = np.asarray(pre_values).ravel() == 1
+    post = np.asarray(post_values).ravel() == 1
+    w = weights.reshape(pre.size, post.size)
+    new = w.copy()
+    new[np.ix_(pre, ~post)] -= decrease
+    new[np.ix_(~pre, post)] -= decrease
+    new[np.ix_(pre, post)] += increase
+    dead = w == 0
+    new[dead] = w[dead]
+    return np.clip(new, 0, 1).reshape(shape)
+
+
+# -- SPEC section 5: encoders --------------------------------------------------------------
+def simple_encode(value, min_value, max_value, length, sparsity=0.02):
+    w = math.ceil(sparsity * length)
+    start = int((float(value) - min_value) / (max_value - min_value) * (length - w))
+    out = np.zeros(length)
+    out[start : start + w] = 1
+    return out
+
+
+def cyclic_encode(value, min_value, max_value, length, sparsity=0.02):
+    w = math.ceil(sparsity * length)
+    start = int((float(value) - min_value) / (max_value - min_value) * (length - 1))
+    out = np.zeros(length)
+    out[(start + np.arange(w)) % length] = 1
+    return out
+
+
+# -- a small network model -----------------------------------------------------------------
+class Sensor:
+    def __init__(self, kind, min_value, max_value, length, sparsity=0.02):
+        self.encode = simple_encode if kind == "simple" else cyclic_encode
+        self.params = (min_value, max_value, length, sparsity)
+        self.values = np.zeros(length)
+
+    def feed(self, value):
+        self.values = self.encode(value, *self.params)
+
+    def flat(self):
+        return self.values
+
+
+class Group:
+    """A group of neurons: flat values and named inputs (source, weights), in order."""
+
+    def __init__(self, shape):
+        self.shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        self.size = int(np.prod(self.shape))
+        self.values = np.zeros(self.size)
+        self.inputs = {"main": None}  # a fresh group has an unconnected 'main' input first
+
+    def flat(self):
+        return self.values
+
+    def set(self, name, source, weights):
+        self.inputs[name] = [source, np.array(weights, dtype=np.float64)]
+
+    def compute(self, computation):
+        kind, param = computation
+        connected = [entry for entry in self.inputs.values() if entry is not None]
+        a = activation([(src.flat(), w) for src, w in connected], self.size)
+        self.values = (standard(a, param) if kind == "standard" else sparse(a, param)).astype(np.float64)
+
+    def learn(self, increase, decrease):
+        for entry in self.inputs.values():
+            if entry is None:
+                continue
+            source, weights = entry
+            entry[1] = hebbian(weights, source.flat(), self.values, increase, decrease)
+
+
+class Model:
+    """A sensor feeding layers that compute in order, then learn in order."""
+
+    def __init__(self, sensor, layers):
+        self.sensor, self.layers = sensor, layers
+
+    def step(self, value, computation, learning=None):
+        self.sensor.feed(value)
+        for layer in self.layers:
+            layer.compute(computation)
+        if learning is not None:
+            for layer in self.layers:
+                layer.learn(*learning)
+        return [layer.values for layer in self.layers]
+
+
+def benchmark_model(layer_sizes=(100, 100, 100), sensor_length=1024, min_value=0, max_value=100, seed=0):
+    """The original benchmark script's model, drawing weights in its order: the layers'
+    feed-forward synapses first, then the sensor's."""
+    np.random.seed(seed)
+    layers = [Group(n) for n in layer_sizes]
+    for before, after in zip(layers, layers[1:]):
+        after.set("main", before, np.random.uniform(0, 1, before.shape + after.shape))
+    sensor = Sensor("cyclic", min_value, max_value, sensor_length)
+    layers[0].set("main", sensor, np.random.uniform(0, 1, (sensor_length,) + layers[0].shape))
+    return Model(sensor, layers)

@@ -1,0 +1,76 @@
+"""SPEC section 5: encoders and sensors."""
+
+import numpy as np
+import pytest
+
+from protobrain.encoders import Encoder
+from protobrain.encoders.numerical import CyclicEncoder, NumericalEncoder, SimpleEncoder
+from protobrain.sensor import Sensor
+
+
+def bits(array):
+    return "".join(str(int(b)) for b in array)
+
+
+def test_simple_vector():
+    enc = SimpleEncoder(1, 4, 5, sparsity=0.4)
+    assert [bits(enc.encode(v)) for v in (1, 2, 3, 4)] == ["11000", "01100", "00110", "00011"]
+
+
+def test_cyclic_vector():
+    enc = CyclicEncoder(1, 5, 5, sparsity=0.4)
+    assert [bits(enc.encode(v)) for v in (1, 2, 3, 4, 5)] == ["11000", "01100", "00110", "00011", "10001"]
+
+
+def test_encoder_attributes():
+    enc = CyclicEncoder(0, 100, 1024)
+    assert enc.shape == (1024,) and enc.width == 21 and enc.range == 100
+    assert enc.encode(50).sum() == 21
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [((4, 1, 5), "min_value"), ((1, 1, 5), "min_value"), ((0, 1, 0), "length"), ((0, 1, 5, 0), "sparsity"),
+     ((0, 1, 5, 1.5), "sparsity"), ((0, 1, 2.5), "length")],
+)
+def test_bad_parameters(args, match):
+    with pytest.raises(ValueError, match=match):
+        SimpleEncoder(*args)
+
+
+@pytest.mark.parametrize("value", [0.5, 6, float("nan"), "3", None, [1]])
+def test_bad_values(value):
+    enc = CyclicEncoder(1, 5, 10)
+    with pytest.raises(ValueError):
+        enc.encode(value)
+
+
+def test_sensor_feeds_and_remembers_the_value():
+    s = Sensor(SimpleEncoder(1, 4, 5, sparsity=0.4))
+    assert s.value == 1 and bits(s.values) == "11000"  # a new sensor reads the default value
+    s.feed(3)
+    assert s.value == 3 and bits(s.values) == "00110"
+    s.value = 4
+    assert bits(s.values) == "00011" and s.shape == (5,)
+    with pytest.raises(ValueError):
+        s.feed(9)
+    assert s.value == 4 and bits(s.values) == "00011"  # a refused value changes nothing
+
+
+def test_user_encoder_feeds_a_sensor():
+    class Parity(Encoder):
+        def __init__(self):
+            super().__init__(default_value=None, shape=2)
+
+        def encode(self, value):
+            return np.array([value % 2 == 0, value % 2 == 1])
+
+    s = Sensor(Parity())
+    assert np.array_equal(s.values, [0, 0])
+    s.feed(3)
+    assert np.array_equal(s.values, [0, 1])
+
+
+def test_numerical_encoder_base_cannot_encode():
+    with pytest.raises(NotImplementedError):
+        NumericalEncoder(0, 1, 4).encode(0.5)

@@ -1,0 +1,70 @@
+"""Bad input gives clear Python exceptions: never a crash or a Rust panic."""
+
+import numpy as np
+import pytest
+
+from protobrain import _core
+from protobrain.computation import SparseComputation
+from protobrain.neuron import Neurons
+from protobrain.synapses import Input, Output
+
+
+def test_impossible_group_is_a_memory_error():
+    with pytest.raises(MemoryError, match="cannot allocate"):
+        Neurons(2**61)
+    with pytest.raises(MemoryError):
+        Neurons((2**40, 2**40))
+
+
+def test_impossible_connection_is_a_memory_error_and_draws_nothing():
+    big = Neurons(2**22)
+    target = Neurons(2**22)
+    np.random.seed(0)
+    with pytest.raises(MemoryError, match="weights"):
+        target.input = big  # 2**44 weights: 128 TiB
+    assert not target.input.connected
+    assert np.random.uniform() == np.float64(np.random.RandomState(0).uniform())
+
+
+def test_native_module_rejects_bad_picks_with_python_exceptions():
+    a = _core.Activity([3])
+    with pytest.raises(IndexError):
+        _core.Source.gather([1], [a], np.array([0]), np.array([3]))
+    with pytest.raises(IndexError):
+        _core.Source.gather([1], [a], np.array([0]), np.array([-1]))
+    with pytest.raises(ValueError):
+        _core.Source.gather([2], [a], np.array([0]), np.array([0]))
+    with pytest.raises(ValueError):
+        _core.Connection(_core.Source.whole(a), [2], np.zeros(5))
+    with pytest.raises(ValueError):
+        a.assign(np.zeros(4))
+    with pytest.raises(ValueError, match="kind"):
+        _core.NumericalEncoder("log", 0, 1, 4, 0.5)
+
+
+def test_engine_errors_are_ordinary_exceptions_not_panics():
+    # PyO3 turns a panic into PanicException, a BaseException that `except Exception` misses.
+    n = Neurons(3, computation=SparseComputation(4))
+    try:
+        n.compute()
+    except Exception as err:  # noqa: BLE001 - the point is that it is an Exception
+        assert isinstance(err, ValueError)
+    else:
+        pytest.fail("expected a ValueError")
+
+
+def test_mismatched_inputs_in_a_direct_call():
+    a, b = Input("a", 2), Input("b", 3)
+    a.connect(Output(1))
+    b.connect(Output(1))
+    with pytest.raises(ValueError, match="different shapes"):
+        SparseComputation(1)(a=a, b=b)
+    with pytest.raises(ValueError, match="inputs"):
+        SparseComputation(1)()
+
+
+def test_connect_needs_values_and_shape():
+    with pytest.raises(TypeError, match="values"):
+        Input("main", 2).connect(object())
+    with pytest.raises(TypeError, match="callable"):
+        Neurons(2, computation=5)
