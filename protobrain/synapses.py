@@ -184,13 +184,14 @@ def _first_merge_axis(shapes: list[Shape]) -> int:
     raise ValueError(f"outputs of shapes {shapes} do not concatenate along any axis")
 
 
+class _NotNative(TypeError):
+    """A slice or merge reaches an object that is not backed by a protobrain output."""
+
+
 def _gather_of(source: Any) -> Gather:
     gather = getattr(source, "_gather", None)
     if gather is None:
-        raise TypeError(
-            f"{type(source).__name__} is not backed by a protobrain output; "
-            "slices and merges need Outputs, groups or sensors"
-        )
+        raise _NotNative(f"{type(source).__name__} is not backed by a protobrain output")
     return gather()
 
 
@@ -304,7 +305,10 @@ class Input:
 def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _core.Activity | None]:
     native = getattr(source, "_native_source", None)
     if native is not None:
-        return native(), None
+        try:
+            return native(), None
+        except _NotNative:
+            pass  # e.g. a slice of a user object: read it through a mirror like the object
     mirror = _core.Activity(list(pre_shape))
     return _core.Source.whole(mirror), mirror
 

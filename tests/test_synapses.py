@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from protobrain import neuron
+from protobrain.neuron import Neurons
 from protobrain.synapses import Input, Output, OutputMerge, OutputSlice
 
 
@@ -182,3 +183,25 @@ def test_duck_typed_sources_are_read_every_step():
     assert np.array_equal(n.compute(), [1])
     feed.values = np.array([0.0, 1.0])
     assert np.array_equal(n.compute(), [0])
+
+
+def test_slices_and_merges_of_user_objects_are_read_every_step():
+    class Feed:
+        def __init__(self):
+            self.values = np.array([1.0, 0.0, 0.0])
+
+        @property
+        def shape(self):
+            return self.values.shape
+
+    from protobrain.computation import StandardComputation
+
+    feed, out = Feed(), Output(1)
+    n = Neurons(1, computation=StandardComputation(0.5))
+    n.set("main", OutputMerge([OutputSlice(feed, slice(1, None)), out]), lambda pre, post: np.ones(pre + post))
+    assert np.array_equal(n.compute(), [0])
+    feed.values = np.array([0.0, 0.0, 1.0])
+    assert np.array_equal(n.compute(), [1])
+    feed.values = np.array([0.0, 0.0, 0.0])
+    out.values = [1]
+    assert np.array_equal(n.compute(), [1])
