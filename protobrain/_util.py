@@ -31,11 +31,15 @@ def normalize_shape(shape: Any, what: str = "shape") -> Shape:
 
 
 def source_shape(shape: Any) -> Shape:
-    """The shape of something connected as a source (any non-negative dims, possibly 0-d)."""
+    """The shape of something connected as a source: non-negative ints, possibly 0-d."""
+    dims = (shape,) if isinstance(shape, numbers.Integral) else shape
     try:
-        return tuple(int(d) for d in np.atleast_1d(shape)) if np.ndim(shape) == 0 else tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
+        dims = tuple(dims)
+    except TypeError:
         raise ValueError(f"a source's shape must be a tuple of ints, got {shape!r}") from None
+    if any(isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0 for d in dims):
+        raise ValueError(f"a source's shape must be a tuple of non-negative ints, got {shape!r}")
+    return tuple(int(d) for d in dims)
 
 
 def float_array(values: Any, what: str) -> np.ndarray:
@@ -50,10 +54,13 @@ def float_array(values: Any, what: str) -> np.ndarray:
 
 
 def real_number(value: Any, what: str) -> float:
-    """``value`` as a float; TypeError for bools and non-numbers."""
+    """``value`` as a float; TypeError for bools and non-numbers, ValueError when too large."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{what} is too large for a float: {value!r}") from None
 
 
 class NativeState:

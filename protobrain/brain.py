@@ -1,13 +1,24 @@
 """The brain: neurons fed by a sensor (SPEC section 6).
 
-The documented loop is ``sensor.feed(v); brain.compute(); brain.learn()``.
+The documented loop is ``sensor.feed(v); brain.compute(); brain.learn()``. A brain compiles
+its model into one engine network, so each of those calls crosses into Rust once, whatever
+the number of layers; :meth:`Brain.run` runs a whole sequence in Rust.
 """
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+
+from protobrain import _core, _graph
+from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
+from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.learning import HebbianLearning
+from protobrain.neuron import LayeredNeurons, Neurons
+from protobrain.sensor import Sensor
 
 __all__ = ["Brain"]
 
@@ -29,6 +40,24 @@ class Brain:
         neurons.input = sensor
 
     @property
+    def neurons(self) -> Any:
+        return self._neurons
+
+    @neurons.setter
+    def neurons(self, value: Any) -> None:
+        self._neurons = value
+        _graph.changed()
+
+    @property
+    def sensor(self) -> Any:
+        return self._sensor
+
+    @sensor.setter
+    def sensor(self, value: Any) -> None:
+        self._sensor = value
+        _graph.changed()
+
+    @property
     def computation(self) -> Any:
         return self.neurons.computation
 
@@ -44,13 +73,137 @@ class Brain:
     def learning(self, value: Any) -> None:
         self.neurons.learning = value
 
+    @property
+    def layers(self) -> list[Any]:
+        """The groups of the brain in compute order (nested stacks flattened); what
+        :meth:`run` records, in this order."""
+        return self._compiled()[1]
+
     def compute(self) -> np.ndarray:
         """Compute the neurons from the sensor's current values; return their new values."""
-        return self.neurons.compute()
+        self._compiled()[0].compute()
+        return self.neurons.values
 
     def learn(self) -> None:
         """Let the neurons learn from this step."""
-        self.neurons.learn()
+        self._compiled()[0].learn()
+
+    def run(self, values: Sequence[Any], learn: bool = True, record: bool | Sequence[int] = True) -> list[np.ndarray]:
+        """Feed, compute and (when ``learn``) learn for every value, in one call.
+
+        Returns the recorded activity: for each group in :attr:`layers` order whose index
+        is recorded (``record=True``: all; ``False``: none; or a list of indices), a bool
+        array of shape ``(len(values),) + group.shape``. Results are bit-identical to the
+        documented per-step loop. With only built-in parts the whole run stays in Rust with
+        the GIL released; user parts are called back at their place in each step. Every
+        value is checked before the first step when the sensor is built in. Ctrl-C stops
+        the run after a whole step (the brain stays usable) and raises KeyboardInterrupt.
+        """
+        network, layers = self._compiled()
+        wanted = _record_mask(record, len(layers))
+        steps = len(values)
+        if network.builtin:
+            done, recorded, interrupt = network.run(_values_array(values), bool(learn), wanted)
+            if done:
+                self.sensor._value = values[done - 1]
+            if interrupt is not None:
+                raise interrupt
+        else:
+            recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, network.sizes)]
+            for step, value in enumerate(values):
+                self.sensor.feed(value)
+                network.compute()
+                if learn:
+                    network.learn()
+                network.record(recorded, step)
+        return [r.reshape((steps,) + layer.shape) for r, layer in zip(recorded, layers) if r is not None]
+
+    def _compiled(self) -> tuple[_core.Network, list[Any]]:
+        key = _graph.version()
+        cache = self.__dict__.get("_network_cache")
+        if cache is None or cache[0] != key:
+            cache = (key, *_compile(self))
+            self.__dict__["_network_cache"] = cache
+        return cache[1], cache[2]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_network_cache", None)
+        return state
 
     def __repr__(self) -> str:
         return f"Brain({self.neurons!r}, {self.sensor!r})"
+
+
+def _record_mask(record: bool | Sequence[int], count: int) -> list[bool]:
+    if record is True or record is False:
+        return [record] * count
+    mask = [False] * count
+    for index in record:
+        if isinstance(index, bool) or not isinstance(index, numbers.Integral) or not -count <= index < count:
+            raise IndexError(f"record: no group {index!r}; the brain has {count} groups")
+        mask[index] = True
+    return mask
+
+
+def _values_array(values: Sequence[Any]) -> np.ndarray:
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.ndim == 1 and array.dtype.kind in "iuf":
+        return np.ascontiguousarray(array, dtype=np.float64)
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"a numerical encoder encodes real numbers, got {value!r} at position {i}")
+        out[i] = float(value)
+    return out
+
+
+def _groups(neurons: Any) -> list[Any]:
+    """The groups in compute order: plain and layered groups are flattened; any other
+    object (or one that overrides compute/learn) is one opaque group."""
+    if type(neurons) is LayeredNeurons and not _overrides(neurons, ("compute", "learn")):
+        return [g for layer in neurons.layers for g in _groups(layer)]
+    return [neurons]
+
+
+def _overrides(obj: Any, names: tuple[str, ...]) -> bool:
+    return any(name in vars(obj) for name in names)
+
+
+def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
+    layers = _groups(brain.neurons)
+    specs = []
+    for group in layers:
+        native = (
+            type(group) is Neurons
+            and not _overrides(group, ("compute", "learn"))
+            and all(i._mirror is None for i in group.inputs.values() if i.connected)
+        )
+        if not native:
+            specs.append((group.output._activity, [], None, None, group.compute, group.learn))
+            continue
+        connections = group._connections()
+        computation, learning = group.computation, group.learning
+        builtin_computation = type(computation) in _BUILTIN_COMPUTATIONS
+        builtin_learning = type(learning) is HebbianLearning
+        specs.append(
+            (
+                group.output._activity,
+                connections,
+                computation._native if builtin_computation else None,
+                learning._native if builtin_learning else None,
+                None if builtin_computation else group.compute,
+                None if builtin_learning or learning is None else group.learn,
+            )
+        )
+    sensor = brain.sensor
+    builtin_sensor = (
+        type(sensor) is Sensor
+        and type(sensor.encoder) in (SimpleEncoder, CyclicEncoder)
+        and not _overrides(sensor, ("feed",))
+    )
+    if builtin_sensor:
+        network = _core.Network((sensor.encoder._native, sensor.output._activity), None, specs)
+    else:
+        network = _core.Network(None, sensor.feed, specs)
+    return network, layers

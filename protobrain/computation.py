@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain import _core
+from protobrain import _core, _graph
 from protobrain._util import NativeState, real_number
 
 __all__ = ["BUILTIN", "Computation", "SparseComputation", "StandardComputation"]
@@ -60,6 +60,7 @@ class StandardComputation(_Builtin):
     def threshold(self, value: float) -> None:
         self._native = _core.Computation.threshold(real_number(value, "threshold"))
         self._threshold = value
+        _graph.changed()
 
     def _make_native(self) -> _core.Computation:
         return _core.Computation.threshold(float(self._threshold))
@@ -89,12 +90,15 @@ class SparseComputation(_Builtin):
     def n(self, value: float) -> None:
         self._native = self._native_for(value)
         self._n = value
+        _graph.changed()
 
     @staticmethod
     def _native_for(n: Any) -> _core.Computation:
         if isinstance(n, bool) or not isinstance(n, numbers.Real):
             raise TypeError(f"n must be an int or a float, got {n!r}")
         if isinstance(n, numbers.Integral):
+            if not 0 < n < 2**63:
+                raise ValueError(f"n: must be positive (an int n is at most the group's size), got {n}")
             return _core.Computation.k_winners(int(n))
         return _core.Computation.k_fraction(float(n))
 

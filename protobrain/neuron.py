@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from protobrain import _graph
 from protobrain import computation as _computation
 from protobrain._util import Shape, normalize_shape
 from protobrain.synapses import Input, Output, SynapseFunction
@@ -48,9 +49,28 @@ class Neurons:
     ) -> None:
         self._shape = normalize_shape(shape)
         self.output = Output(self._shape)
-        self.inputs: dict[str, Input] = {self.MAIN_INPUT: Input(self.MAIN_INPUT, self._shape)}
+        self.inputs = _graph.TrackedDict({self.MAIN_INPUT: Input(self.MAIN_INPUT, self._shape)})
         self.computation = computation
         self.learning = learning
+
+    @property
+    def inputs(self) -> dict[str, Input]:
+        """The named inputs, in creation order."""
+        return self._inputs
+
+    @inputs.setter
+    def inputs(self, value: dict[str, Input]) -> None:
+        self._inputs = value if isinstance(value, _graph.TrackedDict) else _graph.TrackedDict(value)
+        _graph.changed()
+
+    @property
+    def output(self) -> Output:
+        return self._output
+
+    @output.setter
+    def output(self, value: Output) -> None:
+        self._output = value
+        _graph.changed()
 
     @property
     def computation(self) -> Callable[..., Any] | None:
@@ -60,6 +80,7 @@ class Neurons:
     def computation(self, value: Callable[..., Any] | None) -> None:
         _check_callable(value, "computation")
         self._computation = value
+        _graph.changed()
 
     @property
     def learning(self) -> Callable[[Any], Any] | None:
@@ -69,6 +90,7 @@ class Neurons:
     def learning(self, value: Callable[[Any], Any] | None) -> None:
         _check_callable(value, "learning")
         self._learning = value
+        _graph.changed()
 
     @property
     def shape(self) -> Shape:
@@ -137,6 +159,16 @@ class LayeredNeurons:
         self.layers = list(layers)
         if not self.layers:
             raise ValueError("LayeredNeurons needs at least one layer, got an empty list")
+
+    @property
+    def layers(self) -> list[Any]:
+        """The layers, in compute order."""
+        return self._layers
+
+    @layers.setter
+    def layers(self, value: Sequence[Any]) -> None:
+        self._layers = _graph.TrackedList(value)
+        _graph.changed()
 
     @property
     def inputs(self) -> dict[str, Input]:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from protobrain import _graph
 from protobrain._util import Shape
 from protobrain.encoders import Encoder
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
@@ -26,12 +27,23 @@ class Sensor:
     def __init__(self, encoder: Encoder) -> None:
         if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
             raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")
-        self.encoder = encoder
+        self._encoder = encoder
         self.output = Output(encoder.shape)
         self._value: Any = None
         default = getattr(encoder, "default_value", None)
         if default is not None:
             self.feed(default)
+
+    @property
+    def encoder(self) -> Encoder:
+        return self._encoder
+
+    @encoder.setter
+    def encoder(self, encoder: Encoder) -> None:
+        if tuple(encoder.shape) != self.output.shape:
+            raise ValueError(f"the new encoder's shape {tuple(encoder.shape)} is not the sensor's {self.output.shape}")
+        self._encoder = encoder
+        _graph.changed()
 
     def feed(self, value: Any) -> None:
         """Encode ``value`` and set it as the sensor's output."""

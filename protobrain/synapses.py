@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain import _core
+from protobrain import _core, _graph
 from protobrain._util import Shape, float_array, normalize_shape, source_shape
 
 __all__ = ["Input", "Output", "OutputMerge", "OutputSlice"]
@@ -36,7 +36,7 @@ class Output:
 
     def __init__(self, shape: int | Sequence[int]) -> None:
         self._shape = normalize_shape(shape)
-        self._activity = _core.Activity(list(self._shape))
+        self._activity = _new_activity(self._shape)
 
     @property
     def shape(self) -> Shape:
@@ -173,6 +173,13 @@ class OutputMerge(_Gathered):
         return f"OutputMerge({self.outputs!r}, axis={self.axis})"
 
 
+def _new_activity(shape: Shape) -> _core.Activity:
+    try:
+        return _core.Activity(list(shape))
+    except OverflowError:
+        raise MemoryError(f"cannot allocate an output of shape {shape}") from None
+
+
 def _first_merge_axis(shapes: list[Shape]) -> int:
     ndims = {len(s) for s in shapes}
     if len(ndims) == 1:
@@ -243,6 +250,7 @@ class Input:
             connection = _core.Connection(native_source, list(self._shape), weights)
         self._source, self._connection, self._mirror = source, connection, mirror
         self._pending_synapses = None
+        _graph.changed()
 
     @property
     def values(self) -> np.ndarray:

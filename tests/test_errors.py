@@ -68,3 +68,62 @@ def test_connect_needs_values_and_shape():
         Input("main", 2).connect(object())
     with pytest.raises(TypeError, match="callable"):
         Neurons(2, computation=5)
+
+
+def test_assigning_while_a_view_is_alive_still_clips_later_edits():
+    from protobrain.learning import HebbianLearning
+
+    src = Neurons(2)
+    src.output.values = [1, 0]
+    n = Neurons(2)
+    n.input = src
+    n.output.values = [1, 0]
+    view = n.input.synapses
+    n.input.synapses = np.full((2, 2), 0.5)
+    view[1, 1] = 3.0  # a silent row and a silent column: only the clip reaches it
+    HebbianLearning(0.1, 0.1)(n)
+    assert n.input.synapses[1, 1] == 1.0
+    n.input.synapses = n.input.synapses  # assigning a view of the weights to themselves
+    assert n.input.synapses[1, 1] == 1.0
+
+
+def test_learning_an_input_shaped_for_another_group_is_a_value_error():
+    from protobrain.learning import HebbianLearning
+
+    n = Neurons(10)
+    inp = Input("x", 3)
+    inp.connect(Output(2))
+    n.inputs["x"] = inp
+    n.output.values = np.eye(10)[5]
+    with pytest.raises(ValueError, match="shape"):
+        HebbianLearning()(n)
+
+
+def test_huge_numbers_give_the_promised_exceptions():
+    with pytest.raises(ValueError, match="n"):
+        SparseComputation(2**70)
+    with pytest.raises(ValueError, match="n"):
+        SparseComputation(-(2**70))
+    with pytest.raises(MemoryError):
+        Neurons(2**64)
+    from protobrain.computation import StandardComputation
+
+    with pytest.raises(ValueError, match="threshold"):
+        StandardComputation(10**400)
+    with pytest.raises(ValueError, match="shape"):
+        Input("main", 2).connect(type("Src", (), {"values": np.zeros(2), "shape": (2.5,)})())
+
+
+def test_encoder_parameters_can_change_and_are_checked_again():
+    from protobrain.encoders.numerical import SimpleEncoder
+
+    e = SimpleEncoder(0, 10, 10, 0.2)
+    e.sparsity = 0.5
+    e.min_value = -10
+    assert e.width == 5 and e.range == 20
+    assert list(e.encode(0)) == [0, 0, 1, 1, 1, 1, 1, 0, 0, 0]
+    with pytest.raises(ValueError, match="min_value"):
+        e.max_value = -20
+    assert e.max_value == 10 and e.encode(10)[-1] == 1
+    with pytest.raises(AttributeError):
+        e.length = 4

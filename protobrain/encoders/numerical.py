@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from protobrain import _core
+from protobrain import _core, _graph
 from protobrain._util import NativeState, real_number
 from protobrain.encoders import Encoder
 
@@ -31,37 +31,79 @@ class NumericalEncoder(NativeState, Encoder):
 
     Needs ``min_value < max_value``, ``length >= 1`` and ``0 < sparsity <= 1``; values
     outside ``[min_value, max_value]``, NaN and non-numbers raise ValueError. A subclass
-    may implement its own ``encode`` and still use this validation.
+    may implement its own ``encode`` and still use this validation. ``min_value``,
+    ``max_value`` and ``sparsity`` may be changed later (validated again); ``length`` is
+    fixed. Parameters are used as float64.
     """
 
     _kind: ClassVar[str | None] = None
 
     def __init__(self, min_value: float, max_value: float, length: int, sparsity: float = 0.02) -> None:
-        self.min_value = min_value
-        self.max_value = max_value
         if isinstance(length, bool) or not isinstance(length, numbers.Integral):
             raise ValueError(f"length must be an int >= 1, got {length!r}")
         if length < 1:
             raise ValueError(f"length must be at least 1, got {length}")
-        self.length = int(length)
-        self.sparsity = sparsity
-        self.range = max_value - min_value
+        self._length = int(length)
+        self._params = (min_value, max_value, sparsity)
         # The engine validates min/max/sparsity for every numerical encoder, whether or not
         # it then encodes with it.
         self._native = self._make_native()
-        super().__init__(default_value=min_value, shape=(self.length,))
+        super().__init__(default_value=min_value, shape=(self._length,))
+
+    @property
+    def min_value(self) -> float:
+        return self._params[0]
+
+    @min_value.setter
+    def min_value(self, value: float) -> None:
+        self._set(value, self.max_value, self.sparsity)
+
+    @property
+    def max_value(self) -> float:
+        return self._params[1]
+
+    @max_value.setter
+    def max_value(self, value: float) -> None:
+        self._set(self.min_value, value, self.sparsity)
+
+    @property
+    def sparsity(self) -> float:
+        return self._params[2]
+
+    @sparsity.setter
+    def sparsity(self, value: float) -> None:
+        self._set(self.min_value, self.max_value, value)
+
+    @property
+    def length(self) -> int:
+        """The number of bits (fixed: it is the shape of the sensor's output)."""
+        return self._length
+
+    @property
+    def range(self) -> float:
+        return self.max_value - self.min_value
 
     @property
     def width(self) -> int:
         """The number of active bits, ``ceil(sparsity * length)``."""
         return int(self._native.width)
 
+    def _set(self, min_value: float, max_value: float, sparsity: float) -> None:
+        old = self._params
+        self._params = (min_value, max_value, sparsity)
+        try:
+            self._native = self._make_native()
+        except Exception:
+            self._params = old
+            raise
+        _graph.changed()
+
     def _make_native(self) -> _core.NumericalEncoder:
         return _core.NumericalEncoder(
             self._kind or "simple",
             real_number(self.min_value, "min_value"),
             real_number(self.max_value, "max_value"),
-            self.length,
+            self._length,
             real_number(self.sparsity, "sparsity"),
         )
 

@@ -22,5 +22,7 @@ mod _core {
     #[pymodule_export]
     use crate::py::learning::PyHebbian;
     #[pymodule_export]
+    use crate::py::network::PyNetwork;
+    #[pymodule_export]
     use crate::py::source::PySource;
 }

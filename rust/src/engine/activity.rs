@@ -98,14 +98,8 @@ mod tests {
         assert_eq!(a.values(), &[0.0; 6]);
         a.assign(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]).unwrap();
         assert_eq!(a.version(), 1);
-        assert!(matches!(
-            a.assign(&[1.0]),
-            Err(EngineError::ShapeMismatch { .. })
-        ));
-        assert!(matches!(
-            a.assign(&[f64::NAN; 6]),
-            Err(EngineError::InvalidValue(_))
-        ));
+        assert!(matches!(a.assign(&[1.0]), Err(EngineError::ShapeMismatch { .. })));
+        assert!(matches!(a.assign(&[f64::NAN; 6]), Err(EngineError::InvalidValue(_))));
     }
 
     #[test]

@@ -1,6 +1,4 @@
 //! The built-in computations: activation, threshold and k-winners (SPEC section 3).
-use std::cmp::Ordering;
-
 use super::activity::{write, SharedActivity};
 use super::connection::Connection;
 use super::error::{EngineError, Result};
@@ -51,9 +49,7 @@ impl Computation {
         if fraction.is_nan() || fraction <= 0.0 || fraction > 1.0 {
             return Err(EngineError::InvalidParameter {
                 name: "n",
-                message: format!(
-                    "a float n is a fraction of the group and must be in (0, 1], got {fraction}"
-                ),
+                message: format!("a float n is a fraction of the group and must be in (0, 1], got {fraction}"),
             });
         }
         Ok(Computation::KWinners(Winners::Fraction(fraction)))
@@ -62,28 +58,19 @@ impl Computation {
     /// The number of winners in a group of `units` units, for k-winners.
     pub fn winners(&self, units: usize) -> Result<usize> {
         match *self {
-            Computation::KWinners(Winners::Count(k)) if k > units => {
-                Err(EngineError::InvalidParameter {
-                    name: "n",
-                    message: format!("n = {k} winners is more than the group's {units} units"),
-                })
-            }
+            Computation::KWinners(Winners::Count(k)) if k > units => Err(EngineError::InvalidParameter {
+                name: "n",
+                message: format!("n = {k} winners is more than the group's {units} units"),
+            }),
             Computation::KWinners(Winners::Count(k)) => Ok(k),
-            Computation::KWinners(Winners::Fraction(f)) => {
-                Ok(((f * units as f64).ceil() as usize).min(units))
-            }
+            Computation::KWinners(Winners::Fraction(f)) => Ok(((f * units as f64).ceil() as usize).min(units)),
             Computation::Threshold(_) => Ok(units),
         }
     }
 
     /// Computes the new activity of a group of `out.len()` units from its connections,
     /// writing 0/1 values into `out`. `scratch` holds the activation.
-    pub fn compute(
-        &self,
-        inputs: &[&Connection],
-        scratch: &mut Vec<f64>,
-        out: &mut [f64],
-    ) -> Result<()> {
+    pub fn compute(&self, inputs: &[&Connection], scratch: &mut Vec<f64>, out: &mut [f64]) -> Result<()> {
         activation(inputs, out.len(), scratch)?;
         match *self {
             Computation::Threshold(t) => {
@@ -119,11 +106,10 @@ impl Computation {
 /// bit-identical to the reference whatever the thread count.
 pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Result<()> {
     act.clear();
-    act.try_reserve_exact(post)
-        .map_err(|_| EngineError::Allocation {
-            what: "an activation buffer".into(),
-            bytes: post.checked_mul(8),
-        })?;
+    act.try_reserve_exact(post).map_err(|_| EngineError::Allocation {
+        what: "an activation buffer".into(),
+        bytes: post.checked_mul(8),
+    })?;
     act.resize(post, 0.0);
     for conn in inputs {
         if conn.post_size() != post {
@@ -133,7 +119,7 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
                 found: conn.post_shape().to_vec(),
             });
         }
-        let weights = conn.weights();
+        let mut weights = conn.weights_mut();
         conn.source().for_each_nonzero(|i, v| {
             for (a, &w) in act.iter_mut().zip(weights.row(i)) {
                 *a += v * w;
@@ -147,25 +133,33 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
 /// NaN (only possible with NaN weights) ranks lowest. Linear time.
 pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
     let k = k.min(act.len());
-    let mut idx: Vec<usize> = (0..act.len()).collect();
     if k == 0 {
         return Vec::new();
     }
-    if k < act.len() {
-        idx.select_nth_unstable_by(k - 1, |&a, &b| rank_order(act, a, b));
-        idx.truncate(k);
+    if k == act.len() {
+        return (0..k).collect();
     }
-    idx.sort_unstable();
-    idx
+    // One integer key per unit, smallest first: descending activation, then ascending index.
+    let mut keys: Vec<u128> = act
+        .iter()
+        .enumerate()
+        .map(|(j, &a)| ((!ordered(a) as u128) << 64) | j as u128)
+        .collect();
+    keys.select_nth_unstable(k - 1);
+    let mut winners: Vec<usize> = keys[..k].iter().map(|&key| key as u64 as usize).collect();
+    winners.sort_unstable();
+    winners
 }
 
-/// Higher activation first, then lower index; a total order.
-fn rank_order(act: &[f64], a: usize, b: usize) -> Ordering {
-    let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
-    key(act[b])
-        .partial_cmp(&key(act[a]))
-        .unwrap_or(Ordering::Equal)
-        .then(a.cmp(&b))
+/// Maps an activation to an integer with the same order (-0.0 and 0.0 equal, NaN lowest).
+fn ordered(a: f64) -> u64 {
+    let a = if a.is_nan() { f64::NEG_INFINITY } else { a + 0.0 };
+    let bits = a.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
 }
 
 #[cfg(test)]
@@ -217,6 +211,8 @@ mod tests {
         assert_eq!(k_winners(&[0.5, 0.7, 0.5, 0.7, 0.5], 3), vec![0, 1, 3]);
         assert_eq!(k_winners(&[0.0; 6], 2), vec![0, 1]);
         assert_eq!(k_winners(&[f64::NAN, 0.0, -1.0], 2), vec![1, 2]);
+        assert_eq!(k_winners(&[-0.0, 0.0, -0.0], 2), vec![0, 1]);
+        assert_eq!(k_winners(&[-2.0, -1.0, f64::INFINITY, 1e-300], 2), vec![2, 3]);
     }
 
     #[test]
@@ -227,10 +223,7 @@ mod tests {
             .contains("threshold"));
         assert!(Computation::threshold(f64::NAN).is_err());
         assert!(Computation::k_winners(0).is_err());
-        assert!(Computation::k_fraction(1.5)
-            .unwrap_err()
-            .to_string()
-            .contains("1.5"));
+        assert!(Computation::k_fraction(1.5).unwrap_err().to_string().contains("1.5"));
         let err = Computation::k_winners(5).unwrap().winners(4).unwrap_err();
         assert!(err.to_string().contains('5'), "{err}");
     }

@@ -22,13 +22,7 @@ pub struct NumericalEncoder {
 
 impl NumericalEncoder {
     /// Needs finite `min_value < max_value`, `length >= 1` and `0 < sparsity <= 1`.
-    pub fn new(
-        kind: EncoderKind,
-        min_value: f64,
-        max_value: f64,
-        length: usize,
-        sparsity: f64,
-    ) -> Result<Self> {
+    pub fn new(kind: EncoderKind, min_value: f64, max_value: f64, length: usize, sparsity: f64) -> Result<Self> {
         if !min_value.is_finite() || !max_value.is_finite() || min_value >= max_value {
             return Err(EngineError::InvalidParameter {
                 name: "min_value",
@@ -146,10 +140,7 @@ mod tests {
     #[test]
     fn spec_cyclic_vector() {
         let e = NumericalEncoder::new(EncoderKind::Cyclic, 1.0, 5.0, 5, 0.4).unwrap();
-        let got: Vec<String> = [1.0, 2.0, 3.0, 4.0, 5.0]
-            .iter()
-            .map(|&v| bits(&e, v))
-            .collect();
+        let got: Vec<String> = [1.0, 2.0, 3.0, 4.0, 5.0].iter().map(|&v| bits(&e, v)).collect();
         assert_eq!(got, ["11000", "01100", "00110", "00011", "10001"]);
     }
 

@@ -27,11 +27,7 @@ impl fmt::Display for EngineError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EngineError::InvalidParameter { name, message } => write!(f, "{name}: {message}"),
-            EngineError::ShapeMismatch {
-                what,
-                expected,
-                found,
-            } => {
+            EngineError::ShapeMismatch { what, expected, found } => {
                 write!(
                     f,
                     "{what}: expected shape {}, got shape {}",
@@ -39,9 +35,7 @@ impl fmt::Display for EngineError {
                     fmt_shape(found)
                 )
             }
-            EngineError::InvalidValue(message) | EngineError::Index(message) => {
-                f.write_str(message)
-            }
+            EngineError::InvalidValue(message) | EngineError::Index(message) => f.write_str(message),
             EngineError::Allocation {
                 what,
                 bytes: Some(bytes),
@@ -63,11 +57,7 @@ pub fn fmt_shape(shape: &[usize]) -> String {
         [one] => format!("({one},)"),
         _ => format!(
             "({})",
-            shape
-                .iter()
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
+            shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
         ),
     }
 }

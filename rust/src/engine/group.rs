@@ -22,6 +22,9 @@ pub struct Group {
     inputs: Vec<(String, Option<SharedConnection>)>,
     pub computation: Option<Computation>,
     pub learning: Option<Hebbian>,
+    /// Per-step buffers (activation, new values), kept so a step allocates nothing.
+    scratch: Vec<f64>,
+    next: Vec<f64>,
 }
 
 impl Group {
@@ -30,9 +33,7 @@ impl Group {
         if let Some(d) = shape.iter().position(|&d| d == 0) {
             return Err(EngineError::InvalidParameter {
                 name: "shape",
-                message: format!(
-                    "every dimension must be positive, got {shape:?} (dimension {d} is 0)"
-                ),
+                message: format!("every dimension must be positive, got {shape:?} (dimension {d} is 0)"),
             });
         }
         Ok(Group {
@@ -41,6 +42,39 @@ impl Group {
             inputs: vec![(MAIN_INPUT.to_string(), None)],
             computation: None,
             learning: None,
+            scratch: Vec::new(),
+            next: Vec::new(),
+        })
+    }
+
+    /// A group over an existing output buffer and existing connections (in input order),
+    /// e.g. one built by the Python layer. Every connection must feed a group of the
+    /// output's shape.
+    pub fn from_parts(
+        output: SharedActivity,
+        inputs: Vec<(String, SharedConnection)>,
+        computation: Option<Computation>,
+        learning: Option<Hebbian>,
+    ) -> Result<Self> {
+        let shape = super::activity::read(&output).shape().to_vec();
+        for (name, conn) in &inputs {
+            if conn.post_shape() != shape.as_slice() {
+                return Err(EngineError::ShapeMismatch {
+                    what: format!("input {name:?} of the group"),
+                    expected: shape,
+                    found: conn.post_shape().to_vec(),
+                });
+            }
+        }
+        let inputs = inputs.into_iter().map(|(n, c)| (n, Some(c))).collect();
+        Ok(Group {
+            shape,
+            output,
+            inputs,
+            computation,
+            learning,
+            scratch: Vec::new(),
+            next: Vec::new(),
         })
     }
 
@@ -64,12 +98,7 @@ impl Group {
 
     /// (Re)creates input `name` connected to `source` through `weights`. An existing input
     /// keeps its place in the order; a new one goes last.
-    pub fn set(
-        &mut self,
-        name: &str,
-        source: Source,
-        weights: Weights,
-    ) -> Result<SharedConnection> {
+    pub fn set(&mut self, name: &str, source: Source, weights: Weights) -> Result<SharedConnection> {
         let conn = Arc::new(Connection::new(source, self.shape.clone(), weights)?);
         match self.inputs.iter_mut().find(|(n, _)| n == name) {
             Some((_, slot)) => *slot = Some(conn.clone()),
@@ -94,27 +123,32 @@ impl Group {
 
     /// Every connected input, in order.
     pub fn connections(&self) -> Vec<&Connection> {
-        self.inputs
-            .iter()
-            .filter_map(|(_, c)| c.as_deref())
-            .collect()
+        self.inputs.iter().filter_map(|(_, c)| c.as_deref()).collect()
     }
 
     /// Computes the group's new activity from every connected input.
-    pub fn compute(&self) -> Result<()> {
-        let computation = self
-            .computation
-            .ok_or_else(|| EngineError::InvalidParameter {
-                name: "computation",
-                message: "the group has no computation set".into(),
-            })?;
-        computation.compute_into(&self.connections(), &self.output)
+    pub fn compute(&mut self) -> Result<()> {
+        let computation = self.computation.ok_or_else(|| EngineError::InvalidParameter {
+            name: "computation",
+            message: "the group has no computation set".into(),
+        })?;
+        if self.next.len() != self.size() {
+            self.next = super::zeroed(self.size(), "an activity")?;
+        }
+        let (mut scratch, mut next) = (std::mem::take(&mut self.scratch), std::mem::take(&mut self.next));
+        let result = computation.compute(&self.connections(), &mut scratch, &mut next);
+        if result.is_ok() {
+            super::activity::write(&self.output).values_mut().copy_from_slice(&next);
+        }
+        (self.scratch, self.next) = (scratch, next);
+        result
     }
 
     /// Lets every input learn, when a learning rule is set.
-    pub fn learn(&self) {
-        if let Some(learning) = &self.learning {
-            learning.learn_group(&self.connections(), &self.output);
+    pub fn learn(&self) -> Result<()> {
+        match &self.learning {
+            Some(learning) => learning.learn_group(&self.connections(), &self.output),
+            None => Ok(()),
         }
     }
 }
@@ -173,9 +207,7 @@ mod tests {
         move |pre, post| {
             let data = (0..pre * post)
                 .map(|_| {
-                    *seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
+                    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                     (*seed >> 11) as f64 / (1u64 << 53) as f64
                 })
                 .collect();
@@ -186,10 +218,7 @@ mod tests {
     #[test]
     fn wiring_creates_inputs_in_order() {
         let mut seed = 7;
-        let mut layers: Vec<Group> = [4, 3, 2]
-            .iter()
-            .map(|&n| Group::new(&[n]).unwrap())
-            .collect();
+        let mut layers: Vec<Group> = [4, 3, 2].iter().map(|&n| Group::new(&[n]).unwrap()).collect();
         feed_forward(&mut layers, MAIN_INPUT, lcg_weights(&mut seed)).unwrap();
         feed_backward(&mut layers, "feedback", lcg_weights(&mut seed)).unwrap();
         loop_back(&mut layers, "neighbors", lcg_weights(&mut seed)).unwrap();
@@ -207,17 +236,12 @@ mod tests {
     #[test]
     fn a_sensor_driven_stack_runs_and_learns() {
         let mut seed = 3;
-        let mut layers: Vec<Group> = [vec![6], vec![2, 3]]
-            .iter()
-            .map(|s| Group::new(s).unwrap())
-            .collect();
+        let mut layers: Vec<Group> = [vec![6], vec![2, 3]].iter().map(|s| Group::new(s).unwrap()).collect();
         feed_forward(&mut layers, MAIN_INPUT, lcg_weights(&mut seed)).unwrap();
         let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 16, 0.25).unwrap();
         let sensor = Activity::zeros(&[16]).unwrap().shared();
         let w = lcg_weights(&mut seed)(16, 6).unwrap();
-        layers[0]
-            .set(MAIN_INPUT, Source::Whole(sensor.clone()), w)
-            .unwrap();
+        layers[0].set(MAIN_INPUT, Source::Whole(sensor.clone()), w).unwrap();
         for layer in &mut layers {
             layer.computation = Some(Computation::k_winners(2).unwrap());
             layer.learning = Some(Hebbian::new(0.05, 0.01).unwrap());
@@ -226,42 +250,28 @@ mod tests {
             .get(MAIN_INPUT)
             .unwrap()
             .unwrap()
-            .weights()
+            .weights_mut()
             .as_slice()
             .to_vec();
         for step in 0..5 {
-            encoder
-                .encode_into(step as f64, write(&sensor).values_mut())
-                .unwrap();
-            for layer in &layers {
+            encoder.encode_into(step as f64, write(&sensor).values_mut()).unwrap();
+            for layer in &mut layers {
                 layer.compute().unwrap();
-                layer.learn();
+                layer.learn().unwrap();
             }
             for layer in &layers {
-                assert_eq!(
-                    read(layer.output())
-                        .values()
-                        .iter()
-                        .filter(|&&v| v == 1.0)
-                        .count(),
-                    2
-                );
+                assert_eq!(read(layer.output()).values().iter().filter(|&&v| v == 1.0).count(), 2);
             }
         }
         assert_ne!(
-            layers[1]
-                .get(MAIN_INPUT)
-                .unwrap()
-                .unwrap()
-                .weights()
-                .as_slice(),
+            layers[1].get(MAIN_INPUT).unwrap().unwrap().weights_mut().as_slice(),
             &before[..]
         );
     }
 
     #[test]
     fn compute_without_computation_is_an_error() {
-        let g = Group::new(&[3]).unwrap();
+        let mut g = Group::new(&[3]).unwrap();
         assert!(g.compute().unwrap_err().to_string().contains("computation"));
         assert!(Group::new(&[3, 0]).is_err());
     }

@@ -34,11 +34,12 @@ impl Hebbian {
 
     /// One learning step of a group: every connection learns from its source's activity
     /// (pre) and the group's output (post).
-    pub fn learn_group(&self, inputs: &[&Connection], output: &SharedActivity) {
+    pub fn learn_group(&self, inputs: &[&Connection], output: &SharedActivity) -> Result<()> {
         let post_values = read(output).values().to_vec();
         for conn in inputs {
-            self.learn(conn, &post_values);
+            self.learn(conn, &post_values)?;
         }
+        Ok(())
     }
 
     /// One learning step of one connection. With pre = (input == 1) and post = (output == 1):
@@ -48,21 +49,31 @@ impl Hebbian {
     /// Only the rows of active inputs and the columns of active neurons change. The clip of
     /// every other weight is skipped while the weights are known to lie within [0, 1]; when
     /// they may not (set from outside), this step visits every weight once.
-    pub fn learn(&self, conn: &Connection, post_values: &[f64]) {
+    pub fn learn(&self, conn: &Connection, post_values: &[f64]) -> Result<()> {
+        if conn.post_size() != post_values.len() {
+            return Err(EngineError::ShapeMismatch {
+                what: "input learning from the group".into(),
+                expected: vec![post_values.len()],
+                found: conn.post_shape().to_vec(),
+            });
+        }
         let pre_ones = conn.source().ones();
         let post_mask: Vec<bool> = post_values.iter().map(|&v| v == 1.0).collect();
         let post_ones: Vec<usize> = (0..post_mask.len()).filter(|&j| post_mask[j]).collect();
-        let mut pre_mask = vec![false; conn.pre_size()];
+        let mut pre_mask = vec![false; conn.pre_size()]; // used by the full pass only
         for &i in &pre_ones {
             pre_mask[i] = true;
         }
         let (inc, dec) = (self.increase, -self.decrease);
         let mut weights = conn.weights_mut();
         let post = weights.post();
-        let full_pass = !weights.within_unit();
-        let data = weights.data_mut();
 
-        if full_pass {
+        if !weights.within_unit() {
+            let mut pre_mask = vec![false; weights.pre()];
+            for &i in &pre_ones {
+                pre_mask[i] = true;
+            }
+            let data = weights.data_mut();
             for (row, &is_pre) in data.chunks_exact_mut(post.max(1)).zip(&pre_mask) {
                 for (w, &is_post) in row.iter_mut().zip(&post_mask) {
                     *w = match (is_pre, is_post) {
@@ -72,34 +83,38 @@ impl Hebbian {
                     };
                 }
             }
-        } else {
-            for &i in &pre_ones {
-                let row = &mut data[i * post..(i + 1) * post];
-                for (w, &is_post) in row.iter_mut().zip(&post_mask) {
-                    *w = update(*w, if is_post { inc } else { dec });
-                }
-            }
-            if !post_ones.is_empty() {
-                for (row, &is_pre) in data.chunks_exact_mut(post.max(1)).zip(&pre_mask) {
-                    if !is_pre {
-                        for &j in &post_ones {
-                            row[j] = update(row[j], dec);
-                        }
-                    }
-                }
-            }
+        } else if self.increase != 0.0 || self.decrease != 0.0 {
+            // Within [0, 1] the clip only matters for changed weights, so the step is
+            // logged and each row replays it when next read (see `Weights`).
+            weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones);
         }
         weights.set_within_unit();
+        Ok(())
     }
 }
 
 /// One weight's change: a dead (exactly 0) weight stays dead; otherwise add and clip.
+/// Written with selects rather than branches so loops over rows vectorise.
 #[inline(always)]
-fn update(w: f64, delta: f64) -> f64 {
+pub(crate) fn update(w: f64, delta: f64) -> f64 {
+    let changed = clip(w + delta);
     if w == 0.0 {
         w
     } else {
-        clip(w + delta)
+        changed
+    }
+}
+
+/// [`update`] for a `delta <= 0` on a weight within [0, 1] (or NaN): the sum cannot pass
+/// 1, so only the lower bound needs checking. Gives exactly what `update` gives there.
+#[inline(always)]
+pub(crate) fn decrease(w: f64, delta: f64) -> f64 {
+    let x = w + delta;
+    let changed = if x < 0.0 { 0.0 } else { x };
+    if w == 0.0 {
+        w
+    } else {
+        changed
     }
 }
 
@@ -116,7 +131,12 @@ fn keep_dead(w: f64) -> f64 {
 /// Clip to [0, 1]; NaN stays NaN, as with numpy's clip.
 #[inline(always)]
 fn clip(w: f64) -> f64 {
-    w.clamp(0.0, 1.0)
+    let low = if w < 0.0 { 0.0 } else { w };
+    if low > 1.0 {
+        1.0
+    } else {
+        low
+    }
 }
 
 #[cfg(test)]
@@ -138,23 +158,16 @@ mod tests {
     #[test]
     fn spec_vector() {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
-        Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]);
-        let expected = [
-            0.8 + 0.1,
-            0.4 - 0.05,
-            0.6 - 0.05,
-            0.8,
-            0.5 + 0.1,
-            0.4 - 0.05,
-        ];
-        assert_eq!(c.weights().as_slice(), &expected);
+        Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
+        let expected = [0.8 + 0.1, 0.4 - 0.05, 0.6 - 0.05, 0.8, 0.5 + 0.1, 0.4 - 0.05];
+        assert_eq!(c.weights_mut().as_slice(), &expected);
     }
 
     #[test]
     fn dead_weights_stay_dead_and_clip_applies() {
         let c = connection(&[1.0, 0.0], vec![0.0, 0.98, 0.0, 0.01], 2);
-        Hebbian::new(0.05, 0.05).unwrap().learn(&c, &[1.0, 1.0]);
-        assert_eq!(c.weights().as_slice(), &[0.0, 1.0, 0.0, 0.0]);
+        Hebbian::new(0.05, 0.05).unwrap().learn(&c, &[1.0, 1.0]).unwrap();
+        assert_eq!(c.weights_mut().as_slice(), &[0.0, 1.0, 0.0, 0.0]);
     }
 
     #[test]
@@ -162,20 +175,45 @@ mod tests {
         // row 1 is silent and column 1 is silent: no rule touches w[1][1], only the clip.
         let c = connection(&[1.0, 0.0], vec![0.5, 0.5, 0.5, 3.0], 2);
         assert!(!c.weights().within_unit());
-        Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]);
-        assert_eq!(c.weights().as_slice(), &[0.6, 0.4, 0.4, 1.0]);
+        Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
+        assert_eq!(c.weights_mut().as_slice(), &[0.6, 0.4, 0.4, 1.0]);
         assert!(c.weights().within_unit());
     }
 
     #[test]
+    fn a_group_of_another_size_is_an_error() {
+        let c = connection(&[1.0], vec![0.5, 0.5], 2);
+        let err = Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0, 1.0]).unwrap_err();
+        assert!(matches!(err, EngineError::ShapeMismatch { .. }), "{err}");
+    }
+
+    #[test]
     fn rates_are_checked() {
-        assert!(Hebbian::new(-0.1, 0.0)
-            .unwrap_err()
-            .to_string()
-            .contains("increase"));
+        assert!(Hebbian::new(-0.1, 0.0).unwrap_err().to_string().contains("increase"));
         assert!(Hebbian::new(0.1, f64::NAN)
             .unwrap_err()
             .to_string()
             .contains("decrease"));
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    #[test]
+    fn decrease_equals_update_on_unit_weights() {
+        let weights = [0.0, -0.0, 1e-300, 0.0005, 0.001, 0.0015, 0.3, 0.999, 1.0, f64::NAN];
+        for &w in &weights {
+            for d in [0.0, -0.0, -0.001, -0.5, -2.0] {
+                let (a, b) = (update(w, d), decrease(w, d));
+                assert!(
+                    a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                    "{w} {d}: {a} vs {b}"
+                );
+            }
+        }
+        assert!(clip(f64::NAN).is_nan());
+        assert_eq!((clip(-1.0), clip(2.0), clip(0.5)), (0.0, 1.0, 0.5));
     }
 }

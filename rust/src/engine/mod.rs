@@ -15,6 +15,7 @@ pub mod encode;
 pub mod error;
 pub mod group;
 pub mod learn;
+pub mod network;
 pub mod source;
 pub mod weights;
 
@@ -25,6 +26,7 @@ pub use encode::{EncoderKind, NumericalEncoder};
 pub use error::{EngineError, Result};
 pub use group::{feed_backward, feed_forward, loop_back, Group};
 pub use learn::Hebbian;
+pub use network::{Network, Sensor};
 pub use source::Source;
 pub use weights::Weights;
 
@@ -42,11 +44,21 @@ pub fn shape_size(shape: &[usize]) -> Result<usize> {
 /// [`EngineError::Allocation`] instead of aborting the process.
 pub(crate) fn zeroed(len: usize, what: &str) -> Result<Vec<f64>> {
     let mut v: Vec<f64> = Vec::new();
-    v.try_reserve_exact(len)
-        .map_err(|_| EngineError::Allocation {
-            what: what.to_string(),
-            bytes: len.checked_mul(std::mem::size_of::<f64>()),
-        })?;
+    v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
+        what: what.to_string(),
+        bytes: len.checked_mul(std::mem::size_of::<f64>()),
+    })?;
     v.resize(len, 0.0);
+    Ok(v)
+}
+
+/// Allocates a `Vec<bool>` of `len` falses, reporting an impossible size as an error.
+pub fn zeroed_bools(len: usize, what: &str) -> Result<Vec<bool>> {
+    let mut v: Vec<bool> = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
+        what: what.to_string(),
+        bytes: Some(len),
+    })?;
+    v.resize(len, false);
     Ok(v)
 }

@@ -97,9 +97,7 @@ impl Source {
                     }
                 }
             }
-            Source::Gather {
-                parts, part, index, ..
-            } => {
+            Source::Gather { parts, part, index, .. } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
                 for (p, (&k, &i)) in part.iter().zip(index).enumerate() {
                     let v = guards[k as usize].values()[i];
@@ -126,9 +124,7 @@ impl Source {
     pub fn values(&self) -> Vec<f64> {
         match self {
             Source::Whole(a) => read(a).values().to_vec(),
-            Source::Gather {
-                parts, part, index, ..
-            } => {
+            Source::Gather { parts, part, index, .. } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
                 part.iter()
                     .zip(index)
@@ -151,13 +147,7 @@ mod tests {
         a.write().unwrap().assign(&[1.0, 0.0, 2.0]).unwrap();
         b.write().unwrap().assign(&[0.0, 1.0]).unwrap();
         // merge of b then a[1:]
-        let s = Source::gather(
-            vec![4],
-            vec![a.clone(), b.clone()],
-            vec![1, 1, 0, 0],
-            vec![0, 1, 1, 2],
-        )
-        .unwrap();
+        let s = Source::gather(vec![4], vec![a.clone(), b.clone()], vec![1, 1, 0, 0], vec![0, 1, 1, 2]).unwrap();
         assert_eq!(s.values(), vec![0.0, 1.0, 0.0, 2.0]);
         assert_eq!(s.ones(), vec![1]);
         let mut seen = vec![];

@@ -9,7 +9,7 @@ use crate::engine::{Computation, Connection};
 /// A built-in computation (threshold or k-winners).
 #[pyclass(name = "Computation", module = "protobrain._core", frozen)]
 pub struct PyComputation {
-    inner: Computation,
+    pub(crate) inner: Computation,
 }
 
 #[pymethods]
@@ -54,11 +54,7 @@ impl PyComputation {
     }
 
     /// Computes and stores the new activity straight into `output`.
-    fn compute_into(
-        &self,
-        connections: Vec<PyRef<'_, PyConnection>>,
-        output: PyRef<'_, PyActivity>,
-    ) -> PyResult<()> {
+    fn compute_into(&self, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) -> PyResult<()> {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
         Ok(self.inner.compute_into(&conns, &output.inner)?)
     }

@@ -47,12 +47,7 @@ impl PyConnection {
             }
         };
         let inner = Arc::new(Connection::new(source.inner.clone(), post_shape, w)?);
-        let buffer = Py::new(
-            py,
-            WeightsBuffer {
-                conn: inner.clone(),
-            },
-        )?;
+        let buffer = Py::new(py, WeightsBuffer { conn: inner.clone() })?;
         Ok(PyConnection { inner, buffer })
     }
 
@@ -81,8 +76,25 @@ impl PyConnection {
     }
 
     /// Replaces every weight (same number of elements, all finite).
-    fn assign(&self, values: PyReadonlyArrayDyn<'_, f64>) -> PyResult<()> {
-        Ok(self.inner.weights_mut().assign(contiguous(&values)?)?)
+    fn assign(&self, py: Python<'_>, values: PyReadonlyArrayDyn<'_, f64>) -> PyResult<()> {
+        let mut weights = self.inner.weights_mut();
+        let new = contiguous(&values)?;
+        // `values` may be a view of these very weights (`inp.synapses = inp.synapses`):
+        // copy it first rather than read and write the same memory at once.
+        let ours = weights.as_mut_ptr() as usize;
+        let ours_end = ours + weights.pre() * weights.post() * std::mem::size_of::<f64>();
+        let theirs = new.as_ptr() as usize;
+        let overlaps = theirs < ours_end && ours < theirs + std::mem::size_of_val(new);
+        if overlaps {
+            #[allow(clippy::unnecessary_to_owned)] // the copy is the point: the memory overlaps
+            weights.assign(&new.to_vec())?;
+        } else {
+            weights.assign(new)?;
+        }
+        drop(weights);
+        // Views handed out earlier may still be written through: the range is unknown again.
+        self.after_learning(py);
+        Ok(())
     }
 
     /// Whether a numpy view of the weights is still referenced somewhere.
@@ -93,11 +105,14 @@ impl PyConnection {
 }
 
 impl PyConnection {
-    /// After a learning step: if the user still holds a view, the weights may be edited
-    /// before the next step, so the range is unknown again.
+    /// After the weights changed: if the user still holds a view, it must show every
+    /// change (no pending decrements), and the weights may be edited through it before the
+    /// next step, so their range is unknown again.
     pub(crate) fn after_learning(&self, py: Python<'_>) {
         if self.views_alive(py) {
-            self.inner.weights_mut().mark_edited();
+            let mut weights = self.inner.weights_mut();
+            weights.flush();
+            weights.mark_edited();
         }
     }
 }

@@ -9,28 +9,18 @@ use crate::engine::{EncoderKind, NumericalEncoder};
 /// A simple or cyclic numerical encoder.
 #[pyclass(name = "NumericalEncoder", module = "protobrain._core", frozen)]
 pub struct PyNumericalEncoder {
-    inner: NumericalEncoder,
+    pub(crate) inner: NumericalEncoder,
 }
 
 #[pymethods]
 impl PyNumericalEncoder {
     /// `kind` is "simple" or "cyclic".
     #[new]
-    fn new(
-        kind: &str,
-        min_value: f64,
-        max_value: f64,
-        length: usize,
-        sparsity: f64,
-    ) -> PyResult<Self> {
+    fn new(kind: &str, min_value: f64, max_value: f64, length: usize, sparsity: f64) -> PyResult<Self> {
         let kind = match kind {
             "simple" => EncoderKind::Simple,
             "cyclic" => EncoderKind::Cyclic,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown encoder kind {other:?}"
-                )))
-            }
+            other => return Err(PyValueError::new_err(format!("unknown encoder kind {other:?}"))),
         };
         Ok(PyNumericalEncoder {
             inner: NumericalEncoder::new(kind, min_value, max_value, length, sparsity)?,
@@ -52,8 +42,6 @@ impl PyNumericalEncoder {
     fn encode_into(&self, value: f64, output: PyRef<'_, PyActivity>) -> PyResult<()> {
         // Check the value before touching the buffer, so a bad value leaves it unchanged.
         self.inner.start(value)?;
-        Ok(self
-            .inner
-            .encode_into(value, write(&output.inner).values_mut())?)
+        Ok(self.inner.encode_into(value, write(&output.inner).values_mut())?)
     }
 }

@@ -7,7 +7,7 @@ use crate::engine::{Connection, Hebbian};
 /// Hebbian learning with fixed rates.
 #[pyclass(name = "Hebbian", module = "protobrain._core", frozen)]
 pub struct PyHebbian {
-    inner: Hebbian,
+    pub(crate) inner: Hebbian,
 }
 
 #[pymethods]
@@ -25,11 +25,12 @@ impl PyHebbian {
         py: Python<'_>,
         connections: Vec<PyRef<'_, PyConnection>>,
         output: PyRef<'_, PyActivity>,
-    ) {
+    ) -> PyResult<()> {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
-        self.inner.learn_group(&conns, &output.inner);
+        let result = self.inner.learn_group(&conns, &output.inner);
         for c in &connections {
             c.after_learning(py);
         }
+        Ok(result?)
     }
 }

@@ -4,6 +4,7 @@ pub mod computation;
 pub mod connection;
 pub mod encoder;
 pub mod learning;
+pub mod network;
 pub mod source;
 
 use numpy::ndarray::{ArrayD, IxDyn};
@@ -17,9 +18,9 @@ impl From<EngineError> for PyErr {
     fn from(err: EngineError) -> PyErr {
         let message = err.to_string();
         match err {
-            EngineError::InvalidParameter { .. }
-            | EngineError::ShapeMismatch { .. }
-            | EngineError::InvalidValue(_) => PyValueError::new_err(message),
+            EngineError::InvalidParameter { .. } | EngineError::ShapeMismatch { .. } | EngineError::InvalidValue(_) => {
+                PyValueError::new_err(message)
+            }
             EngineError::Index(_) => PyIndexError::new_err(message),
             EngineError::Allocation { .. } => PyMemoryError::new_err(message),
         }
@@ -32,8 +33,7 @@ pub(crate) fn to_numpy<'py>(
     shape: &[usize],
     values: Vec<f64>,
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-    let array = ArrayD::from_shape_vec(IxDyn(shape), values)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let array = ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py))
 }
 

@@ -31,8 +31,7 @@ impl PySource {
         index: PyReadonlyArray1<'_, i64>,
     ) -> PyResult<Self> {
         let to_usize = |v: &i64, what: &str| {
-            usize::try_from(*v)
-                .map_err(|_| PyIndexError::new_err(format!("negative {what} {v} in a source pick")))
+            usize::try_from(*v).map_err(|_| PyIndexError::new_err(format!("negative {what} {v} in a source pick")))
         };
         let part = part
             .as_array()

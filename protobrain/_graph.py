@@ -1,0 +1,56 @@
+"""Change tracking for compiled networks.
+
+A :class:`~protobrain.brain.Brain` compiles its model into one engine network so a step
+crosses into Rust once. Anything that changes the model's structure (connecting an input,
+setting a computation or learning rule, changing a parameter, editing a group's inputs or a
+stack's layers) calls :func:`changed`, and the next step compiles afresh. Weights and
+activity are shared with the engine, so changing them needs no recompilation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_version = 0
+
+
+def version() -> int:
+    """A number that grows whenever any model's structure changes."""
+    return _version
+
+
+def changed() -> None:
+    """Record that some model's structure changed."""
+    global _version
+    _version += 1
+
+
+def _tracking(method_name: str, base: type) -> Any:
+    original = getattr(base, method_name)
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        changed()
+        return original(self, *args, **kwargs)
+
+    method.__name__ = method_name
+    method.__doc__ = original.__doc__
+    return method
+
+
+class TrackedDict(dict):  # type: ignore[type-arg]
+    """A dict (a group's inputs) whose edits count as structural changes."""
+
+    for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault", "__ior__"):
+        locals()[_name] = _tracking(_name, dict)
+    del _name
+
+
+class TrackedList(list):  # type: ignore[type-arg]
+    """A list (a stack's layers) whose edits count as structural changes."""
+
+    for _name in (
+        "__setitem__", "__delitem__", "append", "extend", "insert", "pop", "remove",
+        "clear", "sort", "reverse", "__iadd__", "__imul__",
+    ):
+        locals()[_name] = _tracking(_name, list)
+    del _name

@@ -1,0 +1,255 @@
+//! A brain compiled for the engine: a sensor and groups in compute order, stepped without
+//! leaving Rust.
+use super::activity::{read, write, SharedActivity};
+use super::encode::NumericalEncoder;
+use super::error::{EngineError, Result};
+use super::group::Group;
+
+/// A sensor whose encoder is a built-in numerical encoder.
+#[derive(Debug)]
+pub struct Sensor {
+    pub encoder: NumericalEncoder,
+    pub output: SharedActivity,
+}
+
+/// The sensor (when built in) and the groups of a brain, in the order they compute.
+///
+/// A step is: feed the sensor, compute every group in order, then (when learning) let
+/// every group learn in order; the same functions serve single steps and whole runs, so
+/// both give bit-identical results.
+#[derive(Debug)]
+pub struct Network {
+    sensor: Option<Sensor>,
+    groups: Vec<Group>,
+}
+
+impl Network {
+    pub fn new(sensor: Option<Sensor>, groups: Vec<Group>) -> Result<Self> {
+        if let Some(s) = &sensor {
+            let size = read(&s.output).size();
+            if size != s.encoder.length() {
+                return Err(EngineError::ShapeMismatch {
+                    what: "sensor output".into(),
+                    expected: vec![s.encoder.length()],
+                    found: vec![size],
+                });
+            }
+        }
+        Ok(Network { sensor, groups })
+    }
+
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    pub fn has_sensor(&self) -> bool {
+        self.sensor.is_some()
+    }
+
+    /// Checks that the sensor accepts `value`, without changing anything.
+    pub fn check_value(&self, value: f64) -> Result<()> {
+        match &self.sensor {
+            Some(s) => s.encoder.start(value).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes `value` into the sensor's output (a bad value leaves it unchanged).
+    pub fn feed(&self, value: f64) -> Result<()> {
+        let sensor = self
+            .sensor
+            .as_ref()
+            .ok_or_else(|| EngineError::InvalidValue("this network has no built-in sensor".into()))?;
+        sensor.encoder.start(value)?;
+        sensor.encoder.encode_into(value, write(&sensor.output).values_mut())
+    }
+
+    /// Computes group `i` with its built-in computation.
+    pub fn compute_group(&mut self, i: usize) -> Result<()> {
+        self.group_mut(i)?.compute()
+    }
+
+    /// Lets group `i` learn with its built-in learning rule (nothing when it has none).
+    pub fn learn_group(&self, i: usize) -> Result<()> {
+        self.groups
+            .get(i)
+            .ok_or_else(|| no_group(i, self.groups.len()))?
+            .learn()
+    }
+
+    /// Writes group `i`'s activity as booleans (non-zero) into `out`.
+    pub fn record_group(&self, i: usize, out: &mut [bool]) -> Result<()> {
+        let group = self.groups.get(i).ok_or_else(|| no_group(i, self.groups.len()))?;
+        let activity = read(group.output());
+        if out.len() != activity.size() {
+            return Err(EngineError::ShapeMismatch {
+                what: "recording buffer".into(),
+                expected: vec![activity.size()],
+                found: vec![out.len()],
+            });
+        }
+        for (o, &v) in out.iter_mut().zip(activity.values()) {
+            *o = v != 0.0;
+        }
+        Ok(())
+    }
+
+    /// Runs one step per value: feed, compute every group, learn every group (when `learn`).
+    /// Every part must be built in. `record[i]`, when given, receives group i's activity of
+    /// every step (steps x units, row-major). Every value is checked before the first step,
+    /// so a bad value changes nothing. After each whole step `keep_going(steps_done)` may
+    /// stop the run; the number of steps done is returned.
+    pub fn run(
+        &mut self,
+        values: &[f64],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        mut keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
+        if self.sensor.is_none() {
+            return Err(EngineError::InvalidValue("this network has no built-in sensor".into()));
+        }
+        if let Some(i) = self.groups.iter().position(|g| g.computation.is_none()) {
+            return Err(EngineError::InvalidParameter {
+                name: "computation",
+                message: format!("group {i} has no built-in computation"),
+            });
+        }
+        if record.len() > self.groups.len() {
+            return Err(no_group(record.len() - 1, self.groups.len()));
+        }
+        for (i, slot) in record.iter().enumerate() {
+            if let Some(buf) = slot {
+                let want = values.len() * self.groups[i].size();
+                if buf.len() != want {
+                    return Err(EngineError::ShapeMismatch {
+                        what: format!("recording buffer of group {i}"),
+                        expected: vec![want],
+                        found: vec![buf.len()],
+                    });
+                }
+            }
+        }
+        for &v in values {
+            self.check_value(v)?;
+        }
+        for (step, &value) in values.iter().enumerate() {
+            self.feed(value)?;
+            for i in 0..self.groups.len() {
+                self.compute_group(i)?;
+            }
+            if learn {
+                for i in 0..self.groups.len() {
+                    self.learn_group(i)?;
+                }
+            }
+            for (i, slot) in record.iter_mut().enumerate() {
+                if let Some(buf) = slot {
+                    let size = self.groups[i].size();
+                    self.record_group(i, &mut buf[step * size..(step + 1) * size])?;
+                }
+            }
+            if !keep_going(step + 1) {
+                return Ok(step + 1);
+            }
+        }
+        Ok(values.len())
+    }
+
+    fn group_mut(&mut self, i: usize) -> Result<&mut Group> {
+        let n = self.groups.len();
+        self.groups.get_mut(i).ok_or_else(|| no_group(i, n))
+    }
+}
+
+fn no_group(i: usize, n: usize) -> EngineError {
+    EngineError::Index(format!("group {i} does not exist; the network has {n} groups"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Activity, Computation, EncoderKind, Hebbian, Source, Weights};
+    use std::sync::Arc;
+
+    fn network() -> Network {
+        let sensor_out = Activity::zeros(&[20]).unwrap().shared();
+        let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 20, 0.2).unwrap();
+        let mut seed = 1u64;
+        let mut weights = |pre: usize, post: usize| {
+            let data = (0..pre * post)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    (seed >> 11) as f64 / (1u64 << 53) as f64
+                })
+                .collect();
+            Weights::from_vec(pre, post, data).unwrap()
+        };
+        let mut groups = Vec::new();
+        let mut source = Source::Whole(sensor_out.clone());
+        for size in [8, 6] {
+            let out = Activity::zeros(&[size]).unwrap().shared();
+            let conn = Arc::new(
+                crate::engine::Connection::new(
+                    source,
+                    vec![size],
+                    weights(if groups.is_empty() { 20 } else { 8 }, size),
+                )
+                .unwrap(),
+            );
+            let g = Group::from_parts(
+                out.clone(),
+                vec![("main".into(), conn)],
+                Some(Computation::k_winners(2).unwrap()),
+                Some(Hebbian::new(0.05, 0.01).unwrap()),
+            )
+            .unwrap();
+            groups.push(g);
+            source = Source::Whole(out);
+        }
+        Network::new(
+            Some(Sensor {
+                encoder,
+                output: sensor_out,
+            }),
+            groups,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn run_equals_single_steps() {
+        let values: Vec<f64> = (0..30).map(|i| (i % 11) as f64).collect();
+        let mut a = network();
+        let mut rec0 = vec![false; 30 * 8];
+        let mut rec1 = vec![false; 30 * 6];
+        let done = a
+            .run(&values, true, &mut [Some(&mut rec0), Some(&mut rec1)], |_| true)
+            .unwrap();
+        assert_eq!(done, 30);
+        let mut b = network();
+        for (step, &v) in values.iter().enumerate() {
+            b.feed(v).unwrap();
+            b.compute_group(0).unwrap();
+            b.compute_group(1).unwrap();
+            b.learn_group(0).unwrap();
+            b.learn_group(1).unwrap();
+            let mut now = vec![false; 6];
+            b.record_group(1, &mut now).unwrap();
+            assert_eq!(&rec1[step * 6..(step + 1) * 6], &now[..], "step {step}");
+        }
+        for (ga, gb) in a.groups().iter().zip(b.groups()) {
+            let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
+            assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
+        }
+    }
+
+    #[test]
+    fn a_bad_value_stops_the_run_before_it_starts_and_stop_requests_are_honoured() {
+        let mut n = network();
+        let err = n.run(&[1.0, 2.0, 11.0], true, &mut [], |_| true).unwrap_err();
+        assert!(err.to_string().contains("11"), "{err}");
+        assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
+        assert_eq!(n.run(&[1.0, 2.0, 3.0], true, &mut [], |done| done < 2).unwrap(), 2);
+    }
+}

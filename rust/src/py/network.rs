@@ -1,0 +1,249 @@
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadwriteArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::activity::PyActivity;
+use super::computation::PyComputation;
+use super::connection::PyConnection;
+use super::encoder::PyNumericalEncoder;
+use super::learning::PyHebbian;
+use crate::engine::{Group, Network, Sensor};
+
+/// How often a run released from the GIL checks for Ctrl-C and other signals.
+const SIGNAL_CHECK: Duration = Duration::from_millis(20);
+
+/// One group as the Python layer describes it: its output, its connected inputs in order,
+/// its built-in computation and learning (when built in), or the Python callables that do
+/// its computing and learning (for user parts).
+type GroupSpec<'py> = (
+    PyRef<'py, PyActivity>,
+    Vec<PyRef<'py, PyConnection>>,
+    Option<PyRef<'py, PyComputation>>,
+    Option<PyRef<'py, PyHebbian>>,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+);
+
+struct GroupCalls {
+    compute: Option<Py<PyAny>>,
+    learn: Option<Py<PyAny>>,
+    connections: Vec<Py<PyConnection>>,
+}
+
+/// A brain compiled for the engine. Built-in parts run in Rust; user parts are Python
+/// callables called at their place in the step.
+#[pyclass(name = "Network", module = "protobrain._core", frozen)]
+pub struct PyNetwork {
+    net: Mutex<Network>,
+    feed: Option<Py<PyAny>>,
+    calls: Vec<GroupCalls>,
+}
+
+impl PyNetwork {
+    fn net(&self) -> MutexGuard<'_, Network> {
+        self.net.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// After learning: connections whose weights the user holds a view of are brought up
+    /// to date and marked as possibly edited.
+    fn after_learning(&self, py: Python<'_>) {
+        for calls in &self.calls {
+            for c in &calls.connections {
+                c.get().after_learning(py);
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PyNetwork {
+    /// `sensor` is (encoder, output) for a built-in sensor; otherwise `feed` is the Python
+    /// callable that feeds a value. `groups` are in compute order.
+    #[new]
+    #[pyo3(signature = (sensor, feed, groups))]
+    fn new(
+        sensor: Option<(PyRef<'_, PyNumericalEncoder>, PyRef<'_, PyActivity>)>,
+        feed: Option<Py<PyAny>>,
+        groups: Vec<GroupSpec<'_>>,
+    ) -> PyResult<Self> {
+        if sensor.is_none() == feed.is_none() {
+            return Err(PyValueError::new_err(
+                "give either a built-in sensor or a feed callable",
+            ));
+        }
+        let sensor = sensor.map(|(e, a)| Sensor {
+            encoder: e.inner,
+            output: a.inner.clone(),
+        });
+        let mut engine_groups = Vec::with_capacity(groups.len());
+        let mut calls = Vec::with_capacity(groups.len());
+        for (k, (output, connections, computation, learning, compute, learn)) in groups.into_iter().enumerate() {
+            if compute.is_none() && computation.is_none() {
+                return Err(PyValueError::new_err(format!(
+                    "group {k} has neither a built-in computation nor a compute callable"
+                )));
+            }
+            let inputs = connections
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("input {i}"), c.inner.clone()))
+                .collect();
+            engine_groups.push(Group::from_parts(
+                output.inner.clone(),
+                inputs,
+                computation.map(|c| c.inner),
+                if learn.is_some() {
+                    None
+                } else {
+                    learning.map(|l| l.inner)
+                },
+            )?);
+            calls.push(GroupCalls {
+                compute,
+                learn,
+                connections: connections.into_iter().map(|c| c.into()).collect(),
+            });
+        }
+        Ok(PyNetwork {
+            net: Mutex::new(Network::new(sensor, engine_groups)?),
+            feed,
+            calls,
+        })
+    }
+
+    /// Whether every part is built in, so a whole run can stay in Rust.
+    #[getter]
+    fn builtin(&self) -> bool {
+        self.feed.is_none() && self.calls.iter().all(|c| c.compute.is_none() && c.learn.is_none())
+    }
+
+    /// Units per group, in order.
+    #[getter]
+    fn sizes(&self) -> Vec<usize> {
+        self.net().groups().iter().map(|g| g.size()).collect()
+    }
+
+    /// Computes every group in order.
+    fn compute(&self, py: Python<'_>) -> PyResult<()> {
+        for (i, calls) in self.calls.iter().enumerate() {
+            match &calls.compute {
+                Some(compute) => {
+                    compute.call0(py)?;
+                }
+                None => self.net().compute_group(i)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Lets every group learn in order.
+    fn learn(&self, py: Python<'_>) -> PyResult<()> {
+        let result = (|| {
+            for (i, calls) in self.calls.iter().enumerate() {
+                match &calls.learn {
+                    Some(learn) => {
+                        learn.call0(py)?;
+                    }
+                    None => self.net().learn_group(i)?,
+                }
+            }
+            Ok(())
+        })();
+        self.after_learning(py);
+        result
+    }
+
+    /// Writes every group's current activity into row `step` of its buffer (None skips).
+    fn record(&self, buffers: Vec<Option<PyReadwriteArray2<'_, bool>>>, step: usize) -> PyResult<()> {
+        let net = self.net();
+        for (i, buffer) in buffers.into_iter().enumerate() {
+            if let Some(mut buffer) = buffer {
+                let mut rows = buffer.as_array_mut();
+                let mut row = rows.row_mut(step);
+                let out = row
+                    .as_slice_mut()
+                    .ok_or_else(|| PyValueError::new_err("recording buffers must be C-contiguous"))?;
+                net.record_group(i, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A whole run in Rust with the GIL released (every part must be built in). Returns
+    /// (steps done, recordings, interruption): per group, a (steps, units) bool array of its
+    /// activity, or None where `record[i]` is false; a signal (Ctrl-C) stops the run after
+    /// a whole step and its exception is returned for the caller to raise once it has
+    /// noted how far the run got.
+    #[allow(clippy::type_complexity)]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        values: PyReadonlyArray1<'py, f64>,
+        learn: bool,
+        record: Vec<bool>,
+    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+        if !self.builtin() {
+            return Err(PyValueError::new_err(
+                "run() needs every part built in; step the network instead",
+            ));
+        }
+        let values = values
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("values must be contiguous"))?
+            .to_vec();
+        let sizes = self.sizes();
+        if record.len() > sizes.len() {
+            return Err(PyValueError::new_err(format!(
+                "record has {} entries for {} groups",
+                record.len(),
+                sizes.len()
+            )));
+        }
+        let mut buffers: Vec<Option<Vec<bool>>> = Vec::with_capacity(record.len());
+        for (i, &wanted) in record.iter().enumerate() {
+            buffers.push(if wanted {
+                Some(crate::engine::zeroed_bools(values.len() * sizes[i], "a recording")?)
+            } else {
+                None
+            });
+        }
+        let mut interrupt: Option<PyErr> = None;
+        let result = py.detach(|| {
+            let mut slots: Vec<Option<&mut [bool]>> = buffers.iter_mut().map(|b| b.as_deref_mut()).collect();
+            let mut last_check = Instant::now();
+            self.net().run(&values, learn, &mut slots, |_| {
+                if last_check.elapsed() < SIGNAL_CHECK {
+                    return true;
+                }
+                last_check = Instant::now();
+                match Python::attach(|py| py.check_signals()) {
+                    Ok(()) => true,
+                    Err(err) => {
+                        interrupt = Some(err);
+                        false
+                    }
+                }
+            })
+        });
+        self.after_learning(py);
+        let steps = result?;
+        let recordings = buffers
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| match b {
+                None => Ok(None),
+                Some(mut b) => {
+                    b.truncate(steps * sizes[i]);
+                    let array = Array2::from_shape_vec((steps, sizes[i]), b)
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                    Ok(Some(array.into_pyarray(py)))
+                }
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((steps, recordings, interrupt))
+    }
+}

@@ -1,0 +1,178 @@
+"""Brain.run and the compiled per-step path: same numbers as the documented loop."""
+
+import signal
+
+import numpy as np
+import pytest
+
+import reference
+from helpers import benchmark_brain, step
+from protobrain import brain, computation, learning, neuron, sensor
+from protobrain.computation import Computation, SparseComputation
+from protobrain.encoders import Encoder, numerical
+
+VALUES = [v % 100 for v in range(250)]
+
+
+def weights_of(b):
+    return [inp.synapses.copy() for layer in b.layers for inp in layer.inputs.values() if inp.connected]
+
+
+def test_run_equals_the_per_step_loop_and_the_reference():
+    ours, loop = benchmark_brain((60, 50, 40), 512), benchmark_brain((60, 50, 40), 512)
+    ref = reference.benchmark_model((60, 50, 40), 512)
+    recorded = ours.run(VALUES)
+    assert [r.shape for r in recorded] == [(250, 60), (250, 50), (250, 40)]
+    for t, value in enumerate(VALUES):
+        step(loop, value)
+        expected = ref.step(value, ("sparse", 0.05), (0.005, 0.001))
+        for r, layer, want in zip(recorded, loop.neurons.layers, expected):
+            assert np.array_equal(r[t], want.astype(bool)), t
+            assert np.array_equal(layer.values, want), t
+    for a, b, c in zip(weights_of(ours), weights_of(loop), [g.inputs["main"][1] for g in ref.layers]):
+        assert np.array_equal(a, b) and np.array_equal(a, c)
+    assert ours.sensor.value == VALUES[-1]
+    assert np.array_equal(ours.sensor.values, loop.sensor.values)
+
+
+def test_run_in_pieces_equals_one_run_and_learn_false_changes_no_weight():
+    a, b = benchmark_brain((30, 20), 256, seed=4), benchmark_brain((30, 20), 256, seed=4)
+    a.run(VALUES)
+    b.run(VALUES[:100])
+    b.run(VALUES[100:])
+    assert all(np.array_equal(x, y) for x, y in zip(weights_of(a), weights_of(b)))
+    before = weights_of(a)
+    a.run(VALUES[:50], learn=False)
+    assert all(np.array_equal(x, y) for x, y in zip(before, weights_of(a)))
+
+
+def test_record_choices():
+    b = benchmark_brain((30, 20, 10), 256)
+    assert b.run(VALUES[:5], record=False) == []
+    picked = b.run(VALUES[:5], record=[0, -1])
+    assert [r.shape for r in picked] == [(5, 30), (5, 10)]
+    assert all(r.dtype == bool for r in picked)
+    with pytest.raises(IndexError, match="7"):
+        b.run(VALUES[:5], record=[7])
+
+
+def test_a_bad_value_changes_nothing():
+    b = benchmark_brain((30, 20), 256)
+    b.run(VALUES[:10])
+    before, value, values = weights_of(b), b.sensor.value, b.sensor.values
+    with pytest.raises(ValueError, match="150"):
+        b.run([1, 2, 150, 3])
+    with pytest.raises(ValueError, match="position 1"):
+        b.run([1, "x"])
+    assert all(np.array_equal(x, y) for x, y in zip(before, weights_of(b)))
+    assert b.sensor.value == value and np.array_equal(b.sensor.values, values)
+
+
+class HalfOn(Computation):
+    """A user computation: the first half of the units fire when any input is active."""
+
+    def __call__(self, **inputs):
+        main = inputs["main"]
+        out = np.zeros(main.shape)
+        if np.any(main.values):
+            out.ravel()[: out.size // 2] = 1
+        return out
+
+
+class Parity(Encoder):
+    def __init__(self):
+        super().__init__(default_value=0, shape=8)
+
+    def encode(self, value):
+        out = np.zeros(8)
+        out[int(value) % 8] = 1
+        return out
+
+
+def mixed_brain(seed):
+    np.random.seed(seed)
+    layers = [neuron.Neurons(12), neuron.Neurons((3, 4)), neuron.Neurons(10)]
+    stack = neuron.FeedForward(layers)
+    neuron.LoopBack(layers[2:], "self")
+    stack.computation = [SparseComputation(3), HalfOn(), SparseComputation(0.2)]
+    stack.learning = [learning.HebbianLearning(0.05, 0.01), None, learning.HebbianLearning(0.02, 0.005)]
+    return brain.Brain(stack, sensor.Sensor(Parity()))
+
+
+def test_user_parts_are_called_back_inside_run():
+    a, b = mixed_brain(8), mixed_brain(8)
+    recorded = a.run(range(40))
+    assert [r.shape for r in recorded] == [(40, 12), (40, 3, 4), (40, 10)]
+    for t in range(40):
+        step(b, t)
+        for r, layer in zip(recorded, b.neurons.layers):
+            assert np.array_equal(r[t], layer.values.astype(bool)), t
+    assert all(np.array_equal(x, y) for x, y in zip(weights_of(a), weights_of(b)))
+    assert a.sensor.value == 39
+
+
+def test_structural_changes_are_picked_up_by_the_next_step():
+    b = benchmark_brain((20, 10), 128)
+    b.run(VALUES[:3])
+    b.neurons.layers[1].computation = SparseComputation(4)
+    assert b.run(VALUES[:1])[1].sum() == 4
+    b.computation = computation.StandardComputation(1e9)
+    assert b.compute().sum() == 0
+    b.computation = SparseComputation(2)
+    extra = neuron.Neurons(10, computation=SparseComputation(1))
+    b.neurons.layers.append(extra)
+    extra.input = b.neurons.layers[1]
+    assert [r.shape for r in b.run(VALUES[:2])][-1] == (2, 10)
+    assert b.compute().sum() == 1
+    side = neuron.Neurons(5)
+    side.output.values = np.ones(5)
+    b.neurons.layers[0].set("side", side, lambda pre, post: np.ones(pre + post) * (np.arange(20) < 2) * 100)
+    b.sensor.feed(3)
+    assert np.array_equal(b.compute(), extra.values)
+    assert b.neurons.layers[0].values[:2].sum() == 2
+
+
+def test_views_held_through_a_run_show_current_weights():
+    a, b = benchmark_brain((20, 10), 128), benchmark_brain((20, 10), 128)
+    view = a.neurons.layers[0].input.synapses
+    a.run(VALUES[:30])
+    for v in VALUES[:30]:
+        step(b, v)
+    assert np.array_equal(view, b.neurons.layers[0].input.synapses)
+
+
+def test_ctrl_c_stops_after_a_whole_step_and_the_brain_goes_on():
+    def build():
+        np.random.seed(2)
+        layers = [neuron.Neurons(64) for _ in range(2)]
+        return brain.Brain(
+            neuron.FeedForward(layers),
+            sensor.Sensor(numerical.SimpleEncoder(0, 10**6, 512)),
+            computation=SparseComputation(0.05),
+            learning=learning.HebbianLearning(0.005, 0.001),
+        )
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    b = build()
+    values = np.arange(10**6, dtype=float)
+    old = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.15)
+        with pytest.raises(KeyboardInterrupt):
+            b.run(values)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    done = int(b.sensor.value) + 1
+    assert 0 < done < len(values)
+    b.run(values[done : done + 20])
+    fresh = build()
+    fresh.run(values[: done + 20])
+    assert all(np.array_equal(x, y) for x, y in zip(weights_of(b), weights_of(fresh)))
+
+
+def test_layers_lists_the_groups_run_records():
+    b = mixed_brain(1)
+    assert b.layers == list(b.neurons.layers)
