@@ -1,0 +1,1 @@
+"""Command-line tools: ``protobrain`` (subcommands) and ``protobrain-experiment``."""

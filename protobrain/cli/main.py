@@ -1,0 +1,47 @@
+"""``protobrain``: one command, several subcommands.
+
+Each subcommand lives in its own module of this package, which provides
+``add_parser(subparsers)`` (registering its arguments and setting ``func``) and raises
+:class:`CliError` for anything the user got wrong. Errors print one line to stderr and
+exit non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from protobrain.cli.errors import CliError, fail
+
+#: Subcommand modules, in the order ``protobrain --help`` lists them.
+SUBCOMMANDS = ("experiment", "inspect", "benchmark")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="protobrain", description="protobrain command-line tools")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"protobrain.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"protobrain.cli.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as err:
+        return fail(str(err))
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+from protobrain.proto import encoder_pb2 as _encoder_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Experiment(_message.Message):
+    __slots__ = ("encoder", "cortex", "input", "computation", "learning", "seed")
+    ENCODER_FIELD_NUMBER: _ClassVar[int]
+    CORTEX_FIELD_NUMBER: _ClassVar[int]
+    INPUT_FIELD_NUMBER: _ClassVar[int]
+    COMPUTATION_FIELD_NUMBER: _ClassVar[int]
+    LEARNING_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    encoder: _encoder_pb2.Encoder
+    cortex: Cortex
+    input: _containers.RepeatedCompositeFieldContainer[_encoder_pb2.SensorValue]
+    computation: Computation
+    learning: Learning
+    seed: int
+    def __init__(self, encoder: _Optional[_Union[_encoder_pb2.Encoder, _Mapping]] = ..., cortex: _Optional[_Union[Cortex, _Mapping]] = ..., input: _Optional[_Iterable[_Union[_encoder_pb2.SensorValue, _Mapping]]] = ..., computation: _Optional[_Union[Computation, _Mapping]] = ..., learning: _Optional[_Union[Learning, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class Cortex(_message.Message):
+    __slots__ = ("layer",)
+    LAYER_FIELD_NUMBER: _ClassVar[int]
+    layer: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, layer: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class Computation(_message.Message):
+    __slots__ = ("sparse", "standard")
+    SPARSE_FIELD_NUMBER: _ClassVar[int]
+    STANDARD_FIELD_NUMBER: _ClassVar[int]
+    sparse: SparseComputation
+    standard: StandardComputation
+    def __init__(self, sparse: _Optional[_Union[SparseComputation, _Mapping]] = ..., standard: _Optional[_Union[StandardComputation, _Mapping]] = ...) -> None: ...
+
+class SparseComputation(_message.Message):
+    __slots__ = ("winners", "fraction")
+    WINNERS_FIELD_NUMBER: _ClassVar[int]
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    winners: int
+    fraction: float
+    def __init__(self, winners: _Optional[int] = ..., fraction: _Optional[float] = ...) -> None: ...
+
+class StandardComputation(_message.Message):
+    __slots__ = ("threshold",)
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    threshold: float
+    def __init__(self, threshold: _Optional[float] = ...) -> None: ...
+
+class Learning(_message.Message):
+    __slots__ = ("hebbian", "none")
+    HEBBIAN_FIELD_NUMBER: _ClassVar[int]
+    NONE_FIELD_NUMBER: _ClassVar[int]
+    hebbian: HebbianLearning
+    none: NoLearning
+    def __init__(self, hebbian: _Optional[_Union[HebbianLearning, _Mapping]] = ..., none: _Optional[_Union[NoLearning, _Mapping]] = ...) -> None: ...
+
+class HebbianLearning(_message.Message):
+    __slots__ = ("increase", "decrease")
+    INCREASE_FIELD_NUMBER: _ClassVar[int]
+    DECREASE_FIELD_NUMBER: _ClassVar[int]
+    increase: float
+    decrease: float
+    def __init__(self, increase: _Optional[float] = ..., decrease: _Optional[float] = ...) -> None: ...
+
+class NoLearning(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -1,0 +1,72 @@
+"""Files written whole or not at all.
+
+:func:`atomic_write` writes to a temporary file in the target's directory and renames it
+over the target only once everything is written and synced, so a crash, an error or
+Ctrl-C never leaves a file that looks complete: the target is either untouched or whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Iterator
+from typing import BinaryIO
+
+__all__ = ["atomic_write"]
+
+
+def _create_temporary(directory: str, name: str) -> tuple[str, int]:
+    """Create a new, unique temporary file next to ``name``; return its path and descriptor.
+
+    ``O_EXCL`` makes the name ours alone; the mode 0o666 is reduced by the umask, so the
+    finished file gets the permissions a plain ``open(path, 'wb')`` would give it.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        path = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return path, os.open(path, flags, 0o666)
+        except FileExistsError:
+            continue
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename durable where the platform allows opening directories."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+    """Open a binary file that replaces ``path`` only when the ``with`` block succeeds.
+
+    On success the data is flushed and fsynced, then ``os.replace`` moves it to ``path``.
+    On any exception (``KeyboardInterrupt`` included) the temporary file is removed and
+    ``path`` is left as it was. Errors creating the file (missing directory, no
+    permission, ``path`` is a directory) are the usual ``OSError``.
+    """
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        raise IsADirectoryError(21, "Is a directory", target)
+    directory, name = os.path.split(os.path.abspath(target))
+    temporary, fd = _create_temporary(directory, name)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            yield file
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_directory(directory)
