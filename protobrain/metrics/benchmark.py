@@ -1,0 +1,151 @@
+"""Run metrics over brains fed the same inputs, serially or on any executor (SPEC 7).
+
+``Benchmark(metrics).run(brains, inputs)`` steps each brain through ``inputs`` (feed the
+sensor, compute, learn if asked) and gives every metric each step; it returns one
+``{metric.name: MetricResults}`` dict per brain. With ``executor=`` (any
+``concurrent.futures.Executor``: a process pool, a Dask ``client.get_executor()``, ...)
+each brain runs as one task on a copy of the brain and of the metrics, and the results
+are identical to a serial run.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from typing import Any
+
+from tqdm import tqdm
+
+from protobrain.metrics.metric import Metric, MetricResults
+
+__all__ = ["Benchmark", "Results"]
+
+#: One brain's results: ``{metric.name: MetricResults}``.
+Results = dict[str, MetricResults]
+
+try:  # cloudpickle ships with distributed; it carries classes defined in __main__ by value
+    import cloudpickle as _pickler
+except ImportError:  # pragma: no cover - the standard pickle serves everything importable
+    _pickler = pickle  # type: ignore[no-redef]
+
+
+class Benchmark:
+    """Evaluates metrics on brains.
+
+    Args:
+        metrics: the metrics to compute for every brain; their names must differ, since
+            they key the results.
+    """
+
+    def __init__(self, metrics: Iterable[Metric]) -> None:
+        self.metrics: list[Metric] = list(metrics)
+        names = [metric.name for metric in self.metrics]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"metric names must differ, they key the results; repeated: {duplicates}")
+        #: Wall-clock seconds each brain of the last :meth:`run` took to step and record
+        #: (measured where it ran, so shipping to and from workers is not included).
+        self.last_run_seconds: list[float] = []
+
+    def run(
+        self,
+        brains: Iterable[Any],
+        inputs: Iterable[Any],
+        learning: bool = True,
+        verbose: bool = False,
+        executor: Executor | None = None,
+    ) -> list[Results]:
+        """Run every brain through ``inputs``; return one ``{metric.name: MetricResults}`` per brain.
+
+        For each brain the metrics are reset, then for each input the sensor is fed, the
+        brain computes, learns if ``learning``, and every metric records
+        ``next(brain.neurons)``.
+
+        Args:
+            brains: the brains to evaluate, independent of each other.
+            inputs: the values fed to each brain's sensor, in order (the same for every brain).
+            learning: whether the brains learn at every step.
+            verbose: show a progress bar on stderr (brains done, steps, steps/s); it hides
+                itself when stderr is not a terminal.
+            executor: run each brain as one task of this executor instead of here.
+
+        Without an executor the brains are trained in place (as in the original protobrain)
+        and ``self.metrics`` end holding the last brain's steps. With an executor each task
+        gets a pickled copy of its brain and of the metrics: the caller's brains and
+        metrics are left exactly as they were, whatever the executor (threads included),
+        and the results are identical to a serial run's. Brains, their computations,
+        learning rules, encoders, the metrics and the inputs must then be picklable.
+        """
+        brains = list(brains)
+        inputs = list(inputs)
+        total = len(brains) * len(inputs)
+        with tqdm(total=total, unit="step", desc="brains", disable=None if verbose else True) as bar:
+            if executor is None:
+                outcomes = self._run_here(brains, inputs, learning, bar)
+            else:
+                outcomes = self._run_on(executor, brains, inputs, learning, bar)
+        self.last_run_seconds = [seconds for _, seconds in outcomes]
+        return [results for results, _ in outcomes]
+
+    def _run_here(
+        self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
+    ) -> list[tuple[Results, float]]:
+        outcomes = []
+        on_step = None if bar.disable else bar.update
+        for index, brain in enumerate(brains):
+            bar.set_postfix_str(f"brain {index + 1}/{len(brains)}", refresh=False)
+            outcomes.append(_evaluate(brain, self.metrics, inputs, learning, on_step))
+        return outcomes
+
+    def _run_on(
+        self, executor: Executor, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
+    ) -> list[tuple[Results, float]]:
+        metrics = _pickler.dumps(self.metrics)
+        futures: dict[Future[tuple[Results, float]], int] = {}
+        try:
+            for index, brain in enumerate(brains):
+                future = executor.submit(_evaluate_pickled, _pickler.dumps(brain), metrics, inputs, learning)
+                futures[future] = index
+            outcomes: list[tuple[Results, float] | None] = [None] * len(brains)
+            bar.set_postfix_str(f"0/{len(brains)} brains done", refresh=False)
+            for done, future in enumerate(as_completed(futures), start=1):
+                outcomes[futures[future]] = future.result()
+                bar.update(len(inputs))
+                bar.set_postfix_str(f"{done}/{len(brains)} brains done")
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        assert all(outcome is not None for outcome in outcomes)
+        return outcomes  # type: ignore[return-value]
+
+
+def _evaluate(
+    brain: Any,
+    metrics: Sequence[Metric],
+    inputs: Sequence[Any],
+    learning: bool,
+    on_step: Callable[[], Any] | None,
+) -> tuple[Results, float]:
+    """Step one brain through ``inputs`` recording ``metrics``; return the results and seconds taken."""
+    start = time.perf_counter()
+    for metric in metrics:
+        metric.reset()
+    for value in inputs:
+        brain.sensor.feed(value)
+        brain.compute()
+        if learning:
+            brain.learn()
+        for metric in metrics:
+            metric.next(brain.neurons)
+        if on_step is not None:
+            on_step()
+    results = {metric.name: metric.compute() for metric in metrics}
+    return results, time.perf_counter() - start
+
+
+def _evaluate_pickled(brain: bytes, metrics: bytes, inputs: list[Any], learning: bool) -> tuple[Results, float]:
+    """An executor task: evaluate a pickled brain with pickled metrics (copies of the caller's)."""
+    return _evaluate(pickle.loads(brain), pickle.loads(metrics), inputs, learning, None)

@@ -1,0 +1,138 @@
+"""``protobrain benchmark``: the original benchmark script as a command."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from protobrain import brain, computation, learning, neuron, sensor
+from protobrain.cli import benchmark as cli_benchmark
+from protobrain.cli.main import main
+from protobrain.encoders import numerical
+
+SMALL = ["benchmark", "--layers", "20", "15", "--sensor", "128", "--steps", "40", "--quiet"]
+
+
+def run_json(capsys, *extra):
+    assert main([*SMALL, "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def without_timings(report):
+    return [{k: v for k, v in b.items() if k not in ("seconds", "steps_per_second")} for b in report["brains"]]
+
+
+def test_brains_are_built_like_the_original_script_one_seed_in_order():
+    built = cli_benchmark.build_brains([10, 8], 64, 0.05, seed=0)
+    np.random.seed(0)
+    for rule in (None, (), (0.005, 0.001), (0.002, 0.0002), (0.001, 0.0001)):
+        layers = [neuron.Neurons(10), neuron.Neurons(8)]
+        expected = brain.Brain(
+            neuron.FeedForward(layers),
+            sensor.Sensor(numerical.CyclicEncoder(0, 100, 64)),
+            computation=computation.SparseComputation(0.05),
+            learning=None if rule is None else learning.HebbianLearning(*rule),
+        )
+        label, ours = built.pop(0)
+        for a, b in zip(ours.neurons.layers, expected.neurons.layers):
+            assert np.array_equal(a.input.synapses, b.input.synapses)
+        assert label == ("no learning" if rule is None else repr(expected.learning[0]))
+        assert list(map(repr, ours.learning)) == list(map(repr, expected.learning))
+    assert not built
+
+
+def test_table_has_one_section_per_brain_with_layers_and_totals(capsys):
+    assert main(SMALL) == 0
+    out = capsys.readouterr().out
+    assert "5 brains, layers 20 15, sensor 128 bits, 40 steps, seed 0" in out
+    for number, label in enumerate(
+        ["no learning", "HebbianLearning(increase=0.05, decrease=0.002)", "HebbianLearning(increase=0.005, decrease=0.001)",
+         "HebbianLearning(increase=0.002, decrease=0.0002)", "HebbianLearning(increase=0.001, decrease=0.0001)"],
+        start=1,
+    ):
+        assert f"brain {number}: {label}   40 steps, " in out
+    assert out.count("mean density") == 5 and out.count("\n  all ") == 5
+    assert "steps/s" in out and "silent units" in out
+
+
+def test_json_numbers_agree_with_the_metrics(capsys):
+    report = run_json(capsys)
+    assert report["settings"] == {
+        "layers": [20, 15], "sensor": 128, "steps": 40, "seed": 0, "sparsity": 0.05, "brains": 5, "executor": "serial"
+    }
+    assert len(report["brains"]) == 5
+    for summary in report["brains"]:
+        layer_1, layer_2, every = summary["layers"]
+        assert [layer_1["units"], layer_2["units"], every["units"]] == [20, 15, 35]
+        assert layer_1["mean_density"] == 1 / 20 and layer_2["mean_density"] == 1 / 15  # k = ceil(0.05 n)
+        assert every["mean_density"] == pytest.approx(2 / 35)
+        for row in summary["layers"]:
+            histogram = {int(k): v for k, v in row["histogram"].items()}
+            assert sum(histogram.values()) == row["units"]
+            assert sum(k * v for k, v in histogram.items()) == round(row["mean_density"] * row["units"] * 40)
+            assert row["silent_share"] == histogram[0] / row["units"]
+            assert row["spikes_min"] <= row["spikes_median"] <= row["spikes_max"]
+        assert len(summary["density_per_step"]) == 40
+        assert summary["steps_per_second"] > 0
+
+
+def test_jobs_give_the_same_numbers_as_a_serial_run(capsys):
+    serial = run_json(capsys)
+    parallel = run_json(capsys, "--jobs", "2")
+    assert parallel["settings"]["executor"] == "2 processes"
+    assert without_timings(parallel) == without_timings(serial)
+
+
+def test_repeat_builds_the_set_ups_again_with_new_weights_and_seed_changes_them(capsys):
+    once = without_timings(run_json(capsys))
+    twice = without_timings(run_json(capsys, "--repeat", "2"))
+    assert len(twice) == 10 and twice[:5] == once
+    assert twice[5:] != once
+    assert without_timings(run_json(capsys, "--seed", "1")) != once
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--steps", "0"], "--steps"),
+        (["--layers", "10", "0"], "--layers"),
+        (["--sensor", "0"], "--sensor"),
+        (["--sparsity", "1.5"], "--sparsity"),
+        (["--jobs", "0"], "--jobs"),
+        (["--repeat", "0"], "--repeat"),
+        (["--seed", "-1"], "--seed"),
+    ],
+)
+def test_bad_values_are_one_line_errors(capsys, args, message):
+    assert main(["benchmark", *args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and captured.err.startswith("protobrain: error: ")
+    assert message in captured.err
+
+
+def test_jobs_and_scheduler_exclude_each_other(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["benchmark", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"])
+    assert exit_.value.code == 2
+
+
+def test_scheduler_without_dask_says_how_to_install_it(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if the extra were not installed
+    assert main([*SMALL, "--scheduler", "tcp://127.0.0.1:8786"]) == 1
+    assert "pip install 'protobrain[distributed]'" in capsys.readouterr().err
+
+
+def test_the_command_runs_as_a_program():
+    done = subprocess.run(
+        [sys.executable, "-m", "protobrain.cli.main", *SMALL, "--layers", "10", "--steps", "5"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("brain ") >= 5 and done.stderr == ""
