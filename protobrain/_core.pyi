@@ -1,8 +1,14 @@
 """Type stubs for the native module built from rust/ (handles on engine objects)."""
 
+from collections.abc import Callable
+from typing import final
+
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["Activity", "Computation", "Connection", "Hebbian", "Network", "NumericalEncoder", "Source", "_WeightsBuffer"]
+
+@final
 class Activity:
     """The values of an output, owned by the engine and shared with every reader."""
 
@@ -16,6 +22,7 @@ class Activity:
     def snapshot(self) -> npt.NDArray[np.float64]: ...
     def assign(self, values: npt.NDArray[np.float64]) -> None: ...
 
+@final
 class Source:
     """What a connection reads: a whole output, or values gathered from several."""
 
@@ -31,9 +38,11 @@ class Source:
     def size(self) -> int: ...
     def values(self) -> npt.NDArray[np.float64]: ...
 
+@final
 class _WeightsBuffer:
     """The base object of every numpy view of a connection's weights."""
 
+@final
 class Connection:
     """A connected input: its source, the group shape it feeds and the weights between them."""
 
@@ -48,6 +57,7 @@ class Connection:
     def assign(self, values: npt.NDArray[np.float64]) -> None: ...
     def views_alive(self) -> bool: ...
 
+@final
 class Computation:
     """A built-in computation (threshold or k-winners)."""
 
@@ -61,12 +71,14 @@ class Computation:
     def compute(self, connections: list[Connection], post_shape: list[int]) -> npt.NDArray[np.float64]: ...
     def compute_into(self, connections: list[Connection], output: Activity) -> None: ...
 
+@final
 class Hebbian:
     """Hebbian learning with fixed rates."""
 
     def __new__(cls, increase: float, decrease: float) -> Hebbian: ...
     def learn(self, connections: list[Connection], output: Activity) -> None: ...
 
+@final
 class NumericalEncoder:
     """A simple or cyclic numerical encoder."""
 
@@ -75,3 +87,33 @@ class NumericalEncoder:
     def width(self) -> int: ...
     def encode(self, value: float) -> npt.NDArray[np.float64]: ...
     def encode_into(self, value: float, output: Activity) -> None: ...
+
+@final
+class Network:
+    """A brain compiled for the engine; built-in parts run in Rust, user parts are called back."""
+
+    def __new__(
+        cls,
+        sensor: tuple[NumericalEncoder, Activity] | None,
+        feed: Callable[[object], object] | None,
+        groups: list[
+            tuple[
+                Activity,
+                list[Connection],
+                Computation | None,
+                Hebbian | None,
+                Callable[[], object] | None,
+                Callable[[], object] | None,
+            ]
+        ],
+    ) -> Network: ...
+    @property
+    def builtin(self) -> bool: ...
+    @property
+    def sizes(self) -> list[int]: ...
+    def compute(self) -> None: ...
+    def learn(self) -> None: ...
+    def record(self, buffers: list[npt.NDArray[np.bool_] | None], step: int) -> None: ...
+    def run(
+        self, values: npt.NDArray[np.float64], learn: bool, record: list[bool]
+    ) -> tuple[int, list[npt.NDArray[np.bool_] | None], BaseException | None]: ...
