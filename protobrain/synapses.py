@@ -245,6 +245,7 @@ class Input:
         if synapse_function is None:
             connection = _core.Connection(native_source, list(self._shape))
             _draw_uniform(connection.synapses(), pre_shape + self._shape)
+            connection.refresh_range()
         else:
             weights = _check_synapses(synapse_function(pre_shape, self._shape), pre_shape + self._shape)
             connection = _core.Connection(native_source, list(self._shape), weights)

@@ -119,12 +119,9 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
                 found: conn.post_shape().to_vec(),
             });
         }
-        let mut weights = conn.weights_mut();
-        conn.source().for_each_nonzero(|i, v| {
-            for (a, &w) in act.iter_mut().zip(weights.row(i)) {
-                *a += v * w;
-            }
-        });
+        let mut active = Vec::new();
+        conn.source().for_each_nonzero(|i, v| active.push((i, v)));
+        conn.weights_mut().accumulate(&active, act);
     }
     Ok(())
 }

@@ -58,17 +58,12 @@ impl Hebbian {
             });
         }
         let pre_ones = conn.source().ones();
-        let post_mask: Vec<bool> = post_values.iter().map(|&v| v == 1.0).collect();
-        let post_ones: Vec<usize> = (0..post_mask.len()).filter(|&j| post_mask[j]).collect();
-        let mut pre_mask = vec![false; conn.pre_size()]; // used by the full pass only
-        for &i in &pre_ones {
-            pre_mask[i] = true;
-        }
         let (inc, dec) = (self.increase, -self.decrease);
         let mut weights = conn.weights_mut();
         let post = weights.post();
 
         if !weights.within_unit() {
+            let post_mask: Vec<bool> = post_values.iter().map(|&v| v == 1.0).collect();
             let mut pre_mask = vec![false; weights.pre()];
             for &i in &pre_ones {
                 pre_mask[i] = true;
@@ -84,6 +79,7 @@ impl Hebbian {
                 }
             }
         } else if self.increase != 0.0 || self.decrease != 0.0 {
+            let post_ones: Vec<usize> = (0..post_values.len()).filter(|&j| post_values[j] == 1.0).collect();
             // Within [0, 1] the clip only matters for changed weights, so the step is
             // logged and each row replays it when next read (see `Weights`).
             weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones);

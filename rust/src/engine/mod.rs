@@ -16,6 +16,8 @@ pub mod error;
 pub mod group;
 pub mod learn;
 pub mod network;
+pub mod parallel;
+mod pending;
 pub mod source;
 pub mod weights;
 

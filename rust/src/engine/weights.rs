@@ -1,5 +1,7 @@
 //! Synapse weights of one connection: a dense pre x post `f64` matrix, row-major.
 use super::error::{EngineError, Result};
+use super::parallel::{for_chunks, threads, MIN_PARALLEL_WORK};
+use super::pending::{Pending, RowState, MAX_STEPS};
 use super::zeroed;
 
 /// The weights of a connection. Row `i` holds the synapses of pre-synaptic unit `i` onto
@@ -11,7 +13,7 @@ use super::zeroed;
 ///
 /// Learning's "neuron active, input silent" decrements hit one column per active neuron in
 /// every silent row: strided, one cache line per weight. They are not applied at once but
-/// logged ([`PendingUpdates`]) and replayed into a row, in step order, when the row is
+/// logged (see the `pending` module) and replayed into a row, in step order, when the row is
 /// next needed: when it becomes active, or when anyone reads the weights. Replay is
 /// row-local and applies every weight's changes in the same order as applying them at once,
 /// so results are bit-identical. Every accessor that exposes weights brings them up to date.
@@ -21,7 +23,9 @@ pub struct Weights {
     post: usize,
     data: Vec<f64>,
     within_unit: bool,
-    pending: PendingUpdates,
+    pending: Pending,
+    /// Reused buffer for replaying an active row's update.
+    scratch: Vec<f64>,
 }
 
 impl PartialEq for Weights {
@@ -36,121 +40,6 @@ impl PartialEq for Weights {
     }
 }
 
-/// The log of learning steps not yet applied to rows.
-///
-/// Logged step `s` made active the columns `columns[ends[s-1]..ends[s]]`, with rates
-/// `increases[s]` and `decreases[s]`. A row that was silent at step `s` loses
-/// `decreases[s]` in those columns; the row that was active (pre) at step `s`, recorded as
-/// `pre_at[row] == s`, gains `increases[s]` there and loses `decreases[s]` everywhere else.
-/// Row `i` has had the first `applied[i]` logged steps applied. A row is brought up to
-/// date before it is logged as pre again, so each row has at most one pending pre step.
-#[derive(Debug, Clone, Default)]
-struct PendingUpdates {
-    columns: Vec<u32>,
-    ends: Vec<usize>,
-    increases: Vec<f64>,
-    decreases: Vec<f64>,
-    applied: Vec<u32>,
-    pre_at: Vec<u32>,
-    /// Scratch for a pre row's update: the change of every column.
-    delta: Vec<f64>,
-    /// Whether every logged step has the same decrease (the usual case).
-    uniform_decrease: bool,
-}
-
-/// Decrements `row` at each of `columns` in turn (a column may repeat).
-#[inline]
-fn decrease_columns(row: &mut [f64], columns: &[u32], delta: f64) {
-    for &j in columns {
-        if let Some(w) = row.get_mut(j as usize) {
-            *w = super::learn::decrease(*w, delta);
-        }
-    }
-}
-
-const NOT_PRE: u32 = u32::MAX;
-
-impl PendingUpdates {
-    fn for_rows(pre: usize) -> Result<Self> {
-        let mut applied = Vec::new();
-        let mut pre_at = Vec::new();
-        let fail = |_| EngineError::Allocation {
-            what: format!("learning state for {pre} rows"),
-            bytes: pre.checked_mul(8),
-        };
-        applied.try_reserve_exact(pre).map_err(fail)?;
-        pre_at.try_reserve_exact(pre).map_err(fail)?;
-        applied.resize(pre, 0);
-        pre_at.resize(pre, NOT_PRE);
-        Ok(PendingUpdates {
-            applied,
-            pre_at,
-            ..Default::default()
-        })
-    }
-
-    fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    fn clear(&mut self) {
-        self.columns.clear();
-        self.ends.clear();
-        self.increases.clear();
-        self.decreases.clear();
-        self.applied.iter_mut().for_each(|a| *a = 0);
-        self.pre_at.iter_mut().for_each(|p| *p = NOT_PRE);
-        self.uniform_decrease = true;
-    }
-
-    /// Applies row `i`'s pending steps to `row`, oldest first: exactly the operations, in
-    /// the order, that learning them at once would have applied to each weight.
-    fn replay(&mut self, i: usize, row: &mut [f64]) {
-        let from = self.applied[i] as usize;
-        let steps = self.ends.len();
-        if from == steps {
-            return;
-        }
-        let pre_at = self.pre_at[i] as usize;
-        if (from..steps).contains(&pre_at) {
-            self.decrease_steps(row, from, pre_at);
-            let start = if pre_at == 0 { 0 } else { self.ends[pre_at - 1] };
-            self.delta.clear();
-            self.delta.resize(row.len(), -self.decreases[pre_at]);
-            for &j in &self.columns[start..self.ends[pre_at]] {
-                self.delta[j as usize] = self.increases[pre_at];
-            }
-            for (w, &d) in row.iter_mut().zip(&self.delta) {
-                *w = super::learn::update(*w, d);
-            }
-            self.decrease_steps(row, pre_at + 1, steps);
-        } else {
-            self.decrease_steps(row, from, steps);
-        }
-        self.applied[i] = steps as u32;
-        self.pre_at[i] = NOT_PRE;
-    }
-
-    /// Applies the decrements of logged steps `from..to` to a row that was silent in them.
-    fn decrease_steps(&self, row: &mut [f64], from: usize, to: usize) {
-        if from >= to {
-            return;
-        }
-        let start = if from == 0 { 0 } else { self.ends[from - 1] };
-        if self.uniform_decrease {
-            // One rate for every step: a single pass over the logged columns.
-            let delta = -self.decreases[0];
-            decrease_columns(row, &self.columns[start..self.ends[to - 1]], delta);
-        } else {
-            let mut start = start;
-            for s in from..to {
-                decrease_columns(row, &self.columns[start..self.ends[s]], -self.decreases[s]);
-                start = self.ends[s];
-            }
-        }
-    }
-}
-
 impl Weights {
     /// All-zero weights (every synapse dead).
     pub fn zeros(pre: usize, post: usize) -> Result<Self> {
@@ -160,7 +49,8 @@ impl Weights {
             post,
             data: zeroed(len, &format!("weights of shape ({pre}, {post})"))?,
             within_unit: true,
-            pending: PendingUpdates::for_rows(pre)?,
+            pending: Pending::for_rows(pre)?,
+            scratch: Vec::new(),
         })
     }
 
@@ -181,7 +71,8 @@ impl Weights {
             post,
             data,
             within_unit,
-            pending: PendingUpdates::for_rows(pre)?,
+            pending: Pending::for_rows(pre)?,
+            scratch: Vec::new(),
         })
     }
 
@@ -215,47 +106,148 @@ impl Weights {
     /// The synapses of pre-synaptic unit `i`, up to date, for a learning rule to change.
     pub(crate) fn row_mut(&mut self, i: usize) -> &mut [f64] {
         let row = &mut self.data[i * self.post..(i + 1) * self.post];
-        self.pending.replay(i, row);
+        self.pending.log.replay(&mut self.pending.rows[i], row, &mut Vec::new());
         row
     }
 
-    /// Applies every pending decrement to every row.
+    /// Brings rows `rows` (ascending, distinct) up to date, on several threads when the
+    /// work is large. Rows are independent, so the split cannot change any result.
+    pub(crate) fn sync_rows(&mut self, rows: &[usize]) {
+        let post = self.post.max(1);
+        let pending = &mut self.pending;
+        let mut behind: Vec<(&mut [f64], &mut RowState)> = Vec::new();
+        let pre = pending.rows.len();
+        let mut wanted = rows.iter().copied().filter(|&i| i < pre).peekable();
+        for (i, (row, state)) in self
+            .data
+            .chunks_exact_mut(post)
+            .zip(pending.rows.iter_mut())
+            .enumerate()
+        {
+            match wanted.peek() {
+                None => break,
+                Some(&next) if next == i => {
+                    wanted.next();
+                    behind.push((row, state));
+                }
+                Some(_) => {}
+            }
+        }
+        let log = &pending.log;
+        let work = behind.len() * post;
+        for_chunks(&mut behind, work, |chunk, _| {
+            let mut scratch = Vec::new();
+            for (row, state) in chunk.iter_mut() {
+                log.replay(state, row, &mut scratch);
+            }
+        });
+    }
+
+    /// Adds `v * row i` to `act` for every `(i, v)` in `active` (ascending rows),
+    /// bringing those rows up to date on the way. Each row is replayed and read in one
+    /// pass while it is in cache. Large sums are split by columns over threads; every unit
+    /// still adds its terms in the same order, so the result is identical.
+    pub(crate) fn accumulate(&mut self, active: &[(usize, f64)], act: &mut [f64]) {
+        let post = self.post;
+        if post == 0 || active.is_empty() {
+            return;
+        }
+        let threads = if active.len() * post >= MIN_PARALLEL_WORK {
+            threads().min(post)
+        } else {
+            1
+        };
+        if threads == 1 {
+            let mut scratch = std::mem::take(&mut self.scratch);
+            for &(i, v) in active {
+                let row = &mut self.data[i * post..(i + 1) * post];
+                self.pending.log.replay(&mut self.pending.rows[i], row, &mut scratch);
+                for (a, &w) in act.iter_mut().zip(row.iter()) {
+                    *a += v * w;
+                }
+            }
+            self.scratch = scratch;
+            return;
+        }
+        let width = post.div_ceil(threads);
+        // Per thread: its part of the activation, and its part of every active row.
+        let mut jobs: Vec<(&mut [f64], Vec<RowPart<'_>>)> = act
+            .chunks_mut(width)
+            .map(|a| (a, Vec::with_capacity(active.len())))
+            .collect();
+        let mut wanted = active.iter().peekable();
+        for (i, row) in self.data.chunks_exact_mut(post).enumerate() {
+            let Some(&&(next, v)) = wanted.peek() else { break };
+            if next != i {
+                continue;
+            }
+            wanted.next();
+            let state = self.pending.rows[i];
+            for (part, (_, rows)) in row.chunks_mut(width).zip(jobs.iter_mut()) {
+                rows.push((part, v, state));
+            }
+        }
+        let log = &self.pending.log;
+        let run = |k: usize, act: &mut [f64], rows: &mut [RowPart<'_>]| {
+            let mut scratch = Vec::new();
+            for (part, v, state) in rows.iter_mut() {
+                log.replay_part(*state, part, k * width, &mut scratch);
+                for (a, &w) in act.iter_mut().zip(part.iter()) {
+                    *a += *v * w;
+                }
+            }
+        };
+        if jobs.len() == 1 {
+            let (a, rows) = &mut jobs[0];
+            run(0, a, rows);
+        } else {
+            std::thread::scope(|scope| {
+                let mut jobs = jobs.iter_mut().enumerate();
+                let (_, (a0, rows0)) = jobs.next().expect("one job a thread");
+                for (k, (a, rows)) in jobs {
+                    let run = &run;
+                    scope.spawn(move || run(k, a, rows));
+                }
+                run(0, a0, rows0);
+            });
+        }
+        let caught_up = log.caught_up();
+        for &(i, _) in active {
+            if let Some(state) = self.pending.rows.get_mut(i) {
+                *state = caught_up;
+            }
+        }
+    }
+
+    /// Applies every pending step to every row.
     pub fn flush(&mut self) {
         if self.pending.is_empty() {
             return;
         }
-        let post = self.post.max(1);
-        for (i, row) in self.data.chunks_exact_mut(post).enumerate() {
-            self.pending.replay(i, row);
-        }
+        let all: Vec<usize> = (0..self.pre).collect();
+        self.sync_rows(&all);
         self.pending.clear();
     }
 
     /// Logs a learning step instead of applying it: `columns` are the active neurons,
-    /// `pre_rows` the active inputs (see [`PendingUpdates`]). The rows change when they
-    /// are next read. The log is bounded: past about a sixteenth of the matrix in entries,
-    /// every row is brought up to date and it restarts.
+    /// `pre_rows` the active inputs. The rows change when they are next read. The log is
+    /// bounded: past about a sixteenth of the matrix in entries, every row is brought up to
+    /// date and it restarts.
     pub(crate) fn log_step(&mut self, columns: &[usize], increase: f64, decrease: f64, pre_rows: &[usize]) {
         let cap = (self.pre.saturating_mul(self.post) / 16).clamp(4096, 1 << 20);
-        let p = &self.pending;
-        if p.columns.len() + columns.len() > cap || p.ends.len() >= cap || p.ends.len() >= NOT_PRE as usize - 1 {
+        let (entries, steps) = self.pending.len();
+        if entries + columns.len() > cap || steps >= cap.min(MAX_STEPS) {
             self.flush();
         }
-        for &i in pre_rows {
-            if self.pending.pre_at[i] != NOT_PRE {
-                self.row_mut(i); // apply the earlier pre step first: one pending pre step a row
-            }
+        let earlier: Vec<usize> = pre_rows
+            .iter()
+            .copied()
+            .filter(|&i| self.pending.has_pending_pre(i))
+            .collect();
+        if !earlier.is_empty() {
+            self.sync_rows(&earlier); // one pending active step a row: apply the earlier one
         }
-        let p = &mut self.pending;
-        p.columns.extend(columns.iter().map(|&j| j as u32));
-        p.ends.push(p.columns.len());
-        p.uniform_decrease = p.decreases.is_empty() || (p.uniform_decrease && p.decreases[0] == decrease);
-        p.increases.push(increase);
-        p.decreases.push(decrease);
-        let step = (p.ends.len() - 1) as u32;
-        for &i in pre_rows {
-            p.pre_at[i] = step;
-        }
+        self.pending.push(columns, increase, decrease, pre_rows);
     }
 
     /// Replaces every weight; every weight must be finite.
@@ -285,6 +277,13 @@ impl Weights {
         self.within_unit = false;
     }
 
+    /// Checks every weight and records whether all lie within [0, 1] (after weights were
+    /// written through a view that is no longer held).
+    pub fn recheck_range(&mut self) {
+        self.flush();
+        self.within_unit = all_within_unit(&self.data);
+    }
+
     pub(crate) fn set_within_unit(&mut self) {
         self.within_unit = true;
     }
@@ -295,6 +294,9 @@ impl Weights {
         &mut self.data
     }
 }
+
+/// Part of an active row for one thread: its columns, the input's value, the row's state.
+type RowPart<'a> = (&'a mut [f64], f64, RowState);
 
 fn matrix_len(pre: usize, post: usize) -> Result<usize> {
     pre.checked_mul(post).ok_or_else(|| EngineError::Allocation {
@@ -384,7 +386,7 @@ mod pending_tests {
         for _ in 0..10_000 {
             w.log_step(&[1, 2, 3], 0.0, 1e-6, &[0]);
         }
-        assert!(w.pending.columns.len() <= 4096);
+        assert!(w.pending.len().0 <= 4096);
         let expected = (0..10_000).fold(0.9f64, |x, _| x - 1e-6);
         assert_eq!(w.row(5)[1], expected);
         assert_eq!(w.row(0)[1], 0.9);

@@ -97,6 +97,14 @@ impl PyConnection {
         Ok(())
     }
 
+    /// After writing the weights through a view that is no longer held: check them all,
+    /// so learning can again skip the clip of weights it does not change.
+    fn refresh_range(&self, py: Python<'_>) {
+        if !self.views_alive(py) {
+            self.inner.weights_mut().recheck_range();
+        }
+    }
+
     /// Whether a numpy view of the weights is still referenced somewhere.
     fn views_alive(&self, py: Python<'_>) -> bool {
         // SAFETY: the object is alive (we hold a reference) and the GIL is held.
