@@ -154,3 +154,39 @@ def test_verbose_shows_a_progress_bar_of_steps_and_brains_on_a_terminal(monkeypa
 def test_verbose_stays_silent_off_a_terminal(capsys):
     benchmark.Benchmark(metrics()).run(brains()[:1], INPUTS, verbose=True)
     assert capsys.readouterr().err == ""
+
+
+def test_runs_in_rust_and_step_by_step_give_the_same_results():
+    """Plain brains are run with Brain.run and recorded batches; a Brain subclass that
+    overrides compute is stepped through the documented loop. Results must not differ."""
+    import numpy as np
+
+    from protobrain.brain import Brain
+    from protobrain.metrics import benchmark as benchmark_module
+    from protobrain.metrics.benchmark import Benchmark
+    from protobrain.metrics.spike_count import SpikeCount
+    from protobrain.metrics.spike_density import SpikeDensity
+    from protobrain import computation, learning, neuron, sensor
+    from protobrain.encoders import numerical
+
+    class Stepped(Brain):
+        def compute(self):
+            return super().compute()
+
+    def build(cls):
+        np.random.seed(3)
+        layers = [neuron.Neurons(40), neuron.Neurons((5, 6))]
+        return cls(
+            neuron.FeedForward(layers),
+            sensor.Sensor(numerical.CyclicEncoder(0, 100, 256)),
+            computation=computation.SparseComputation(0.1),
+            learning=learning.HebbianLearning(0.01, 0.002),
+        )
+
+    plain, stepped = build(Brain), build(Stepped)
+    assert benchmark_module._runs_in_rust(plain) and not benchmark_module._runs_in_rust(stepped)
+    inputs = [v % 100 for v in range(300)]
+    fast = Benchmark([SpikeCount(), SpikeDensity()]).run([plain], inputs)
+    slow = Benchmark([SpikeCount(), SpikeDensity()]).run([stepped], inputs)
+    assert fast == slow
+    assert np.array_equal(plain.neurons.layers[1].input.synapses, stepped.neurons.layers[1].input.synapses)
