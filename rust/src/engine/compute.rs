@@ -162,18 +162,7 @@ fn ordered(a: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{Activity, Source, Weights};
-
-    fn connection(pre: &[f64], w: Vec<f64>, post: usize) -> Connection {
-        let a = Activity::zeros(&[pre.len()]).unwrap().shared();
-        a.write().unwrap().assign(pre).unwrap();
-        Connection::new(
-            Source::Whole(a),
-            vec![post],
-            Weights::from_vec(pre.len(), post, w).unwrap(),
-        )
-        .unwrap()
-    }
+    use crate::engine::test_support::connection;
 
     #[test]
     fn spec_threshold_vector() {

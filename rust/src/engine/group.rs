@@ -201,19 +201,7 @@ mod tests {
     use super::*;
     use crate::engine::activity::{read, write};
     use crate::engine::encode::{EncoderKind, NumericalEncoder};
-
-    /// A small deterministic generator, so the test needs no dependency.
-    fn lcg_weights(seed: &mut u64) -> impl FnMut(usize, usize) -> Result<Weights> + '_ {
-        move |pre, post| {
-            let data = (0..pre * post)
-                .map(|_| {
-                    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    (*seed >> 11) as f64 / (1u64 << 53) as f64
-                })
-                .collect();
-            Weights::from_vec(pre, post, data)
-        }
-    }
+    use crate::engine::test_support::lcg_weights;
 
     #[test]
     fn wiring_creates_inputs_in_order() {

@@ -14,11 +14,14 @@ pub mod connection;
 pub mod encode;
 pub mod error;
 pub mod group;
+mod kernels;
 pub mod learn;
 pub mod network;
 pub mod parallel;
 mod pending;
 pub mod source;
+#[cfg(test)]
+mod test_support;
 pub mod weights;
 
 pub use activity::{Activity, SharedActivity};

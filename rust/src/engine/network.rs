@@ -169,6 +169,7 @@ fn no_group(i: usize, n: usize) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::test_support::uniform;
     use crate::engine::{Activity, Computation, EncoderKind, Hebbian, Source, Weights};
     use std::sync::Arc;
 
@@ -176,15 +177,8 @@ mod tests {
         let sensor_out = Activity::zeros(&[20]).unwrap().shared();
         let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 20, 0.2).unwrap();
         let mut seed = 1u64;
-        let mut weights = |pre: usize, post: usize| {
-            let data = (0..pre * post)
-                .map(|_| {
-                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    (seed >> 11) as f64 / (1u64 << 53) as f64
-                })
-                .collect();
-            Weights::from_vec(pre, post, data).unwrap()
-        };
+        let mut weights =
+            |pre: usize, post: usize| Weights::from_vec(pre, post, uniform(&mut seed, pre * post)).unwrap();
         let mut groups = Vec::new();
         let mut source = Source::Whole(sensor_out.clone());
         for size in [8, 6] {

@@ -9,7 +9,8 @@
 //! bit-identical; the work moves to a row that is about to be read anyway.
 
 use super::error::{EngineError, Result};
-use super::learn::{decrease, update};
+use super::kernels::update_row;
+use super::learn::decrease;
 
 /// The logged steps. Step `s` made the columns `columns[ends[s-1]..ends[s]]` active, with
 /// rates `increases[s]` and `decreases[s]`.
@@ -145,9 +146,7 @@ impl Log {
                     *d = self.increases[pre_at];
                 }
             }
-            for (w, &d) in part.iter_mut().zip(scratch.iter()) {
-                *w = update(*w, d);
-            }
+            update_row(part, scratch);
             self.decrease_steps(part, offset, pre_at + 1, steps);
         } else {
             self.decrease_steps(part, offset, from, steps);

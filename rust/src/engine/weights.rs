@@ -1,5 +1,6 @@
 //! Synapse weights of one connection: a dense pre x post `f64` matrix, row-major.
 use super::error::{EngineError, Result};
+use super::kernels::add_scaled;
 use super::parallel::{for_chunks, threads, MIN_PARALLEL_WORK};
 use super::pending::{Pending, RowState, MAX_STEPS};
 use super::zeroed;
@@ -162,9 +163,7 @@ impl Weights {
             for &(i, v) in active {
                 let row = &mut self.data[i * post..(i + 1) * post];
                 self.pending.log.replay(&mut self.pending.rows[i], row, &mut scratch);
-                for (a, &w) in act.iter_mut().zip(row.iter()) {
-                    *a += v * w;
-                }
+                add_scaled(act, v, row);
             }
             self.scratch = scratch;
             return;
@@ -192,9 +191,7 @@ impl Weights {
             let mut scratch = Vec::new();
             for (part, v, state) in rows.iter_mut() {
                 log.replay_part(*state, part, k * width, &mut scratch);
-                for (a, &w) in act.iter_mut().zip(part.iter()) {
-                    *a += *v * w;
-                }
+                add_scaled(act, *v, part);
             }
         };
         if jobs.len() == 1 {
