@@ -54,6 +54,7 @@ class StandardComputation(_Builtin):
 
     @property
     def threshold(self) -> float:
+        """The threshold an activation must exceed; assigning checks it (>= 0, not NaN)."""
         return self._threshold
 
     @threshold.setter
@@ -66,6 +67,7 @@ class StandardComputation(_Builtin):
         return _core.Computation.threshold(float(self._threshold))
 
     def __call__(self, **inputs: Any) -> np.ndarray:
+        """The boolean activity of the group fed by ``inputs``: activation > threshold."""
         connections, shape = _connections_and_shape(inputs)
         return self._native.compute(connections, shape).astype(bool)
 
@@ -84,6 +86,7 @@ class SparseComputation(_Builtin):
 
     @property
     def n(self) -> float:
+        """k (an int) or the fraction of units that fire (a float in (0, 1]); assigning checks it."""
         return self._n
 
     @n.setter
@@ -106,6 +109,7 @@ class SparseComputation(_Builtin):
         return self._native_for(self._n)
 
     def __call__(self, **inputs: Any) -> np.ndarray:
+        """The 0/1 activity of the group fed by ``inputs``: 1 for the k most activated units."""
         connections, shape = _connections_and_shape(inputs)
         return self._native.compute(connections, shape)
 

@@ -36,10 +36,12 @@ class HebbianLearning(NativeState, Learning):
 
     @property
     def increase(self) -> float:
+        """What a synapse gains when its input and its neuron fire together."""
         return self._increase
 
     @property
     def decrease(self) -> float:
+        """What a synapse loses when only one of its input and its neuron fires."""
         return self._decrease
 
     def _make_native(self) -> _core.Hebbian:

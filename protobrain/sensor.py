@@ -36,6 +36,7 @@ class Sensor:
 
     @property
     def encoder(self) -> Encoder:
+        """The encoder; a new one must have the sensor's shape."""
         return self._encoder
 
     @encoder.setter
@@ -64,10 +65,12 @@ class Sensor:
 
     @property
     def values(self) -> np.ndarray:
+        """The encoding of the last value fed (a read-only float64 snapshot)."""
         return self.output.values
 
     @property
     def shape(self) -> Shape:
+        """The encoder's shape."""
         return self.output.shape
 
     def _gather(self) -> Any:

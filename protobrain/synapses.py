@@ -40,10 +40,12 @@ class Output:
 
     @property
     def shape(self) -> Shape:
+        """The shape given at creation, as a tuple."""
         return self._shape
 
     @property
     def size(self) -> int:
+        """The number of values, the product of the shape."""
         return int(np.prod(self._shape))
 
     @property
@@ -115,10 +117,12 @@ class OutputSlice(_Gathered):
 
     @property
     def values(self) -> np.ndarray:
+        """The parent's current values, sliced."""
         return np.asarray(np.asarray(self.parent.values)[self.key])
 
     @property
     def shape(self) -> Shape:
+        """The shape of the slice of the parent's current shape."""
         return np.empty(tuple(self.parent.shape), dtype=np.int8)[self.key].shape
 
     def _gather(self) -> Gather:
@@ -151,10 +155,12 @@ class OutputMerge(_Gathered):
 
     @property
     def values(self) -> np.ndarray:
+        """The members' current values, concatenated along ``axis``."""
         return np.concatenate([np.asarray(o.values) for o in self.outputs], axis=self.axis)
 
     @property
     def shape(self) -> Shape:
+        """The shape of the members' values once concatenated."""
         shapes = [tuple(o.shape) for o in self.outputs]
         return np.concatenate([np.empty(s, dtype=np.int8) for s in shapes], axis=self.axis).shape
 
@@ -220,14 +226,17 @@ class Input:
 
     @property
     def shape(self) -> Shape:
+        """The shape of the group this input feeds (the post-synaptic side)."""
         return self._shape
 
     @property
     def source(self) -> Any:
+        """What the input reads from, or None while unconnected."""
         return self._source
 
     @property
     def connected(self) -> bool:
+        """Whether :meth:`connect` has been called."""
         return self._source is not None
 
     def connect(self, source: Any, synapse_function: SynapseFunction | None = None) -> None:

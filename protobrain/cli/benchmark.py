@@ -10,6 +10,7 @@ the inputs 0, 1, ..., 99, 0, 1, ... (500 steps by default) while
 :class:`~protobrain.metrics.spike_count.SpikeCount` record it; the command prints a table
 per brain, or JSON with ``--json``. ``--jobs N`` runs the brains on N processes and
 ``--scheduler ADDRESS`` on a Dask cluster; the numbers are the same either way.
+``--plot FILE`` also draws the brains side by side (:func:`protobrain.plot.compare`).
 """
 
 from __future__ import annotations
@@ -83,6 +84,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw the brains side by side (density per layer and step, spikes per unit) into FILE "
+        "(.png, .pdf, .svg, ...; needs protobrain[plot])",
+    )
     parser.set_defaults(func=run)
     return parser
 
@@ -90,6 +97,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Build the brains, run the benchmark, print the tables or JSON."""
     _check(args)
+    plot_to = getattr(args, "plot", None)
+    if plot_to is not None:
+        _check_plot_output(plot_to)
     try:
         brains = build_brains(args.layers, args.sensor, args.sparsity, args.seed, args.repeat)
     except (ValueError, MemoryError) as err:
@@ -117,7 +127,33 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps({"settings": settings, "wall_seconds": wall, "brains": summaries}, indent=2))
     else:
         print(format_report(settings, summaries, wall))
+    if plot_to is not None:
+        _write_plot(results, [label for label, _ in brains], settings, plot_to)
     return 0
+
+
+def _check_plot_output(path: str) -> None:
+    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
+    from protobrain import plot
+
+    try:
+        plot.check_output(path)
+    except (ImportError, ValueError) as err:
+        raise CliError(f"--plot: {err}") from None
+
+
+def _write_plot(results: list[Results], labels: list[str], settings: dict[str, Any], path: str) -> None:
+    """Write :func:`protobrain.plot.compare` of the brains' results to ``path``."""
+    from protobrain import plot
+
+    title = (
+        f"protobrain benchmark: layers {' '.join(map(str, settings['layers']))}, sensor {settings['sensor']} bits, "
+        f"{settings['steps']} steps, SparseComputation({settings['sparsity']})"
+    )
+    try:
+        plot.save(plot.compare(results, labels, title=title), path)
+    except OSError as err:
+        raise CliError(f"--plot: cannot write {path}: {err.strerror or err}") from None
 
 
 def _check(args: argparse.Namespace) -> None:

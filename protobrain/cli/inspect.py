@@ -5,6 +5,7 @@ and, per cortical layer, its shape, mean density (active units / units, averaged
 steps), the most and least active units (by the number of steps in which they fired; ties
 go to the lower index) and how many units never fired. Units are flat C-order indices,
 like the ``on_bits`` of the snapshots. ``--json`` prints the same as one JSON object.
+``--plot FILE`` also draws the run (:func:`protobrain.plot.overview`) into an image file.
 
 The stream is read once, message by message, so files of any length fit in memory; a
 truncated or corrupt file is an error naming the byte offset of the bad record.
@@ -169,14 +170,43 @@ def _positive(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The command: ``args.snapshots``, ``args.json``, ``args.top``."""
+    """The command: ``args.snapshots``, ``args.json``, ``args.top``, ``args.plot``."""
+    plot_to = getattr(args, "plot", None)
+    if plot_to is not None:
+        _check_plot_output(plot_to)
     summary = summarise(args.snapshots, top=args.top)
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         print(format_summary(summary))
+    if plot_to is not None and summary["steps"]:
+        _write_plot(args.snapshots, plot_to)
+    elif plot_to is not None:
+        raise CliError(f"--plot: {args.snapshots} holds no snapshots to draw")
     return 0
+
+
+def _check_plot_output(path: str) -> None:
+    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
+    from protobrain import plot
+
+    try:
+        plot.check_output(path)
+    except (ImportError, ValueError) as err:
+        raise CliError(f"--plot: {err}") from None
+
+
+def _write_plot(snapshots: str, path: str) -> None:
+    """Write :func:`protobrain.plot.overview` of the snapshot file to ``path``."""
+    from protobrain import plot
+
+    try:
+        plot.save(plot.overview(plot.read_snapshots(snapshots), title=f"{snapshots}"), path)
+    except OSError as err:
+        raise CliError(f"--plot: cannot write {path}: {err.strerror or err}") from None
+    except ValueError as err:
+        raise CliError(f"--plot: {err}") from None
 
 
 def add_parser(subparsers: Any) -> None:
@@ -191,5 +221,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
         "--top", type=_positive, default=5, metavar="K", help="how many most/least active units to list (default 5)"
+    )
+    parser.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also draw each layer's raster and spike counts and the density per step into FILE "
+        "(.png, .pdf, .svg, ...; needs protobrain[plot])",
     )
     parser.set_defaults(func=run)

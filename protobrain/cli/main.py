@@ -20,6 +20,7 @@ SUBCOMMANDS = ("experiment", "inspect", "benchmark")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``protobrain`` parser with every subcommand whose module is present."""
     parser = argparse.ArgumentParser(prog="protobrain", description="protobrain command-line tools")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``protobrain`` with ``argv`` (default: the command line); return the exit code."""
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

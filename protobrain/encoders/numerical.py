@@ -52,6 +52,7 @@ class NumericalEncoder(NativeState, Encoder):
 
     @property
     def min_value(self) -> float:
+        """The smallest value encoded; assigning checks it against ``max_value``."""
         return self._params[0]
 
     @min_value.setter
@@ -60,6 +61,7 @@ class NumericalEncoder(NativeState, Encoder):
 
     @property
     def max_value(self) -> float:
+        """The largest value encoded; assigning checks it against ``min_value``."""
         return self._params[1]
 
     @max_value.setter
@@ -68,6 +70,7 @@ class NumericalEncoder(NativeState, Encoder):
 
     @property
     def sparsity(self) -> float:
+        """The fraction of bits set, in (0, 1]; the band is ``ceil(sparsity * length)`` bits wide."""
         return self._params[2]
 
     @sparsity.setter
@@ -81,6 +84,7 @@ class NumericalEncoder(NativeState, Encoder):
 
     @property
     def range(self) -> float:
+        """``max_value - min_value``."""
         return self.max_value - self.min_value
 
     @property
