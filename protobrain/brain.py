@@ -8,12 +8,13 @@ the number of layers; :meth:`Brain.run` runs a whole sequence in Rust.
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from protobrain import _core, _graph
+from protobrain import _core, _graph, _rollback
 from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
 from protobrain.learning import HebbianLearning
@@ -80,13 +81,31 @@ class Brain:
         return self._compiled()[1]
 
     def compute(self) -> np.ndarray:
-        """Compute the neurons from the sensor's current values; return their new values."""
-        self._compiled()[0].compute()
+        """Compute the neurons from the sensor's current values; return their new values.
+
+        If a part raises, the exception propagates unchanged and every output keeps the
+        activity it had before the call (see ``docs/checkpoints.md``).
+        """
+        network, layers, guards = self._compiled_with_guards()
+        if guards.guard_compute:
+            with _rollback.whole_step(self, layers, compute=True, learn=False):
+                network.compute()
+        else:
+            network.compute()
         return self.neurons.values
 
     def learn(self) -> None:
-        """Let the neurons learn from this step."""
-        self._compiled()[0].learn()
+        """Let the neurons learn from this step.
+
+        If a Python learning rule raises, the exception propagates unchanged and every
+        weight and output is as it was before the call.
+        """
+        network, layers, guards = self._compiled_with_guards()
+        if guards.guard_learn:
+            with _rollback.whole_step(self, layers, compute=False, learn=True):
+                network.learn()
+        else:
+            network.learn()
 
     def run(self, values: Sequence[Any], learn: bool = True, record: bool | Sequence[int] = True) -> list[np.ndarray]:
         """Feed, compute and (when ``learn``) learn for every value, in one call.
@@ -98,38 +117,59 @@ class Brain:
         the GIL released; user parts are called back at their place in each step. Every
         value is checked before the first step when the sensor is built in. Ctrl-C stops
         the run after a whole step (the brain stays usable) and raises KeyboardInterrupt.
+        An exception from a user part propagates unchanged; the step it interrupted is
+        undone, so the brain is as the previous whole step left it.
         """
         network, layers = self._compiled()
         wanted = _record_mask(record, len(layers))
         steps = len(values)
         if network.builtin:
-            done, recorded, interrupt = network.run(_values_array(values), bool(learn), wanted)
+            with _rollback.whole_step(self, layers, compute=True, learn=False):
+                done, recorded, interrupt = network.run(_values_array(values), bool(learn), wanted)
             if done:
                 self.sensor._value = values[done - 1]
             if interrupt is not None:
                 raise interrupt
         else:
             recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, network.sizes)]
-            for step, value in enumerate(values):
-                self.sensor.feed(value)
-                network.compute()
-                if learn:
-                    network.learn()
-                network.record(recorded, step)
+            with _rollback.deferred_interrupt() as interrupted:
+                for step, value in enumerate(values):
+                    with _rollback.whole_step(self, layers, compute=True, learn=bool(learn), feed=True):
+                        self.sensor.feed(value)
+                        network.compute()
+                        if learn:
+                            network.learn()
+                    network.record(recorded, step)
+                    if interrupted[0]:
+                        raise KeyboardInterrupt
         return [r.reshape((steps,) + layer.shape) for r, layer in zip(recorded, layers) if r is not None]
 
     def _compiled(self) -> tuple[_core.Network, list[Any]]:
+        network, layers, _ = self._compiled_with_guards()
+        return network, layers
+
+    def _compiled_with_guards(self) -> tuple[_core.Network, list[Any], _rollback.Plan]:
+        """The compiled network, its groups, and what a failing step would need undone;
+        rebuilt only when the model's structure changed."""
         key = _graph.version()
         cache = self.__dict__.get("_network_cache")
         if cache is None or cache[0] != key:
-            cache = (key, *_compile(self))
+            network, layers = _compile(self)
+            cache = (key, network, layers, _rollback.plan(self, layers))
             self.__dict__["_network_cache"] = cache
-        return cache[1], cache[2]
+        return cache[1], cache[2], cache[3]
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_network_cache", None)
         return state
+
+    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
+        """Save the brain to ``path`` (see :func:`protobrain.checkpoint.save`);
+        ``protobrain.load(path)`` gives it back, continuing bit-identically."""
+        from protobrain import checkpoint
+
+        checkpoint.save(self, path, allow_pickle=allow_pickle)
 
     def __repr__(self) -> str:
         return f"Brain({self.neurons!r}, {self.sensor!r})"

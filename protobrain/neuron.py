@@ -8,6 +8,7 @@ a computation that turns its inputs into new activity and an optional learning r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -151,6 +152,13 @@ class Neurons:
     def __repr__(self) -> str:
         return f"Neurons(shape={self._shape}, inputs={list(self.inputs)})"
 
+    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
+        """Save this group and everything it reads from to ``path`` (see
+        :func:`protobrain.checkpoint.save`); ``protobrain.load(path)`` gives it back."""
+        from protobrain import checkpoint
+
+        checkpoint.save(self, path, allow_pickle=allow_pickle)
+
 
 class LayeredNeurons:
     """Groups used as layers: inputs are the first layer's, the output is the last layer's."""
@@ -246,6 +254,13 @@ class LayeredNeurons:
 
     def __repr__(self) -> str:
         return f"LayeredNeurons({self.layers!r})"
+
+    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
+        """Save this group and everything it reads from to ``path`` (see
+        :func:`protobrain.checkpoint.save`); ``protobrain.load(path)`` gives it back."""
+        from protobrain import checkpoint
+
+        checkpoint.save(self, path, allow_pickle=allow_pickle)
 
 
 def FeedForward(  # noqa: N802 - the documented API names these like classes

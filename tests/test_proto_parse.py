@@ -17,7 +17,7 @@ from hypothesis.extra import numpy as hnp
 
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import Encoder, numerical
-from protobrain.proto import encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
+from protobrain.proto import checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
 from protobrain.util import proto_parse as pp
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,7 +155,7 @@ def test_generated_modules_match_the_proto_files(tmp_path):
         for message in file_proto.message_type:
             for field in [*message.field, *message.extension]:
                 field.ClearField("json_name")
-    shipped = {m.DESCRIPTOR.name: _embedded_descriptor(m) for m in (encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2)}
+    shipped = {m.DESCRIPTOR.name: _embedded_descriptor(m) for m in (checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2)}
     # What the .proto files say now is what the shipped modules register.
     assert {f.name: f for f in compiled.file} == shipped
     # With the compiler that wrote them, the shipped files are reproduced byte for byte

@@ -11,34 +11,64 @@ OUTPUT is written to a temporary file in its directory and renamed when the run 
 complete, so an interrupted or failed run leaves no file that looks whole (and leaves an
 existing OUTPUT as it was). Also available as ``protobrain experiment`` and
 ``python -m protobrain.cli.experiment``.
+
+Long runs can be resumed: with ``--checkpoint-every N`` the snapshots go to
+``OUTPUT.partial`` and every N steps the model is saved to a checkpoint
+(``--checkpoint PATH``, default ``OUTPUT.checkpoint``) that records how far the run got;
+``--resume CHECKPOINT`` continues a killed or interrupted run from there, and the
+finished OUTPUT is byte for byte the one an uninterrupted run writes (see
+``docs/checkpoints.md``).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from google.protobuf import text_format
 from google.protobuf.message import DecodeError
 from tqdm import tqdm
 
+from protobrain import checkpoint as _checkpoint
+from protobrain.brain import Brain
 from protobrain.cli.errors import CliError, fail
 from protobrain.proto import experiment_pb2
 from protobrain.util import proto_parse
-from protobrain.util.atomic import atomic_write
-from protobrain.util.proto_io import ProtoWriter
+from protobrain.util.atomic import _sync_directory, atomic_write
+from protobrain.util.proto_io import LENGTH_PREFIX_SIZE, ProtoWriter
 
-__all__ = ["PROGRESS_DELAY", "TEXT_SUFFIXES", "add_parser", "build_parser", "load_experiment", "main", "run", "run_experiment"]
+__all__ = [
+    "CHECKPOINT_SUFFIX",
+    "PARTIAL_SUFFIX",
+    "PROGRESS_DELAY",
+    "PROGRESS_KEY",
+    "TEXT_SUFFIXES",
+    "add_parser",
+    "build_parser",
+    "load_experiment",
+    "main",
+    "run",
+    "run_experiment",
+]
 
 #: File name endings read as protobuf text format when ``--format`` is ``auto``.
 TEXT_SUFFIXES = (".textproto", ".txtpb", ".pbtxt", ".prototxt")
 
 #: Seconds a run must last before its progress bar appears, so short runs stay quiet.
 PROGRESS_DELAY = 0.5
+
+#: With checkpoints, the snapshots are written to OUTPUT + this until the run is complete.
+PARTIAL_SUFFIX = ".partial"
+#: The default checkpoint path is OUTPUT + this.
+CHECKPOINT_SUFFIX = ".checkpoint"
+#: The checkpoint metadata key under which a run records its progress (JSON).
+PROGRESS_KEY = "protobrain.cli.experiment"
 
 _DESCRIPTION = (
     "Run an experiment (a protobuf Experiment, binary or text format) and write one Snapshot per "
@@ -79,14 +109,24 @@ def load_experiment(path: str | os.PathLike[str], file_format: str = "auto") -> 
 
 
 def run_experiment(
-    experiment: experiment_pb2.Experiment, output: str | os.PathLike[str], progress: bool = False
+    experiment: experiment_pb2.Experiment,
+    output: str | os.PathLike[str],
+    progress: bool = False,
+    checkpoint_every: int | None = None,
+    checkpoint: str | os.PathLike[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
 ) -> int:
     """Run ``experiment`` and write its snapshots to ``output``; return the number of steps.
 
     Raises ValueError for an experiment that cannot run (see
     :func:`~protobrain.util.proto_parse.decode_experiment`), OSError if ``output`` cannot be
     written; in both cases ``output`` is left as it was.
+
+    With ``checkpoint_every`` or ``resume`` the run can be resumed (see
+    :func:`_run_resumable`); CliError when a checkpoint does not fit the run.
     """
+    if checkpoint_every is not None or resume is not None:
+        return _run_resumable(experiment, os.fspath(output), progress, checkpoint_every, checkpoint, resume)
     brain, inputs = proto_parse.decode_experiment(experiment)
     snapshot = None
     with atomic_write(output) as file:
@@ -104,6 +144,137 @@ def run_experiment(
     return len(inputs)
 
 
+def _fingerprint(experiment: experiment_pb2.Experiment) -> str:
+    """SHA-256 of the experiment's deterministic serialization: which run a checkpoint is of."""
+    return hashlib.sha256(experiment.SerializeToString(deterministic=True)).hexdigest()
+
+
+def _hash_prefix(path: str, length: int) -> Any:
+    """A running SHA-256 of the first ``length`` bytes of ``path`` (OSError if shorter)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        remaining = length
+        while remaining:
+            piece = file.read(min(remaining, 1 << 20))
+            if not piece:
+                raise OSError(f"{path} has fewer than the {length} bytes the checkpoint recorded")
+            digest.update(piece)
+            remaining -= len(piece)
+    return digest
+
+
+def _resume_point(
+    resume: str, experiment: experiment_pb2.Experiment, partial: str, total: int
+) -> tuple[Any, dict[str, Any], Any]:
+    """Load checkpoint ``resume`` and check it belongs to this run; return the brain, its
+    progress record and the running hash of the snapshots it covers."""
+    try:
+        loaded = _checkpoint.read(resume)
+    except (OSError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise CliError(f"cannot resume from {resume}: {reason}") from None
+    record = loaded.metadata.get(PROGRESS_KEY)
+    if record is None:
+        raise CliError(f"cannot resume from {resume}: it is not a checkpoint of an experiment run")
+    try:
+        progress = json.loads(record.decode("utf-8"))
+        step, length, every = int(progress["step"]), int(progress["output_bytes"]), int(progress["every"])
+        expected_digest, fingerprint = str(progress["output_sha256"]), str(progress["experiment_sha256"])
+    except (TypeError, ValueError, KeyError, UnicodeDecodeError):
+        raise CliError(f"cannot resume from {resume}: it is not a checkpoint of an experiment run") from None
+    if fingerprint != _fingerprint(experiment):
+        raise CliError(f"cannot resume from {resume}: it is a checkpoint of another experiment")
+    if not 0 <= step <= total or every < 1:
+        raise CliError(f"cannot resume from {resume}: its step {step} is outside the experiment's {total} steps")
+    if not isinstance(loaded.model, Brain):
+        raise CliError(f"cannot resume from {resume}: it holds a {type(loaded.model).__name__}, not a brain")
+    try:
+        digest = _hash_prefix(partial, length)
+    except OSError as err:
+        raise CliError(
+            f"cannot resume from {resume}: the partial output {partial} is missing or short ({_reason(err)})"
+        ) from None
+    if digest.hexdigest() != expected_digest:
+        raise CliError(f"cannot resume from {resume}: the partial output {partial} is not the one it recorded")
+    return loaded.model, {"step": step, "output_bytes": length, "every": every}, digest
+
+
+def _run_resumable(
+    experiment: experiment_pb2.Experiment,
+    output: str,
+    progress: bool,
+    checkpoint_every: int | None,
+    checkpoint: str | os.PathLike[str] | None,
+    resume: str | os.PathLike[str] | None,
+) -> int:
+    """A run that saves a checkpoint every ``checkpoint_every`` steps and can resume.
+
+    Snapshots are appended to OUTPUT.partial. After every ``checkpoint_every`` steps the
+    partial file is flushed and synced, then the brain is saved (atomically) to the
+    checkpoint with its progress: the step, the partial file's length and SHA-256, the
+    experiment's SHA-256 and the interval. Resuming checks all of these, cuts the partial
+    file back to the recorded length (dropping snapshots written after the checkpoint) and
+    goes on from the recorded step. When the run completes, the partial file is synced and
+    renamed to OUTPUT and the checkpoint, now stale, is removed.
+    """
+    partial = output + PARTIAL_SUFFIX
+    target = os.fspath(checkpoint) if checkpoint is not None else (
+        os.fspath(resume) if resume is not None else output + CHECKPOINT_SUFFIX
+    )
+    fingerprint = _fingerprint(experiment)
+    if resume is None:
+        brain, inputs = proto_parse.decode_experiment(experiment)
+        step, length, digest = 0, 0, hashlib.sha256()
+        every = int(checkpoint_every)  # type: ignore[arg-type]
+        file: BinaryIO = open(partial, "wb")
+    else:
+        inputs = proto_parse.decode_input(experiment.input)
+        brain, state, digest = _resume_point(os.fspath(resume), experiment, partial, len(inputs))
+        step, length = state["step"], state["output_bytes"]
+        every = checkpoint_every if checkpoint_every is not None else state["every"]
+        file = open(partial, "r+b")
+        file.truncate(length)
+        file.seek(length)
+    snapshot = None
+    with file, tqdm(
+        total=len(inputs), initial=step, unit="step", desc="experiment", disable=not progress,
+        delay=PROGRESS_DELAY, file=sys.stderr,
+    ) as bar:
+        for value in inputs[step:]:
+            brain.sensor.feed(value)
+            brain.compute()
+            brain.learn()
+            snapshot = proto_parse.encode_brain(brain, snapshot)
+            data = snapshot.SerializeToString()  # framed exactly as ProtoWriter frames it
+            record = len(data).to_bytes(LENGTH_PREFIX_SIZE, "big") + data
+            file.write(record)
+            digest.update(record)
+            length += len(record)
+            step += 1
+            bar.update()
+            if step % every == 0 and step < len(inputs):
+                file.flush()
+                os.fsync(file.fileno())
+                progress_record = {
+                    "step": step,
+                    "total": len(inputs),
+                    "output_bytes": length,
+                    "output_sha256": digest.hexdigest(),
+                    "experiment_sha256": fingerprint,
+                    "every": every,
+                }
+                _checkpoint.save(brain, target, metadata={PROGRESS_KEY: json.dumps(progress_record, sort_keys=True)})
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(partial, output)
+    _sync_directory(os.path.dirname(os.path.abspath(output)))
+    try:
+        os.unlink(target)
+    except FileNotFoundError:
+        pass
+    return len(inputs)
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -117,8 +288,18 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"OUTPUT {args.output} is the experiment file itself; choose another name")
     experiment = load_experiment(args.experiment, args.format)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    for flag, path in (("--resume", args.resume), ("--checkpoint", args.checkpoint)):
+        if path is not None and (_same_file(path, args.experiment) or _same_file(path, args.output)):
+            raise CliError(f"{flag} {path} is the experiment or the output; choose another name")
     try:
-        run_experiment(experiment, args.output, progress=show)
+        run_experiment(
+            experiment,
+            args.output,
+            progress=show,
+            checkpoint_every=args.checkpoint_every,
+            checkpoint=args.checkpoint,
+            resume=args.resume,
+        )
     except ValueError as err:
         raise CliError(f"experiment {args.experiment}: {err}") from None
     except MemoryError as err:
@@ -143,7 +324,37 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="show a progress bar on long runs (default: when stderr is a terminal)",
     )
+    parser.add_argument(
+        "--checkpoint-every",
+        metavar="N",
+        type=_positive_int,
+        default=None,
+        help="save the model every N steps so a killed run can be resumed; snapshots go to OUTPUT%s "
+        "until the run is complete" % PARTIAL_SUFFIX,
+    )
+    parser.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        default=None,
+        help="where --checkpoint-every saves (default: OUTPUT%s, or the --resume file)" % CHECKPOINT_SUFFIX,
+    )
+    parser.add_argument(
+        "--resume",
+        metavar="CHECKPOINT",
+        default=None,
+        help="continue the run CHECKPOINT was saved from (same EXPERIMENT and OUTPUT); keeps saving at its interval",
+    )
     parser.set_defaults(func=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def add_parser(subparsers: Any) -> None:

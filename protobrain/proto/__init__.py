@@ -9,13 +9,15 @@ nobody needs ``protoc`` (``scripts/gen_proto.py`` regenerates them):
   ``Computation``, ``Learning`` and ``seed`` settings;
 - :mod:`~protobrain.proto.sdr_pb2`: ``SparseDistributedRepresentation``;
 - :mod:`~protobrain.proto.snapshot_pb2`: ``Snapshot``, ``CorticalSnapshot``,
-  ``SensorSnapshot``.
+  ``SensorSnapshot``;
+- :mod:`~protobrain.proto.checkpoint_pb2`: ``Checkpoint``, the header of a saved model
+  (see :mod:`protobrain.checkpoint` and ``docs/checkpoints.md``).
 
 Field numbers are those of the original project, so its files still parse; fields added
 since have new numbers. See ``docs/experiments.md``.
 """
 
 from protobrain.proto import encoder_pb2, sdr_pb2  # isort: skip (dependencies first)
-from protobrain.proto import experiment_pb2, snapshot_pb2
+from protobrain.proto import checkpoint_pb2, experiment_pb2, snapshot_pb2
 
-__all__ = ["encoder_pb2", "experiment_pb2", "sdr_pb2", "snapshot_pb2"]
+__all__ = ["checkpoint_pb2", "encoder_pb2", "experiment_pb2", "sdr_pb2", "snapshot_pb2"]

@@ -64,6 +64,18 @@ impl Network {
         sensor.encoder.encode_into(value, write(&sensor.output).values_mut())
     }
 
+    /// Checks, without changing anything, that every built-in computation can run on its
+    /// group (k-winners asking for more units than a group has fails here, before any
+    /// group's activity changes).
+    pub fn check_groups(&self) -> Result<()> {
+        for group in &self.groups {
+            if let Some(computation) = &group.computation {
+                computation.winners(group.size())?;
+            }
+        }
+        Ok(())
+    }
+
     /// Computes group `i` with its built-in computation.
     pub fn compute_group(&mut self, i: usize) -> Result<()> {
         self.group_mut(i)?.compute()
@@ -133,6 +145,7 @@ impl Network {
         for &v in values {
             self.check_value(v)?;
         }
+        self.check_groups()?;
         for (step, &value) in values.iter().enumerate() {
             self.feed(value)?;
             for i in 0..self.groups.len() {
@@ -236,6 +249,15 @@ mod tests {
             let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
             assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
         }
+    }
+
+    #[test]
+    fn too_many_winners_fails_before_any_group_changes() {
+        let mut n = network();
+        n.groups[1].computation = Some(Computation::k_winners(7).unwrap());
+        let err = n.run(&[1.0], true, &mut [], |_| true).unwrap_err();
+        assert!(err.to_string().contains('7'), "{err}");
+        assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
     }
 
     #[test]

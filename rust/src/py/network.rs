@@ -127,8 +127,10 @@ impl PyNetwork {
         self.net().groups().iter().map(|g| g.size()).collect()
     }
 
-    /// Computes every group in order.
+    /// Computes every group in order (built-in computations are checked first, so an
+    /// impossible one fails before any group changes).
     fn compute(&self, py: Python<'_>) -> PyResult<()> {
+        self.net().check_groups()?;
         for (i, calls) in self.calls.iter().enumerate() {
             match &calls.compute {
                 Some(compute) => {

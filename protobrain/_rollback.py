@@ -1,0 +1,187 @@
+"""Whole steps: a step that raises leaves the brain as it was before the step.
+
+:class:`~protobrain.brain.Brain` steps a compiled engine network, which calls Python parts
+(your computations, learning rules, groups, encoders) back at their place in the step.
+When one of them raises, the exception propagates unchanged, and what the step had
+already changed is put back:
+
+- ``Brain.compute()``: the activity of every output of the model (every group, the sensor,
+  any other output a source reads), when the step calls Python code or can fail in the
+  engine (a k-winners asking for more units than its group has).
+- ``Brain.learn()``: the activity and every weight of the model, when a learning rule is
+  written in Python (built-in learning never raises).
+- ``Brain.run()`` stepping in Python (some part is not built in): per step, the activity,
+  the sensor's last value and, when learning with a Python rule, every weight. A Ctrl-C
+  (SIGINT with Python's default handler, in the main thread) is held back until the step
+  in progress is whole, like the all-Rust run does, then raised.
+
+What a Python part changes outside the model (its own attributes, files, other objects)
+is its business: it is not rolled back.
+
+Which objects to snapshot is worked out once per model structure (see :mod:`_graph`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import signal
+import threading
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from protobrain import _core, _graph
+from protobrain.computation import BUILTIN, SparseComputation
+from protobrain.learning import HebbianLearning
+from protobrain.neuron import LayeredNeurons, Neurons
+from protobrain.sensor import Sensor
+from protobrain.synapses import Input, Output, OutputMerge, OutputSlice
+
+__all__ = ["Plan", "deferred_interrupt", "plan", "whole_step"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a step of one brain can change, for its current structure."""
+
+    version: int
+    activities: tuple[_core.Activity, ...]
+    inputs: tuple[Input, ...]
+    #: A compute step calls Python code or can fail in the engine.
+    guard_compute: bool
+    #: A learn step calls Python code.
+    guard_learn: bool
+
+
+_plans: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
+
+
+def plan(brain: Any, layers: list[Any]) -> Plan:
+    """The :class:`Plan` of ``brain`` (whose compiled groups are ``layers``), cached."""
+    version = _graph.version()
+    cached = _plans.get(brain)
+    if cached is not None and cached.version == version:
+        return cached
+    activities, inputs = _reachable(brain)
+    guard_compute = guard_learn = False
+    for group in layers:
+        if type(group) is not Neurons or any(name in vars(group) for name in ("compute", "learn")):
+            guard_compute = guard_learn = True
+            continue
+        if any(i._mirror is not None for i in group.inputs.values() if i.connected):
+            guard_compute = guard_learn = True
+        computation, learning = group.computation, group.learning
+        if type(computation) not in BUILTIN or _too_many_winners(computation, group):
+            guard_compute = True
+        if learning is not None and type(learning) is not HebbianLearning:
+            guard_learn = True
+    result = Plan(version, tuple(activities), tuple(inputs), guard_compute, guard_learn)
+    _plans[brain] = result
+    return result
+
+
+def _too_many_winners(computation: Any, group: Neurons) -> bool:
+    n = getattr(computation, "n", None) if type(computation) is SparseComputation else None
+    return isinstance(n, numbers.Integral) and int(n) > int(np.prod(group.shape))
+
+
+def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
+    """Every output activity and connected input reachable from the brain's neurons and sensor."""
+    activities: dict[int, _core.Activity] = {}
+    inputs: dict[int, Input] = {}
+    seen: set[int] = set()
+    stack = [brain.neurons, brain.sensor]
+    while stack:
+        obj = stack.pop()
+        if obj is None or id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, Output):
+            activities[id(obj._activity)] = obj._activity
+        elif isinstance(obj, Neurons):
+            stack.append(obj.output)
+            stack.extend(obj.inputs.values())
+        elif isinstance(obj, LayeredNeurons):
+            stack.extend(obj.layers)
+        elif isinstance(obj, Input):
+            if obj.connected:
+                inputs[id(obj)] = obj
+                stack.append(obj.source)
+        elif isinstance(obj, Sensor):
+            stack.append(obj.output)
+        elif isinstance(obj, OutputSlice):
+            stack.append(obj.parent)
+        elif isinstance(obj, OutputMerge):
+            stack.extend(obj.outputs)
+    return list(activities.values()), list(inputs.values())
+
+
+class _Snapshot:
+    """The state a step may change, taken before the step; :meth:`restore` puts it back."""
+
+    def __init__(self, brain: Any, the_plan: Plan, sensor: bool, weights: bool) -> None:
+        self.activities = [(a, a.snapshot()) for a in the_plan.activities]
+        self.sensor = brain.sensor if sensor and "_value" in vars(brain.sensor) else None
+        self.value = self.sensor._value if self.sensor is not None else None
+        self.weights: list[tuple[_core.Connection, np.ndarray]] = []
+        if weights:
+            for inp in the_plan.inputs:
+                connection = inp._connection if inp._connection is not None else inp._native()
+                self.weights.append((connection, connection.synapses().copy()))
+
+    def restore(self) -> None:
+        for activity, values in self.activities:
+            activity.assign(values)
+        if self.sensor is not None:
+            self.sensor._value = self.value
+        for connection, weights in self.weights:
+            connection.assign(weights)
+
+
+@contextlib.contextmanager
+def whole_step(
+    brain: Any, layers: list[Any], *, compute: bool, learn: bool, feed: bool = False
+) -> Iterator[None]:
+    """Run the body as one step: if it raises, restore what it changed and re-raise.
+
+    ``compute``/``learn``/``feed`` say what the body does. Nothing is snapshotted when the
+    body cannot fail part-way (only built-in parts and no feeding).
+    """
+    the_plan = plan(brain, layers)
+    guard_weights = learn and the_plan.guard_learn
+    if not (feed or guard_weights or (compute and the_plan.guard_compute)):
+        yield
+        return
+    snapshot = _Snapshot(brain, the_plan, sensor=feed, weights=guard_weights)
+    try:
+        yield
+    except BaseException:
+        snapshot.restore()
+        raise
+
+
+@contextlib.contextmanager
+def deferred_interrupt() -> Iterator[list[bool]]:
+    """Hold back SIGINT: yields a one-item list that becomes ``[True]`` when one arrived.
+
+    Only in the main thread and while Python's default SIGINT handler is installed (a
+    handler of your own is left alone, and so is its behaviour). The caller raises
+    ``KeyboardInterrupt`` at a point where the model is whole.
+    """
+    flag = [False]
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield flag
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        flag[0] = True
+
+    signal.signal(signal.SIGINT, note)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)

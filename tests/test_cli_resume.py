@@ -1,0 +1,168 @@
+"""``protobrain experiment --checkpoint-every N`` / ``--resume CHECKPOINT``: a killed run
+resumes and writes the same snapshot stream as an uninterrupted one."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from protobrain import checkpoint
+from protobrain.cli import experiment as cli
+from protobrain.proto import encoder_pb2, experiment_pb2
+
+
+def make_experiment(path: Path, steps: int, layers=(200, 200, 200), length=512, seed=5) -> Path:
+    experiment = experiment_pb2.Experiment(seed=seed)
+    experiment.encoder.type = encoder_pb2.Encoder.NUMERICAL_CYCLIC
+    experiment.encoder.shape.append(length)
+    params = experiment.encoder.Extensions[encoder_pb2.CyclicEncoder.cyclic_encoder]
+    params.min_value, params.max_value, params.sparsity = 0, 1000, 0.05
+    experiment.cortex.layer.extend(layers)
+    for i in range(steps):
+        experiment.input.add().int = i * 37 % 1001
+    path.write_bytes(experiment.SerializeToString())
+    return path
+
+
+def progress_of(path: Path) -> dict:
+    return json.loads(checkpoint.read(path).metadata[cli.PROGRESS_KEY])
+
+
+def run_cli(args, capsys):
+    code = cli.main([str(a) for a in args])
+    return code, capsys.readouterr().err
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
+    steps = 4000
+    experiment = make_experiment(tmp_path / "e.bin", steps)
+    assert run_cli([experiment, tmp_path / "reference.bin"], capsys) == (0, "")
+
+    output = tmp_path / "out.bin"
+    saved = tmp_path / "out.bin.checkpoint"
+    command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output), "--checkpoint-every", "250"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not saved.exists():
+            assert process.poll() is None, process.stderr.read().decode()
+            assert time.monotonic() < deadline, "no checkpoint appeared"
+            time.sleep(0.005)
+        time.sleep(0.05)  # let it write some snapshots past the checkpoint, then kill it
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert not output.exists()  # nothing that looks whole
+    partial = tmp_path / "out.bin.partial"
+    progress = progress_of(saved)
+    assert 0 < progress["step"] < steps  # really killed mid-run
+    assert partial.stat().st_size >= progress["output_bytes"]
+
+    assert run_cli([experiment, output, "--resume", saved], capsys) == (0, "")
+    assert output.read_bytes() == (tmp_path / "reference.bin").read_bytes()
+    assert sorted(os.listdir(tmp_path)) == ["e.bin", "out.bin", "reference.bin"]
+
+
+def _interrupt_at(monkeypatch, at: int):
+    real = cli.proto_parse.encode_brain
+    calls = []
+
+    def interrupting(brain_, out=None):
+        calls.append(1)
+        if len(calls) == at:
+            raise KeyboardInterrupt
+        return real(brain_, out)
+
+    monkeypatch.setattr(cli.proto_parse, "encode_brain", interrupting)
+
+
+@pytest.mark.parametrize("interrupt_at", [25, 30, 51, 59])
+def test_interrupted_runs_resume_to_the_same_output(tmp_path, capsys, monkeypatch, interrupt_at):
+    experiment = make_experiment(tmp_path / "e.bin", 60, layers=(30, 20), length=64)
+    assert run_cli([experiment, tmp_path / "reference.bin"], capsys)[0] == 0
+    _interrupt_at(monkeypatch, interrupt_at)
+    output, saved = tmp_path / "o.bin", tmp_path / "my.ckpt"
+    code, err = run_cli([experiment, output, "--checkpoint-every", 10, "--checkpoint", saved], capsys)
+    assert (code, err) == (130, "protobrain: error: interrupted\n")
+    assert progress_of(saved)["step"] == (interrupt_at - 1) // 10 * 10
+    monkeypatch.undo()
+    assert run_cli([experiment, output, "--resume", saved], capsys) == (0, "")
+    assert output.read_bytes() == (tmp_path / "reference.bin").read_bytes()
+    assert not saved.exists() and not (tmp_path / "o.bin.partial").exists()
+
+
+def test_resuming_twice_and_changing_the_interval(tmp_path, capsys, monkeypatch):
+    experiment = make_experiment(tmp_path / "e.bin", 50, layers=(20,), length=32)
+    assert run_cli([experiment, tmp_path / "reference.bin"], capsys)[0] == 0
+    output, saved = tmp_path / "o.bin", tmp_path / "o.bin.checkpoint"
+    _interrupt_at(monkeypatch, 17)
+    assert run_cli([experiment, output, "--checkpoint-every", 5], capsys)[0] == 130
+    _interrupt_at(monkeypatch, 20)  # counts the resumed run's steps: step 15 + 20
+    assert run_cli([experiment, output, "--resume", saved, "--checkpoint-every", 3], capsys)[0] == 130
+    assert progress_of(saved)["step"] == 15 + 18 and progress_of(saved)["every"] == 3
+    monkeypatch.undo()
+    assert run_cli([experiment, output, "--resume", saved], capsys) == (0, "")
+    assert output.read_bytes() == (tmp_path / "reference.bin").read_bytes()
+
+
+def test_a_checkpointed_run_that_completes_equals_a_plain_one(tmp_path, capsys):
+    experiment = make_experiment(tmp_path / "e.bin", 40, layers=(20, 10), length=32)
+    assert run_cli([experiment, tmp_path / "a.bin"], capsys)[0] == 0
+    assert run_cli([experiment, tmp_path / "b.bin", "--checkpoint-every", 7], capsys) == (0, "")
+    assert (tmp_path / "a.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    assert sorted(os.listdir(tmp_path)) == ["a.bin", "b.bin", "e.bin"]
+
+
+def _stopped_run(tmp_path, capsys, monkeypatch):
+    experiment = make_experiment(tmp_path / "e.bin", 30, layers=(20,), length=32)
+    _interrupt_at(monkeypatch, 15)
+    assert run_cli([experiment, tmp_path / "o.bin", "--checkpoint-every", 10], capsys)[0] == 130
+    monkeypatch.undo()
+    return experiment, tmp_path / "o.bin", tmp_path / "o.bin.checkpoint", tmp_path / "o.bin.partial"
+
+
+def test_resume_refuses_another_experiment(tmp_path, capsys, monkeypatch):
+    _, output, saved, _ = _stopped_run(tmp_path, capsys, monkeypatch)
+    other = make_experiment(tmp_path / "other.bin", 30, layers=(20,), length=32, seed=6)
+    code, err = run_cli([other, output, "--resume", saved], capsys)
+    assert code == 1 and "another experiment" in err and err.count("\n") == 1
+
+
+def test_resume_refuses_a_changed_or_missing_partial_output(tmp_path, capsys, monkeypatch):
+    experiment, output, saved, partial = _stopped_run(tmp_path, capsys, monkeypatch)
+    data = partial.read_bytes()
+    partial.write_bytes(data[:5] + bytes([data[5] ^ 0xFF]) + data[6:])
+    code, err = run_cli([experiment, output, "--resume", saved], capsys)
+    assert code == 1 and "is not the one it recorded" in err
+    partial.unlink()
+    code, err = run_cli([experiment, output, "--resume", saved], capsys)
+    assert code == 1 and "missing or short" in err
+    assert not output.exists()
+
+
+def test_resume_refuses_a_damaged_checkpoint(tmp_path, capsys, monkeypatch):
+    experiment, output, saved, _ = _stopped_run(tmp_path, capsys, monkeypatch)
+    saved.write_bytes(saved.read_bytes()[:-10])
+    code, err = run_cli([experiment, output, "--resume", saved], capsys)
+    assert code == 1 and f"cannot resume from {saved}: checkpoint {saved} is truncated" in err
+    code, err = run_cli([experiment, output, "--resume", tmp_path / "nope"], capsys)
+    assert code == 1 and "No such file" in err
+
+
+def test_checkpoint_every_must_be_positive(tmp_path, capsys):
+    experiment = make_experiment(tmp_path / "e.bin", 3, layers=(8,), length=16)
+    with pytest.raises(SystemExit) as info:
+        cli.main([str(experiment), str(tmp_path / "o.bin"), "--checkpoint-every", "0"])
+    assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
