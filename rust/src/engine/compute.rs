@@ -199,7 +199,7 @@ mod tests {
         assert_eq!(k_winners(&[f64::NAN, 0.0, -1.0], 2), vec![1, 2]);
         assert_eq!(k_winners(&[-0.0, 0.0, -0.0], 2), vec![0, 1]);
         assert_eq!(k_winners(&[-2.0, -1.0, f64::INFINITY, 1e-300], 2), vec![2, 3]);
-        // both selection paths (few and many winners) agree with a full sort
+        // agrees with a full sort, ties to the lower index
         let act: Vec<f64> = (0..200).map(|i| ((i * 37) % 11) as f64 - 0.5 * ((i % 3) as f64)).collect();
         for k in 1..40 {
             let mut order: Vec<usize> = (0..act.len()).collect();
