@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 
 
 class CliError(Exception):
@@ -13,3 +15,15 @@ def fail(message: str, code: int = 1) -> int:
     """Print ``protobrain: error: message`` on one line to stderr; return the exit code."""
     print(f"protobrain: error: {' '.join(message.split())}", file=sys.stderr)
     return code
+
+
+def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    """Parse ``argv`` and call the chosen ``func``; user errors and Ctrl-C become one line
+    on stderr and an exit code (1, or 130 for Ctrl-C) instead of a traceback."""
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except CliError as err:
+        return fail(str(err))
+    except KeyboardInterrupt:
+        return fail("interrupted", code=130)

@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from protobrain import checkpoint as _checkpoint
 from protobrain.brain import Brain
-from protobrain.cli.errors import CliError, fail
+from protobrain.cli.errors import CliError, dispatch
 from protobrain.proto import experiment_pb2
 from protobrain.util import proto_parse
 from protobrain.util.atomic import _sync_directory, atomic_write
@@ -372,13 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``protobrain-experiment``: user errors print one line, exit 1."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except CliError as err:
-        return fail(str(err))
-    except KeyboardInterrupt:
-        return fail("interrupted", code=130)
+    return dispatch(build_parser(), argv)
 
 
 if __name__ == "__main__":

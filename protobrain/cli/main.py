@@ -13,7 +13,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from protobrain.cli.errors import CliError, fail
+from protobrain.cli.errors import dispatch
 
 #: Subcommand modules, in the order ``protobrain --help`` lists them.
 SUBCOMMANDS = ("experiment", "inspect", "benchmark")
@@ -24,25 +24,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="protobrain", description="protobrain command-line tools")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"protobrain.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"protobrain.cli.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(f"protobrain.cli.{name}").add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``protobrain`` with ``argv`` (default: the command line); return the exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except CliError as err:
-        return fail(str(err))
-    except KeyboardInterrupt:
-        return fail("interrupted", code=130)
+    return dispatch(build_parser(), argv)
 
 
 if __name__ == "__main__":
