@@ -200,7 +200,9 @@ mod tests {
         assert_eq!(k_winners(&[-0.0, 0.0, -0.0], 2), vec![0, 1]);
         assert_eq!(k_winners(&[-2.0, -1.0, f64::INFINITY, 1e-300], 2), vec![2, 3]);
         // agrees with a full sort, ties to the lower index
-        let act: Vec<f64> = (0..200).map(|i| ((i * 37) % 11) as f64 - 0.5 * ((i % 3) as f64)).collect();
+        let act: Vec<f64> = (0..200)
+            .map(|i| ((i * 37) % 11) as f64 - 0.5 * ((i % 3) as f64))
+            .collect();
         for k in 1..40 {
             let mut order: Vec<usize> = (0..act.len()).collect();
             order.sort_by(|&a, &b| act[b].partial_cmp(&act[a]).unwrap().then(a.cmp(&b)));
