@@ -156,3 +156,22 @@ def test_top_must_be_a_count(tmp_path, capsys):
     code, out, _ = _inspect(capsys, path, "--json", "--top", "0")
     assert code == 0 and json.loads(out)["layers"][0]["most_active"] == []
     assert np.isclose(json.loads(out)["layers"][0]["mean_density"], 5 / 12)
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`protobrain inspect ... | head`: no traceback when the reader goes away."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "run.snap"
+    example = Path(__file__).resolve().parent.parent / "examples" / "experiment.textproto"
+    subprocess.run([sys.executable, "-m", "protobrain.cli.experiment", str(example), str(out)], check=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "protobrain.cli.main", "inspect", str(out), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    child.stdout.close()  # the reader is gone before the command writes anything
+    stderr = child.stderr.read().decode()
+    assert child.wait() == 141
+    assert stderr == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,7 +20,8 @@ def fail(message: str, code: int = 1) -> int:
 
 def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     """Parse ``argv`` and call the chosen ``func``; user errors and Ctrl-C become one line
-    on stderr and an exit code (1, or 130 for Ctrl-C) instead of a traceback."""
+    on stderr and an exit code (1, or 130 for Ctrl-C) instead of a traceback, and a closed
+    output pipe ends the command quietly (exit 141, as after SIGPIPE)."""
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
@@ -27,3 +29,8 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         return fail(str(err))
     except KeyboardInterrupt:
         return fail("interrupted", code=130)
+    except BrokenPipeError:
+        # The reader went away (`protobrain inspect ... | head`): stop quietly, as Unix
+        # tools do, and keep Python from complaining again when it flushes at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
