@@ -42,6 +42,8 @@ class Brain:
 
     @property
     def neurons(self) -> Any:
+        """The neurons the sensor feeds. Another group assigned here is stepped from the next
+        call on; connecting its input is up to you."""
         return self._neurons
 
     @neurons.setter
@@ -51,6 +53,7 @@ class Brain:
 
     @property
     def sensor(self) -> Any:
+        """The sensor feeding the neurons."""
         return self._sensor
 
     @sensor.setter
@@ -60,6 +63,7 @@ class Brain:
 
     @property
     def computation(self) -> Any:
+        """The neurons' computation (a list, one per layer, for layered groups); assigning sets it on every layer."""
         return self.neurons.computation
 
     @computation.setter
@@ -68,6 +72,7 @@ class Brain:
 
     @property
     def learning(self) -> Any:
+        """The neurons' learning rule (a list, one per layer, for layered groups); assigning sets it on every layer."""
         return self.neurons.learning
 
     @learning.setter

@@ -66,6 +66,7 @@ class Neurons:
 
     @property
     def output(self) -> Output:
+        """The group's :class:`~protobrain.synapses.Output`: its current activity."""
         return self._output
 
     @output.setter
@@ -75,6 +76,7 @@ class Neurons:
 
     @property
     def computation(self) -> Callable[..., Any] | None:
+        """What turns the inputs into new values: ``computation(**inputs)``, or None."""
         return self._computation
 
     @computation.setter
@@ -85,6 +87,7 @@ class Neurons:
 
     @property
     def learning(self) -> Callable[[Any], Any] | None:
+        """What updates the synapses after a step: ``learning(neurons)``, or None."""
         return self._learning
 
     @learning.setter
@@ -95,10 +98,12 @@ class Neurons:
 
     @property
     def shape(self) -> Shape:
+        """The shape of the group (and of its output)."""
         return self._shape
 
     @property
     def values(self) -> np.ndarray:
+        """The current activity, a read-only float64 snapshot."""
         return self.output.values
 
     @property
@@ -180,22 +185,27 @@ class LayeredNeurons:
 
     @property
     def inputs(self) -> dict[str, Input]:
+        """The first layer's named inputs."""
         return self.layers[0].inputs
 
     @property
     def output(self) -> Output:
+        """The last layer's output."""
         return self.layers[-1].output
 
     @property
     def shape(self) -> Shape:
+        """The shape of the last layer."""
         return self.output.shape
 
     @property
     def values(self) -> np.ndarray:
+        """The last layer's current activity."""
         return self.output.values
 
     @property
     def input(self) -> Input:
+        """The first layer's ``'main'`` input; assigning a source connects it."""
         return self.layers[0].input
 
     @input.setter
@@ -203,9 +213,11 @@ class LayeredNeurons:
         self.layers[0].input = source
 
     def set(self, name: str, source: Any, synapse_function: SynapseFunction | None = None) -> Input:
+        """(Re)create input ``name`` of the first layer, connected to ``source``."""
         return self.layers[0].set(name, source, synapse_function)
 
     def get(self, name: str) -> Input:
+        """The first layer's input called ``name``."""
         return self.layers[0].get(name)
 
     @property
