@@ -54,3 +54,22 @@ class TrackedList(list):  # type: ignore[type-arg]
     ):
         locals()[_name] = _tracking(_name, list)
     del _name
+
+
+#: Methods a compiled network calls or bypasses; replacing one on an instance is a change.
+STEP_METHODS = frozenset({"compute", "learn", "feed", "run"})
+
+
+class TracksStepMethods:
+    """Mixin: assigning ``compute``, ``learn``, ``feed`` or ``run`` on an instance (a
+    patched method) counts as a structural change, so compiled networks honour it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in STEP_METHODS:
+            changed()
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in STEP_METHODS:
+            changed()
+        object.__delattr__(self, name)

@@ -24,7 +24,7 @@ from protobrain.sensor import Sensor
 __all__ = ["Brain"]
 
 
-class Brain:
+class Brain(_graph.TracksStepMethods):
     """Connects ``neurons.input = sensor`` and steps the neurons.
 
     A ``computation`` or ``learning`` given here is set on the neurons (on every layer);
@@ -119,8 +119,9 @@ class Brain:
         is recorded (``record=True``: all; ``False``: none; or a list of indices), a bool
         array of shape ``(len(values),) + group.shape``. Results are bit-identical to the
         documented per-step loop. With only built-in parts the whole run stays in Rust with
-        the GIL released; user parts are called back at their place in each step. Every
-        value is checked before the first step when the sensor is built in. Ctrl-C stops
+        the GIL released; user parts are called back at their place in each step. When
+        every part is built in, every value is checked before the first step; otherwise a
+        bad value stops the run at its step (the steps before it stay done). Ctrl-C stops
         the run after a whole step (the brain stays usable) and raises KeyboardInterrupt.
         An exception from a user part propagates unchanged; the step it interrupted is
         undone, so the brain is as the previous whole step left it.
@@ -199,7 +200,10 @@ def _values_array(values: Sequence[Any]) -> np.ndarray:
     for i, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise ValueError(f"a numerical encoder encodes real numbers, got {value!r} at position {i}")
-        out[i] = float(value)
+        try:
+            out[i] = float(value)
+        except OverflowError:
+            raise ValueError(f"value {value!r} at position {i} is too large for a float") from None
     return out
 
 

@@ -202,11 +202,11 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
     Brain: frozenset({"_neurons", "_sensor", "_network_cache"}),
     Neurons: frozenset({"_shape", "_output", "_inputs", "_computation", "_learning"}),
     LayeredNeurons: frozenset({"_layers"}),
-    Input: frozenset({"name", "_shape", "_source", "_connection", "_mirror", "_pending_synapses"}),
+    Input: frozenset({"name", "_shape", "_source", "_connection", "_mirror", "_pending_synapses", "_reads"}),
     Output: frozenset({"_shape", "_activity"}),
-    OutputSlice: frozenset({"parent", "key"}),
-    OutputMerge: frozenset({"outputs", "axis"}),
-    Sensor: frozenset({"_encoder", "output", "_value"}),
+    OutputSlice: frozenset({"_parent", "_key"}),
+    OutputMerge: frozenset({"_outputs", "_axis"}),
+    Sensor: frozenset({"_encoder", "_output", "_value"}),
     StandardComputation: frozenset({"_native", "_threshold"}),
     SparseComputation: frozenset({"_native", "_n"}),
     HebbianLearning: frozenset({"_native", "_increase", "_decrease"}),
@@ -864,16 +864,16 @@ class _Loader:
             elif kind == "input":
                 self._fill_input(i, node.input, obj)
             elif kind == "slice":
-                obj.parent = self.node(i, self.required(i, node.slice, "parent"))
-                obj.key = self._key(i, node.slice.key)
+                obj._parent = self.node(i, self.required(i, node.slice, "parent"))
+                obj._key = self._key(i, node.slice.key)
             elif kind == "merge":
                 if not node.merge.member:
                     raise self.fail(i, "is a merge of no outputs")
-                obj.outputs = [self.node(i, j) for j in node.merge.member]
-                obj.axis = node.merge.axis if node.merge.HasField("axis") else None
+                obj._outputs = tuple(self.node(i, j) for j in node.merge.member)
+                obj._axis = node.merge.axis if node.merge.HasField("axis") else None
             elif kind == "sensor":
                 obj._encoder = self.node(i, self.required(i, node.sensor, "encoder"))
-                obj.output = self.node(i, self.required(i, node.sensor, "output"), "output")
+                obj._output = self.node(i, self.required(i, node.sensor, "output"), "output")
                 obj._value = self.value(i, node.sensor.value)
             elif kind == "standard":
                 StandardComputation.__init__(obj, self.value(i, node.standard.threshold))
@@ -918,6 +918,7 @@ class _Loader:
         obj._shape = self.shape(i, message.shape, "input shape")
         obj._connection = None
         obj._mirror = None
+        obj._reads = ()
         obj._pending_synapses = None
         obj._source = None
         if message.HasField("source") != message.HasField("synapses"):

@@ -37,7 +37,7 @@ def _check_callable(value: Any, what: str) -> None:
         raise TypeError(f"{what} must be callable or None, got {value!r}")
 
 
-class Neurons:
+class Neurons(_graph.TracksStepMethods):
     """A group of binary neurons of any shape."""
 
     MAIN_INPUT = "main"
@@ -49,7 +49,7 @@ class Neurons:
         learning: Callable[[Any], Any] | None = None,
     ) -> None:
         self._shape = normalize_shape(shape)
-        self.output = Output(self._shape)
+        self._output = Output(self._shape)
         self.inputs = _graph.TrackedDict({self.MAIN_INPUT: Input(self.MAIN_INPUT, self._shape)})
         self.computation = computation
         self.learning = learning
@@ -69,10 +69,6 @@ class Neurons:
         """The group's :class:`~protobrain.synapses.Output`: its current activity."""
         return self._output
 
-    @output.setter
-    def output(self, value: Output) -> None:
-        self._output = value
-        _graph.changed()
 
     @property
     def computation(self) -> Callable[..., Any] | None:
@@ -165,7 +161,7 @@ class Neurons:
         checkpoint.save(self, path, allow_pickle=allow_pickle)
 
 
-class LayeredNeurons:
+class LayeredNeurons(_graph.TracksStepMethods):
     """Groups used as layers: inputs are the first layer's, the output is the last layer's."""
 
     def __init__(self, layers: Sequence[Any]) -> None:

@@ -17,7 +17,7 @@ __all__ = ["Encoder", "Sensor"]
 _BUILTIN_ENCODERS = (SimpleEncoder, CyclicEncoder)
 
 
-class Sensor:
+class Sensor(_graph.TracksStepMethods):
     """Feeds encoded values to the neurons connected to it.
 
     A new sensor reads its encoder's ``default_value`` (when not None), so ``value`` and
@@ -28,11 +28,16 @@ class Sensor:
         if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
             raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")
         self._encoder = encoder
-        self.output = Output(encoder.shape)
+        self._output = Output(encoder.shape)
         self._value: Any = None
         default = getattr(encoder, "default_value", None)
         if default is not None:
             self.feed(default)
+
+    @property
+    def output(self) -> Output:
+        """The sensor's :class:`~protobrain.synapses.Output` (fixed: connections read it)."""
+        return self._output
 
     @property
     def encoder(self) -> Encoder:

@@ -110,10 +110,20 @@ class OutputSlice(_Gathered):
     """``output[key]``: numpy indexing of another output's current values."""
 
     def __init__(self, parent: Any, key: Any) -> None:
-        self.parent = parent
-        self.key = key
+        self._parent = parent
+        self._key = key
         # Index a stand-in now, so a bad key fails here with numpy's own IndexError.
         np.empty(tuple(parent.shape), dtype=np.int8)[key]
+
+    @property
+    def parent(self) -> Any:
+        """What is sliced (fixed: connections read it)."""
+        return self._parent
+
+    @property
+    def key(self) -> Any:
+        """The numpy index applied to the parent's values (fixed)."""
+        return self._key
 
     @property
     def values(self) -> np.ndarray:
@@ -140,8 +150,8 @@ class OutputMerge(_Gathered):
     """
 
     def __init__(self, outputs: Sequence[Any], axis: int | None = None) -> None:
-        self.outputs = list(outputs)
-        if not self.outputs:
+        self._outputs = tuple(outputs)
+        if not self._outputs:
             raise ValueError("OutputMerge needs at least one output, got an empty list")
         shapes = [tuple(o.shape) for o in self.outputs]
         if axis is None:
@@ -151,7 +161,17 @@ class OutputMerge(_Gathered):
                 np.concatenate([np.empty(s, dtype=np.int8) for s in shapes], axis=axis)
             except ValueError as err:  # numpy's AxisError is a ValueError
                 raise ValueError(f"outputs of shapes {shapes} do not concatenate along axis {axis}: {err}") from None
-        self.axis = axis
+        self._axis = axis
+
+    @property
+    def outputs(self) -> tuple[Any, ...]:
+        """The merged outputs, in order (fixed: connections read them)."""
+        return self._outputs
+
+    @property
+    def axis(self) -> int:
+        """The axis the members are concatenated along."""
+        return self._axis
 
     @property
     def values(self) -> np.ndarray:
@@ -223,6 +243,8 @@ class Input:
         # buffer the engine reads, refreshed from source.values before every step.
         self._mirror: _core.Activity | None = None
         self._pending_synapses: np.ndarray | None = None
+        # The buffers the connection was built to read, to notice a source that changed.
+        self._reads: tuple[_core.Activity, ...] = ()
 
     @property
     def shape(self) -> Shape:
@@ -259,6 +281,7 @@ class Input:
             weights = _check_synapses(synapse_function(pre_shape, self._shape), pre_shape + self._shape)
             connection = _core.Connection(native_source, list(self._shape), weights)
         self._source, self._connection, self._mirror = source, connection, mirror
+        self._reads = _buffers_read(source)
         self._pending_synapses = None
         _graph.changed()
 
@@ -292,18 +315,34 @@ class Input:
         return source_shape(self._source.shape)
 
     def _native(self) -> _core.Connection:
-        """The engine connection, up to date: mirrors refreshed, rebuilt after unpickling."""
+        """The engine connection, up to date: mirrors refreshed, rebuilt after unpickling,
+        and re-tied when the source now reads other buffers (a stack whose layers changed)."""
         if self._source is None:
             raise IndexError(f"input {self.name!r} is not connected")
         if self._connection is None:
-            pre_shape = self._pre_shape()
-            native_source, self._mirror = _native_source_of(self._source, pre_shape)
-            self._connection = _core.Connection(native_source, list(self._shape), self._pending_synapses)
-            self._pending_synapses = None
+            weights, self._pending_synapses = self._pending_synapses, None
+            self._bind(weights)
+        elif self._mirror is None and not _same_buffers(self._reads, _buffers_read(self._source)):
+            self._bind(self._connection.synapses().copy())
         if self._mirror is not None:
             values = float_array(self._source.values, f"values of the source of input {self.name!r}")
             self._mirror.assign(values)
+        assert self._connection is not None
         return self._connection
+
+    def _bind(self, weights: np.ndarray | None) -> None:
+        """Build the engine connection from the source as it is now, with ``weights``."""
+        pre_shape = self._pre_shape()
+        if weights is not None and tuple(weights.shape[: len(pre_shape)]) != pre_shape:
+            raise ValueError(
+                f"the source of input {self.name!r} now has shape {pre_shape}, but its synapses were made "
+                f"for shape {tuple(weights.shape[: weights.ndim - len(self._shape)])}; connect it again"
+            )
+        native_source, self._mirror = _native_source_of(self._source, pre_shape)
+        flat = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
+        self._connection = _core.Connection(native_source, list(self._shape), flat)
+        self._reads = _buffers_read(self._source)
+        _graph.changed()
 
     def __getstate__(self) -> dict[str, Any]:
         synapses = None
@@ -317,7 +356,26 @@ class Input:
         self._source = state["source"]
         self._connection = None
         self._mirror = None
+        self._reads = ()
         self._pending_synapses = state["synapses"]
+
+
+def _buffers_read(source: Any) -> tuple[_core.Activity, ...]:
+    """The engine buffers ``source`` reads, found without building anything."""
+    if isinstance(source, Output):
+        return (source._activity,)
+    if isinstance(source, OutputSlice):
+        return _buffers_read(source.parent)
+    if isinstance(source, OutputMerge):
+        return tuple(b for member in source.outputs for b in _buffers_read(member))
+    output = getattr(source, "output", None)
+    if isinstance(output, Output) and hasattr(source, "_native_source"):
+        return (output._activity,)
+    return ()
+
+
+def _same_buffers(a: tuple[_core.Activity, ...], b: tuple[_core.Activity, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _core.Activity | None]:

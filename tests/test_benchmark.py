@@ -190,3 +190,45 @@ def test_runs_in_rust_and_step_by_step_give_the_same_results():
     slow = Benchmark([SpikeCount(), SpikeDensity()]).run([stepped], inputs)
     assert fast == slow
     assert np.array_equal(plain.neurons.layers[1].input.synapses, stepped.neurons.layers[1].input.synapses)
+
+
+def test_user_metrics_get_the_neurons_every_step_even_for_plain_brains():
+    """SPEC 7: each metric is given next(brain.neurons); a user metric sees real groups
+    with float64 values, as in the loop, not a replayed recording."""
+    import numpy as np
+
+    from protobrain import computation, learning, neuron, sensor
+    from protobrain.brain import Brain
+    from protobrain.encoders import numerical
+    from protobrain.metrics.benchmark import Benchmark
+    from protobrain.metrics.metric import Metric, MetricResults
+
+    class Changes(Metric):
+        def __init__(self):
+            super().__init__("changes")
+            self.reset()
+
+        def reset(self):
+            self.previous, self.total, self.seen = None, 0.0, []
+
+        def next(self, neurons):
+            values = neurons.values
+            self.seen.append((type(neurons).__name__, values.dtype))
+            if self.previous is not None:
+                self.total += float(np.abs(values - self.previous).sum())
+            self.previous = values
+
+        def compute(self):
+            return MetricResults(self.name, global_result=self.total)
+
+    np.random.seed(2)
+    b = Brain(
+        neuron.FeedForward([neuron.Neurons(30), neuron.Neurons(20)]),
+        sensor.Sensor(numerical.CyclicEncoder(0, 100, 128)),
+        computation=computation.SparseComputation(0.1),
+        learning=learning.HebbianLearning(),
+    )
+    metric = Changes()
+    result = Benchmark([metric]).run([b], list(range(20)))
+    assert result[0]["changes"].global_result > 0
+    assert set(metric.seen) == {("LayeredNeurons", np.dtype("float64"))}

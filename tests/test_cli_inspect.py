@@ -175,3 +175,11 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     stderr = child.stderr.read().decode()
     assert child.wait() == 141
     assert stderr == ""
+
+
+@pytest.mark.parametrize("shape", [[-1], [-2, -3], [0], [2**31 - 1] * 3, []])
+def test_impossible_layer_shapes_are_one_line_errors(tmp_path, capsys, shape):
+    path = _write(tmp_path / "bad.snap", [_snapshot([(shape, [])])])
+    code, out, err = _inspect(capsys, path)
+    assert code == 1 and out == ""
+    assert err.startswith("protobrain: error: ") and "impossible shape" in err and err.count("\n") == 1

@@ -31,6 +31,10 @@ from protobrain.util.proto_parse import decode_value
 __all__ = ["add_parser", "format_summary", "run", "summarise"]
 
 
+#: More units than any snapshot of a real run holds; a larger shape means a corrupt file.
+_MAX_UNITS = 1 << 31
+
+
 @dataclass
 class _Counts:
     """Per-unit spike counts of one SDR position (a layer, or the sensor)."""
@@ -41,6 +45,8 @@ class _Counts:
     active_total: int = 0
 
     def __post_init__(self) -> None:
+        if not self.shape or any(d <= 0 for d in self.shape) or math.prod(self.shape) > _MAX_UNITS:
+            raise CliError(f"{self.what} has an impossible shape {list(self.shape)}")
         self.counts = np.zeros(math.prod(self.shape), dtype=np.int64)
 
     def add(self, sdr: sdr_pb2.SparseDistributedRepresentation, step: int) -> None:

@@ -23,7 +23,10 @@ __all__ = ["CyclicEncoder", "Encoder", "NumericalEncoder", "SimpleEncoder"]
 def _encoder_input(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"a numerical encoder encodes real numbers, got {value!r}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"value {value!r} is outside any encoder's range (too large for a float)") from None
 
 
 class NumericalEncoder(NativeState, Encoder):
@@ -41,8 +44,8 @@ class NumericalEncoder(NativeState, Encoder):
     def __init__(self, min_value: float, max_value: float, length: int, sparsity: float = 0.02) -> None:
         if isinstance(length, bool) or not isinstance(length, numbers.Integral):
             raise ValueError(f"length must be an int >= 1, got {length!r}")
-        if length < 1:
-            raise ValueError(f"length must be at least 1, got {length}")
+        if not 1 <= length < 2**63:
+            raise ValueError(f"length must be at least 1 and fit in memory, got {length}")
         self._length = int(length)
         self._params = (min_value, max_value, sparsity)
         # The engine validates min/max/sparsity for every numerical encoder, whether or not

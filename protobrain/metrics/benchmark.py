@@ -18,7 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from protobrain.metrics.metric import Layout, Metric, MetricResults
+from protobrain.metrics.metric import LayerMetric, Layout, Metric, MetricResults
 
 __all__ = ["Benchmark", "Results"]
 
@@ -133,9 +133,10 @@ def _evaluate(
     start = time.perf_counter()
     for metric in metrics:
         metric.reset()
-    if _runs_in_rust(brain):
-        # Brain.run gives the same activity as the loop below, bit for bit, and metrics
-        # take its recordings whole; chunks keep a progress bar moving.
+    if _runs_in_rust(brain) and all(isinstance(metric, LayerMetric) for metric in metrics):
+        # Brain.run gives the same activity as the loop below, bit for bit, and the
+        # built-in metrics take its recordings whole; chunks keep a progress bar moving.
+        # Other metrics get next(brain.neurons) every step, as SPEC section 7 says.
         chunk = _RUN_CHUNK if on_step is not None else max(1, len(inputs))
         for first in range(0, len(inputs), chunk):
             values = inputs[first : first + chunk]
@@ -169,7 +170,8 @@ def _runs_in_rust(brain: Any) -> bool:
     from protobrain.brain import Brain
 
     if not isinstance(brain, Brain) or any(
-        getattr(type(brain), name) is not getattr(Brain, name) for name in ("compute", "learn", "run")
+        getattr(type(brain), name) is not getattr(Brain, name) or name in vars(brain)
+        for name in ("compute", "learn", "run")
     ):
         return False
     shapes = Layout.of(brain.neurons).shapes

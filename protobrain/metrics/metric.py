@@ -104,7 +104,7 @@ class Metric(abc.ABC):
         stand_in = layout.nest(leaves, _RecordedLayers)
         for step in range(layout.steps_in(batches)):
             for leaf, batch in zip(leaves, batches):
-                leaf.values = batch[step].reshape(leaf.shape)
+                leaf.values = np.asarray(batch[step], dtype=np.float64).reshape(leaf.shape)
             self.next(stand_in)
 
 
