@@ -119,7 +119,7 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
                 found: conn.post_shape().to_vec(),
             });
         }
-        let mut active = Vec::new();
+        let mut active = Vec::with_capacity(64);
         conn.source().for_each_nonzero(|i, v| active.push((i, v)));
         conn.weights_mut().accumulate(&active, act);
     }

@@ -22,6 +22,8 @@ pub(crate) struct Log {
     decreases: Vec<f64>,
     /// Whether every logged step has the same decrease (the usual case).
     uniform_decrease: bool,
+    /// The length of a row: every logged column is below it.
+    post: usize,
 }
 
 /// What one row has seen of the log: the first `applied` steps, and the one step (if any)
@@ -50,7 +52,7 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    pub(crate) fn for_rows(pre: usize) -> Result<Self> {
+    pub(crate) fn for_rows(pre: usize, post: usize) -> Result<Self> {
         let mut rows = Vec::new();
         rows.try_reserve_exact(pre).map_err(|_| EngineError::Allocation {
             what: format!("learning state for {pre} rows"),
@@ -58,7 +60,7 @@ impl Pending {
         })?;
         rows.resize(pre, RowState::FRESH);
         Ok(Pending {
-            log: Log::default(),
+            log: Log { post, ..Log::default() },
             rows,
         })
     }
@@ -95,6 +97,11 @@ impl Pending {
             "logged columns must be ascending"
         );
         let log = &mut self.log;
+        // Replay indexes rows with these columns unchecked: keep them in range here.
+        assert!(
+            columns.iter().all(|&j| j < log.post),
+            "a logged column is outside the row"
+        );
         log.columns.extend(columns.iter().map(|&j| j as u32));
         log.ends.push(log.columns.len());
         log.uniform_decrease = log.decreases.is_empty() || (log.uniform_decrease && log.decreases[0] == decrease);
@@ -159,9 +166,9 @@ impl Log {
             return;
         }
         let start = if from == 0 { 0 } else { self.ends[from - 1] };
-        if offset == 0 && self.uniform_decrease {
-            // One rate for every step: a single pass over the logged columns.
-            decrease_columns(part, 0, &self.columns[start..self.ends[to - 1]], -self.decreases[0]);
+        if offset == 0 && part.len() == self.post && self.uniform_decrease {
+            // A whole row and one rate for every step: a single pass over the logged columns.
+            decrease_row(part, &self.columns[start..self.ends[to - 1]], -self.decreases[0]);
             return;
         }
         let (low, high) = (offset as u32, (offset + part.len()) as u32);
@@ -177,6 +184,17 @@ impl Log {
             decrease_columns(part, offset, columns, -self.decreases[s]);
             start = self.ends[s];
         }
+    }
+}
+
+/// Decrements a whole `row` at each of `columns` in turn (a column may repeat).
+#[inline]
+fn decrease_row(row: &mut [f64], columns: &[u32], delta: f64) {
+    for &j in columns {
+        // SAFETY: `Pending::push` admits only columns below the row length (`Log::post`),
+        // and callers pass whole rows (`row.len() == post`).
+        let w = unsafe { row.get_unchecked_mut(j as usize) };
+        *w = decrease(*w, delta);
     }
 }
 

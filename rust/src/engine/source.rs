@@ -111,7 +111,7 @@ impl Source {
 
     /// The positions whose value is exactly 1, ascending (what Hebbian learning calls active).
     pub fn ones(&self) -> Vec<usize> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(64);
         self.for_each_nonzero(|i, v| {
             if v == 1.0 {
                 out.push(i)

@@ -50,7 +50,7 @@ impl Weights {
             post,
             data: zeroed(len, &format!("weights of shape ({pre}, {post})"))?,
             within_unit: true,
-            pending: Pending::for_rows(pre)?,
+            pending: Pending::for_rows(pre, post)?,
             scratch: Vec::new(),
         })
     }
@@ -72,7 +72,7 @@ impl Weights {
             post,
             data,
             within_unit,
-            pending: Pending::for_rows(pre)?,
+            pending: Pending::for_rows(pre, post)?,
             scratch: Vec::new(),
         })
     }
