@@ -5,13 +5,10 @@ use super::error::{EngineError, Result};
 use super::{shape_size, zeroed};
 
 /// The values of an output, flattened in C order, with the shape they have.
-///
-/// `version` grows on every write so readers can tell whether a copy they hold is current.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Activity {
     shape: Vec<usize>,
     values: Vec<f64>,
-    version: u64,
 }
 
 /// An activity buffer shared by its output and every connection that reads it.
@@ -24,7 +21,6 @@ impl Activity {
         Ok(Activity {
             shape: shape.to_vec(),
             values: zeroed(size, &format!("an activity of shape {shape:?}"))?,
-            version: 0,
         })
     }
 
@@ -45,10 +41,6 @@ impl Activity {
         &self.values
     }
 
-    pub fn version(&self) -> u64 {
-        self.version
-    }
-
     /// Replaces every value. The length must match and every value must be finite.
     pub fn assign(&mut self, values: &[f64]) -> Result<()> {
         if values.len() != self.values.len() {
@@ -65,13 +57,11 @@ impl Activity {
             )));
         }
         self.values.copy_from_slice(values);
-        self.version += 1;
         Ok(())
     }
 
-    /// Mutable access to the values for a kernel that writes all of them; bumps the version.
+    /// Mutable access to the values for a kernel that writes all of them.
     pub fn values_mut(&mut self) -> &mut [f64] {
-        self.version += 1;
         &mut self.values
     }
 }
@@ -97,7 +87,6 @@ mod tests {
         assert_eq!(a.size(), 6);
         assert_eq!(a.values(), &[0.0; 6]);
         a.assign(&[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]).unwrap();
-        assert_eq!(a.version(), 1);
         assert!(matches!(a.assign(&[1.0]), Err(EngineError::ShapeMismatch { .. })));
         assert!(matches!(a.assign(&[f64::NAN; 6]), Err(EngineError::InvalidValue(_))));
     }

@@ -42,10 +42,6 @@ impl Network {
         &self.groups
     }
 
-    pub fn has_sensor(&self) -> bool {
-        self.sensor.is_some()
-    }
-
     /// Checks that the sensor accepts `value`, without changing anything.
     pub fn check_value(&self, value: f64) -> Result<()> {
         match &self.sensor {

@@ -30,12 +30,6 @@ impl PyActivity {
         read(&self.inner).size()
     }
 
-    /// Grows on every write.
-    #[getter]
-    fn version(&self) -> u64 {
-        read(&self.inner).version()
-    }
-
     /// A copy of the current values, shaped.
     fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let (shape, values) = {

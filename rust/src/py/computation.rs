@@ -35,11 +35,6 @@ impl PyComputation {
         })
     }
 
-    /// How many units fire in a group of `units` (k-winners), or `units` (threshold).
-    fn winners(&self, units: usize) -> PyResult<usize> {
-        Ok(self.inner.winners(units)?)
-    }
-
     /// The new 0/1 activity of a group of `post_shape` fed by `connections`.
     fn compute<'py>(
         &self,

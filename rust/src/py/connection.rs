@@ -51,16 +51,6 @@ impl PyConnection {
         Ok(PyConnection { inner, buffer })
     }
 
-    #[getter]
-    fn pre_size(&self) -> usize {
-        self.inner.pre_size()
-    }
-
-    #[getter]
-    fn post_shape(&self) -> Vec<usize> {
-        self.inner.post_shape().to_vec()
-    }
-
     /// A writable (pre, post) numpy view of the weights themselves: edits through it are
     /// what the next step uses. Learning checks every weight while such a view is alive.
     fn synapses<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
@@ -104,15 +94,15 @@ impl PyConnection {
             self.inner.weights_mut().recheck_range();
         }
     }
+}
 
+impl PyConnection {
     /// Whether a numpy view of the weights is still referenced somewhere.
     fn views_alive(&self, py: Python<'_>) -> bool {
         // SAFETY: the object is alive (we hold a reference) and the GIL is held.
         unsafe { pyo3::ffi::Py_REFCNT(self.buffer.bind(py).as_ptr()) > 1 }
     }
-}
 
-impl PyConnection {
     /// After the weights changed: if the user still holds a view, it must show every
     /// change (no pending decrements), and the weights may be edited through it before the
     /// next step, so their range is unknown again.

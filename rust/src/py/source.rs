@@ -1,9 +1,8 @@
-use numpy::{PyArrayDyn, PyReadonlyArray1};
+use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 
 use super::activity::PyActivity;
-use super::to_numpy;
 use crate::engine::Source;
 
 /// What a connection reads: a whole output, or values gathered from several.
@@ -47,20 +46,5 @@ impl PySource {
         Ok(PySource {
             inner: Source::gather(shape, parts, part, index)?,
         })
-    }
-
-    #[getter]
-    fn shape(&self) -> Vec<usize> {
-        self.inner.shape()
-    }
-
-    #[getter]
-    fn size(&self) -> usize {
-        self.inner.size()
-    }
-
-    /// A copy of the current values, shaped.
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        to_numpy(py, &self.inner.shape(), self.inner.values())
     }
 }
