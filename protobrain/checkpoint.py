@@ -28,7 +28,6 @@ import collections
 import dataclasses
 import io
 import math
-import numbers
 import os
 import pickle
 import struct

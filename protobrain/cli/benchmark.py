@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from protobrain import brain, computation, learning, neuron, sensor
-from protobrain.cli.errors import CliError
+from protobrain.cli.errors import CliError, check_plot_output
 from protobrain.encoders import numerical
 from protobrain.metrics.benchmark import Benchmark, Results
 from protobrain.metrics.spike_count import SpikeCount
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     _check(args)
     plot_to = getattr(args, "plot", None)
     if plot_to is not None:
-        _check_plot_output(plot_to)
+        check_plot_output(plot_to)
     try:
         brains = build_brains(args.layers, args.sensor, args.sparsity, args.seed, args.repeat)
     except (ValueError, MemoryError) as err:
@@ -130,16 +130,6 @@ def run(args: argparse.Namespace) -> int:
     if plot_to is not None:
         _write_plot(results, [label for label, _ in brains], settings, plot_to)
     return 0
-
-
-def _check_plot_output(path: str) -> None:
-    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
-    from protobrain import plot
-
-    try:
-        plot.check_output(path)
-    except (ImportError, ValueError) as err:
-        raise CliError(f"--plot: {err}") from None
 
 
 def _write_plot(results: list[Results], labels: list[str], settings: dict[str, Any], path: str) -> None:

@@ -1,11 +1,12 @@
-"""How command-line tools report what went wrong: one line on stderr, a non-zero exit."""
+"""What the command-line tools share: how they report what went wrong (one line on
+stderr, a non-zero exit), how they run, and the argument checks more than one uses."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 class CliError(Exception):
@@ -34,3 +35,28 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         # tools do, and keep Python from complaining again when it flushes at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def check_plot_output(path: str) -> None:
+    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
+    from protobrain import plot
+
+    try:
+        plot.check_output(path)
+    except (ImportError, ValueError) as err:
+        raise CliError(f"--plot: {err}") from None

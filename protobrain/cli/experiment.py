@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from protobrain import checkpoint as _checkpoint
 from protobrain.brain import Brain
-from protobrain.cli.errors import CliError, dispatch
+from protobrain.cli.errors import CliError, dispatch, whole_number
 from protobrain.proto import experiment_pb2
 from protobrain.util import proto_parse
 from protobrain.util.atomic import _sync_directory, atomic_write
@@ -327,7 +327,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--checkpoint-every",
         metavar="N",
-        type=_positive_int,
+        type=whole_number(1),
         default=None,
         help="save the model every N steps so a killed run can be resumed; snapshots go to OUTPUT%s "
         "until the run is complete" % PARTIAL_SUFFIX,
@@ -345,16 +345,6 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         help="continue the run CHECKPOINT was saved from (same EXPERIMENT and OUTPUT); keeps saving at its interval",
     )
     parser.set_defaults(func=run)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def add_parser(subparsers: Any) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain.cli.errors import CliError
+from protobrain.cli.errors import CliError, check_plot_output, whole_number
 from protobrain.proto import sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoStreamError
 from protobrain.util.proto_parse import decode_value
@@ -165,21 +165,11 @@ def format_summary(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def run(args: argparse.Namespace) -> int:
     """The command: ``args.snapshots``, ``args.json``, ``args.top``, ``args.plot``."""
     plot_to = getattr(args, "plot", None)
     if plot_to is not None:
-        _check_plot_output(plot_to)
+        check_plot_output(plot_to)
     summary = summarise(args.snapshots, top=args.top)
     if args.json:
         json.dump(summary, sys.stdout, indent=2)
@@ -191,16 +181,6 @@ def run(args: argparse.Namespace) -> int:
     elif plot_to is not None:
         raise CliError(f"--plot: {args.snapshots} holds no snapshots to draw")
     return 0
-
-
-def _check_plot_output(path: str) -> None:
-    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
-    from protobrain import plot
-
-    try:
-        plot.check_output(path)
-    except (ImportError, ValueError) as err:
-        raise CliError(f"--plot: {err}") from None
 
 
 def _write_plot(snapshots: str, path: str) -> None:
@@ -226,7 +206,7 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("snapshots", metavar="SNAPSHOTS", help="the snapshot file to read")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
-        "--top", type=_positive, default=5, metavar="K", help="how many most/least active units to list (default 5)"
+        "--top", type=whole_number(0), default=5, metavar="K", help="how many most/least active units to list (default 5)"
     )
     parser.add_argument(
         "--plot",
