@@ -1,55 +1,326 @@
-//! The dense inner loops, compiled twice on x86-64: for the baseline CPU the wheel targets
-//! and with AVX2, chosen at run time. Both compute every element with the same IEEE
-//! operations (AVX2 lanes round exactly like scalar SSE2; no fused multiply-add), so
-//! results are bit-identical whichever runs.
-use super::learn::update;
+//! The dense inner loop of the engine, compiled twice on x86-64: for the baseline CPU the
+//! wheel targets and with AVX2, chosen at run time. Both compute every element with the
+//! same IEEE operations (AVX2 lanes round exactly like scalar SSE2; no fused multiply-add),
+//! so results are bit-identical whichever runs.
+//!
+//! [`catch_up`] brings (part of) a row up to date and, in the same pass while the row is in
+//! registers, adds it into an activation: one read and one write of each weight per step.
+use super::learn::{decrease, update};
 
-/// `act[j] += v * row[j]` for every j.
+/// What a row owes, as slices of the counts ring covering the row's columns (see the
+/// `pending` module).
+#[derive(Clone, Copy)]
+pub(crate) struct Owed<'a> {
+    /// An active step's whole-row update: the counts before and after it. A column whose
+    /// count went up gains `increase`, every other column loses `decrease`.
+    pub update: Option<(&'a [u8], &'a [u8])>,
+    /// Silent steps after that: the counts then and now. Each column loses `decrease` once
+    /// per count.
+    pub decrements: Option<(&'a [u8], &'a [u8])>,
+    pub increase: f64,
+    pub decrease: f64,
+}
+
+impl Owed<'_> {
+    pub(crate) const NOTHING: Owed<'static> = Owed {
+        update: None,
+        decrements: None,
+        increase: 0.0,
+        decrease: 0.0,
+    };
+}
+
+/// Applies `owed` to `row` in order (the update, then the decrements), then, when `add` is
+/// `Some((v, act))`, does `act[j] += v * row[j]`. Every slice covers the same columns.
 #[inline]
-pub(crate) fn add_scaled(act: &mut [f64], v: f64, row: &[f64]) {
+pub(crate) fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU supports AVX2 (checked at run time).
-        return unsafe { add_scaled_avx2(act, v, row) };
+        return unsafe { avx2::catch_up(row, owed, add) };
     }
-    add_scaled_portable(act, v, row)
+    catch_up_portable(row, owed, add)
 }
 
-/// `row[j] = update(row[j], delta[j])` for every j (one Hebbian step of an active row).
+/// The same as [`catch_up`], one weight at a time.
+fn catch_up_portable(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
+    let (inc, dec) = (owed.increase, -owed.decrease);
+    let (mut act, v) = match add {
+        Some((v, act)) => (Some(act), v),
+        None => (None, 0.0),
+    };
+    for (j, w) in row.iter_mut().enumerate() {
+        lane(w, j, &owed, inc, dec);
+        if let Some(act) = act.as_deref_mut() {
+            act[j] += v * *w;
+        }
+    }
+}
+
+/// One weight's catching up (`dec` is the negated decrease).
+#[inline(always)]
+fn lane(w: &mut f64, j: usize, owed: &Owed<'_>, inc: f64, dec: f64) {
+    if let Some((before, after)) = owed.update {
+        *w = update(*w, if after[j] != before[j] { inc } else { dec });
+    }
+    if let Some((then, now)) = owed.decrements {
+        let n = now[j].wrapping_sub(then[j]);
+        if n != 0 {
+            *w = decrease_times(*w, n as u32, owed.decrease);
+        }
+    }
+}
+
+/// `n` repetitions of the one-step rule `decrease(w, -d)`, bit for bit, with `d >= 0`.
+///
+/// Within one binade `[L, 2L)` the floats are evenly spaced by `u`, so while the exact
+/// difference `w - d` stays at or above `L`, every step rounds to `w - D` for the one `D`
+/// nearest `d` on that spacing, unless `d` falls exactly halfway between two multiples of
+/// `u` (then the rounding depends on the parity of `w`, which [`closed`] detects). `k`
+/// steps inside the binade are then `w - k * D`, computed exactly. Steps that cross into
+/// the next binade down are taken one at a time.
 #[inline]
-pub(crate) fn update_row(row: &mut [f64], delta: &[f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 (checked at run time).
-        return unsafe { update_row_avx2(row, delta) };
+pub(crate) fn decrease_times(mut w: f64, mut n: u32, d: f64) -> f64 {
+    loop {
+        if n == 0 || w == 0.0 || w.is_nan() {
+            return w; // dead stays dead, NaN stays NaN
+        }
+        if w * GONE_MARGIN <= n as f64 * d {
+            return 0.0;
+        }
+        if let Some(x) = closed(w, n, d) {
+            return x;
+        }
+        // Not all n inside this binade: as many as surely stay inside, then one step.
+        let inside = (w - binade_floor(w) - d) / d;
+        if inside >= 1.0 {
+            // A cast truncates, which for a positive number is its floor.
+            let k = (inside as u32).min(n - 1);
+            if let Some(x) = closed(w, k, d) {
+                w = x;
+                n -= k;
+                continue;
+            }
+        }
+        w = decrease(w, -d);
+        n -= 1;
     }
-    update_row_portable(row, delta)
 }
 
+/// The lowest float of `w`'s binade (`w` with its mantissa cleared).
 #[inline(always)]
-fn add_scaled_portable(act: &mut [f64], v: f64, row: &[f64]) {
-    for (a, &w) in act.iter_mut().zip(row) {
-        *a += v * w;
-    }
+fn binade_floor(w: f64) -> f64 {
+    f64::from_bits(w.to_bits() & EXPONENT_BITS)
 }
 
+const EXPONENT_BITS: u64 = 0xfff0_0000_0000_0000;
+
+/// A live weight `w` with `w * GONE_MARGIN <= n * d` (both products rounded) ends at +0
+/// after `n` steps. Each step `x -> fl(x - d)` errs by at most `2^-53 x <= 2^-53 w`, so
+/// after `n - 1 < 255` steps `x <= w (1 + 2^-45) - (n - 1) d <= d`, and the next step
+/// reaches 0 or below, which clips to +0 (or it got there earlier and stayed dead). The
+/// margin 2^-40 also covers the rounding of the two products.
+const GONE_MARGIN: f64 = 1.0 + 1.0 / (1u64 << 40) as f64;
+
+/// `k >= 1` steps of `decrease(w, -d)` as `w - k * D`, when they provably stay within
+/// `w`'s binade and `D` is the same for every float of it; `None` otherwise.
+///
+/// `D = w - fl(w - d)` is exact (Sterbenz), and comparing it with the same quantity for
+/// the float next to `w` (the other parity) rules out a halfway `d`. The last of the `k`
+/// steps starts from `y = w - (k - 1) * D`; `fl(y - d) > L` implies the exact `y - d > L`
+/// (rounding is monotonic and `L` is a float), so every step stays inside. Inside, every
+/// multiple of `D` involved is a multiple of the spacing below `L`, so it and `w - k * D`
+/// are exact.
 #[inline(always)]
-fn update_row_portable(row: &mut [f64], delta: &[f64]) {
-    for (w, &d) in row.iter_mut().zip(delta) {
-        *w = update(*w, d);
+fn closed(w: f64, k: u32, d: f64) -> Option<f64> {
+    let step = w - (w - d);
+    let twin = f64::from_bits(w.to_bits() ^ 1);
+    let twin_step = twin - (twin - d);
+    let y = w - (k as f64 - 1.0) * step;
+    if step == twin_step && y - d > binade_floor(w) {
+        Some(y - step)
+    } else {
+        None
     }
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn add_scaled_avx2(act: &mut [f64], v: f64, row: &[f64]) {
-    add_scaled_portable(act, v, row)
-}
+mod avx2 {
+    use super::{catch_up_portable, Owed, EXPONENT_BITS, GONE_MARGIN};
+    use std::arch::x86_64::*;
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn update_row_avx2(row: &mut [f64], delta: &[f64]) {
-    update_row_portable(row, delta)
+    /// Four weights at a time; see [`super::catch_up`].
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
+        // One loop per kind of debt, so each has no tests of what it does not owe.
+        match (owed.update.is_some(), owed.decrements.is_some()) {
+            (false, false) => run::<false, false>(row, owed, add),
+            (true, false) => run::<true, false>(row, owed, add),
+            (false, true) => run::<false, true>(row, owed, add),
+            (true, true) => run::<true, true>(row, owed, add),
+        }
+    }
+
+    /// Four `u8` counts from `slice[i..i + 4]`, as the low bytes of a vector.
+    #[inline(always)]
+    unsafe fn counts(slice: &[u8], i: usize) -> __m128i {
+        // SAFETY (caller): i + 4 <= slice.len().
+        _mm_cvtsi32_si128(unsafe { std::ptr::read_unaligned(slice.as_ptr().add(i) as *const i32) })
+    }
+
+    #[target_feature(enable = "avx2")]
+    unsafe fn run<const UPDATE: bool, const DECREMENTS: bool>(
+        row: &mut [f64],
+        owed: Owed<'_>,
+        add: Option<(f64, &mut [f64])>,
+    ) {
+        let len = row.len();
+        let (before, after) = owed.update.unwrap_or((&[], &[]));
+        let (then, now) = owed.decrements.unwrap_or((&[], &[]));
+        assert!(
+            (!UPDATE || (before.len() == len && after.len() == len))
+                && (!DECREMENTS || (then.len() == len && now.len() == len))
+                && add.as_ref().is_none_or(|(_, act)| act.len() == len),
+            "catch_up: slices of different lengths"
+        );
+        let (v, mut act) = match add {
+            Some((v, act)) => (v, Some(act)),
+            None => (0.0, None),
+        };
+        let zero = _mm256_setzero_pd();
+        let one = _mm256_set1_pd(1.0);
+        let increase = _mm256_set1_pd(owed.increase);
+        let decrease = _mm256_set1_pd(-owed.decrease);
+        let d = _mm256_set1_pd(owed.decrease);
+        let exponent = _mm256_castsi256_pd(_mm256_set1_epi64x(EXPONENT_BITS as i64));
+        let last_bit = _mm256_castsi256_pd(_mm256_set1_epi64x(1));
+        let margin = _mm256_set1_pd(GONE_MARGIN);
+        let negative_zero = _mm256_set1_pd(-0.0);
+        let scale = _mm256_set1_pd(v);
+        let mut i = 0;
+        while i + 4 <= len {
+            // SAFETY: i + 4 <= len, the length of every slice used (asserted above).
+            unsafe {
+                let p = row.as_mut_ptr().add(i);
+                let mut w = _mm256_loadu_pd(p);
+                if UPDATE {
+                    // Columns whose count did not change were silent: they lose `decrease`.
+                    let same = _mm_cmpeq_epi8(counts(after, i), counts(before, i));
+                    let silent = _mm256_castsi256_pd(_mm256_cvtepi8_epi64(same));
+                    // A dead weight gets -0.0, which leaves it (and the clip) exactly as it
+                    // was. Selecting the change rather than the weight keeps the compiler
+                    // from turning the store into a masked store, which is slow on AMD.
+                    let delta = _mm256_blendv_pd(increase, decrease, silent);
+                    let delta = _mm256_blendv_pd(delta, negative_zero, _mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero));
+                    let x = _mm256_add_pd(w, delta);
+                    let low = _mm256_blendv_pd(x, zero, _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero));
+                    w = _mm256_blendv_pd(low, one, _mm256_cmp_pd::<_CMP_GT_OQ>(low, one));
+                }
+                if DECREMENTS {
+                    let owed_counts = _mm_sub_epi8(counts(now, i), counts(then, i));
+                    if _mm_cvtsi128_si32(owed_counts) != 0 {
+                        let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed_counts));
+                        // The closed form of `super::closed` on every lane at once.
+                        let step = _mm256_sub_pd(w, _mm256_sub_pd(w, d));
+                        let twin = _mm256_xor_pd(w, last_bit);
+                        let twin_step = _mm256_sub_pd(twin, _mm256_sub_pd(twin, d));
+                        let y = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(n, one), step));
+                        let inside = _mm256_and_pd(
+                            _mm256_cmp_pd::<_CMP_EQ_OQ>(step, twin_step),
+                            _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(y, d), _mm256_and_pd(w, exponent)),
+                        );
+                        // `w - n * step` is `y - step` where the closed form holds, and `w`
+                        // itself where n is 0.
+                        let closed = _mm256_sub_pd(w, _mm256_mul_pd(n, step));
+                        // Dead weights stay as they are (`w` with only the sign of a -0.0
+                        // kept), and a live weight that n steps surely take to 0 or below
+                        // ends at +0 (`GONE_MARGIN`).
+                        let dead = _mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero);
+                        let gone = _mm256_and_pd(
+                            _mm256_cmp_pd::<_CMP_GT_OQ>(n, zero),
+                            _mm256_cmp_pd::<_CMP_LE_OQ>(_mm256_mul_pd(w, margin), _mm256_mul_pd(n, d)),
+                        );
+                        let zeroed = _mm256_or_pd(dead, gone);
+                        let done = _mm256_or_pd(_mm256_or_pd(zeroed, inside), _mm256_cmp_pd::<_CMP_EQ_OQ>(n, zero));
+                        if _mm256_movemask_pd(done) == 0xf {
+                            w = _mm256_blendv_pd(closed, _mm256_and_pd(w, _mm256_and_pd(dead, negative_zero)), zeroed);
+                        } else {
+                            // Some lane leaves its binade. Most cross into the next one down:
+                            // k steps inside (k at most what fits), one step across, the
+                            // rest inside the next, each verified as above.
+                            let floor = _mm256_and_pd(w, exponent);
+                            let fits = _mm256_div_pd(_mm256_sub_pd(_mm256_sub_pd(w, floor), d), step);
+                            let k = _mm256_min_pd(
+                                _mm256_max_pd(_mm256_add_pd(_mm256_floor_pd(fits), one), zero),
+                                _mm256_sub_pd(n, one),
+                            );
+                            let last = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(k, one), step));
+                            let first_ok = _mm256_or_pd(
+                                _mm256_cmp_pd::<_CMP_EQ_OQ>(k, zero),
+                                _mm256_and_pd(
+                                    _mm256_cmp_pd::<_CMP_EQ_OQ>(step, twin_step),
+                                    _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last, d), floor),
+                                ),
+                            );
+                            let across = _mm256_sub_pd(_mm256_sub_pd(w, _mm256_mul_pd(k, step)), d);
+                            let m = _mm256_sub_pd(_mm256_sub_pd(n, k), one);
+                            let step2 = _mm256_sub_pd(across, _mm256_sub_pd(across, d));
+                            let twin2 = _mm256_xor_pd(across, last_bit);
+                            let twin_step2 = _mm256_sub_pd(twin2, _mm256_sub_pd(twin2, d));
+                            let last2 = _mm256_sub_pd(across, _mm256_mul_pd(_mm256_sub_pd(m, one), step2));
+                            let second_ok = _mm256_or_pd(
+                                _mm256_cmp_pd::<_CMP_EQ_OQ>(m, zero),
+                                _mm256_and_pd(
+                                    _mm256_cmp_pd::<_CMP_EQ_OQ>(step2, twin_step2),
+                                    _mm256_cmp_pd::<_CMP_GT_OQ>(
+                                        _mm256_sub_pd(last2, d),
+                                        _mm256_and_pd(across, exponent),
+                                    ),
+                                ),
+                            );
+                            let crossed = _mm256_and_pd(
+                                _mm256_and_pd(first_ok, second_ok),
+                                _mm256_cmp_pd::<_CMP_GT_OQ>(across, zero),
+                            );
+                            if _mm256_movemask_pd(_mm256_or_pd(done, crossed)) == 0xf {
+                                let once = _mm256_blendv_pd(
+                                    closed,
+                                    _mm256_and_pd(w, _mm256_and_pd(dead, negative_zero)),
+                                    zeroed,
+                                );
+                                let twice = _mm256_sub_pd(across, _mm256_mul_pd(m, step2));
+                                w = _mm256_blendv_pd(twice, once, done);
+                            } else {
+                                // NaN, a halfway rate, or two binades crossed: these four one
+                                // at a time.
+                                let mut lanes = [0.0f64; 4];
+                                _mm256_storeu_pd(lanes.as_mut_ptr(), w);
+                                let decrements = Owed {
+                                    update: None,
+                                    decrements: Some((&then[i..i + 4], &now[i..i + 4])),
+                                    ..owed
+                                };
+                                catch_up_portable(&mut lanes, decrements, None);
+                                w = _mm256_loadu_pd(lanes.as_ptr());
+                            }
+                        }
+                    }
+                }
+                _mm256_storeu_pd(p, w);
+                if let Some(act) = act.as_deref_mut() {
+                    let a = act.as_mut_ptr().add(i);
+                    _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(scale, w)));
+                }
+            }
+            i += 4;
+        }
+        let tail = Owed {
+            update: owed.update.map(|(b, a)| (&b[i..], &a[i..])),
+            decrements: owed.decrements.map(|(t, n)| (&t[i..], &n[i..])),
+            ..owed
+        };
+        catch_up_portable(&mut row[i..], tail, act.map(|act| (v, &mut act[i..])));
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -64,30 +335,116 @@ mod tests {
     use super::*;
     use crate::engine::test_support::uniform;
 
+    /// `n` steps of the one-step rule, one at a time: what [`decrease_times`] must equal.
+    fn stepwise(mut w: f64, n: u32, d: f64) -> f64 {
+        for _ in 0..n {
+            w = decrease(w, -d);
+        }
+        w
+    }
+
+    fn same(a: f64, b: f64) -> bool {
+        a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    /// Weights a run meets: random ones, saturated ones, powers of two and their
+    /// neighbours (binade edges), tiny and dead ones.
+    fn awkward_weights(seed: &mut u64, n: usize) -> Vec<f64> {
+        let mut out = uniform(seed, n);
+        let edges = [
+            1.0,
+            0.5,
+            0.25,
+            0.125,
+            0.0078125,
+            0.015625,
+            0.001,
+            0.002,
+            1e-300,
+            0.0,
+            -0.0,
+            f64::NAN,
+        ];
+        for (k, w) in out.iter_mut().enumerate() {
+            match k % 5 {
+                0 => *w = edges[k / 5 % edges.len()],
+                1 => *w = f64::from_bits(edges[k / 5 % edges.len()].to_bits().wrapping_add(k as u64 % 7)),
+                2 => *w *= 0.05,
+                _ => {}
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn decrease_times_is_repeated_decrease() {
+        let mut seed = 5u64;
+        // 0.001 has a halfway binade ([2^-7, 2^-6)); 3 * 2^-54 is halfway in [0.5, 1).
+        for d in [0.001, 0.005, 3.0 * 2f64.powi(-54), 0.0, 0.3, 1e-9, f64::INFINITY] {
+            for &w in &awkward_weights(&mut seed, 400) {
+                for n in [0, 1, 2, 3, 5, 8, 40, 255] {
+                    let (got, want) = (decrease_times(w, n, d), stepwise(w, n, d));
+                    assert!(same(got, want), "w={w:e} n={n} d={d:e}: {got:e} vs {want:e}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn both_builds_agree_bit_for_bit() {
         let mut seed = 9u64;
-        let mut draw = |n| {
-            uniform(&mut seed, n)
-                .into_iter()
-                .map(|x| x * 1.2 - 0.1)
-                .collect::<Vec<f64>>()
-        };
-        let row = draw(1031);
-        let delta: Vec<f64> = draw(1031).iter().map(|d| d * 0.01).collect();
-        let (mut a, mut b) = (row.clone(), row.clone());
-        update_row(&mut a, &delta);
-        update_row_portable(&mut b, &delta);
-        assert_eq!(
-            a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-            b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
-        );
-        let (mut x, mut y) = (delta.clone(), delta.clone());
-        add_scaled(&mut x, 0.75, &row);
-        add_scaled_portable(&mut y, 0.75, &row);
-        assert_eq!(
-            x.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
-            y.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
-        );
+        for len in [0, 3, 4, 101, 1031] {
+            let row = awkward_weights(&mut seed, len);
+            let act: Vec<f64> = uniform(&mut seed, len);
+            let byte = |x: f64| (x * 12.0) as u8;
+            let draws = uniform(&mut seed, 4 * len);
+            let before: Vec<u8> = draws[..len].iter().map(|&x| byte(x).wrapping_add(250)).collect();
+            let after: Vec<u8> = before
+                .iter()
+                .zip(&draws[len..2 * len])
+                .map(|(&b, &x)| b.wrapping_add((x < 0.3) as u8))
+                .collect();
+            let now: Vec<u8> = after
+                .iter()
+                .zip(&draws[2 * len..3 * len])
+                .map(|(&a, &x)| a.wrapping_add(byte(x)))
+                .collect();
+            for (inc, dec) in [(0.005, 0.001), (0.05, 3.0 * 2f64.powi(-54)), (2.0, 0.5)] {
+                for (update, decrements) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let owed = Owed {
+                        update: update.then_some((&before[..], &after[..])),
+                        decrements: decrements.then_some((&after[..], &now[..])),
+                        increase: inc,
+                        decrease: dec,
+                    };
+                    let (mut a, mut b) = (row.clone(), row.clone());
+                    let (mut x, mut y) = (act.clone(), act.clone());
+                    catch_up(&mut a, owed, Some((0.75, &mut x)));
+                    catch_up_portable(&mut b, owed, Some((0.75, &mut y)));
+                    // And the portable build against the rule applied step by step.
+                    let mut c = row.clone();
+                    for j in 0..len {
+                        if update {
+                            c[j] = update_fn(c[j], if after[j] != before[j] { inc } else { -dec });
+                        }
+                        if decrements {
+                            c[j] = stepwise(c[j], now[j].wrapping_sub(after[j]) as u32, dec);
+                        }
+                    }
+                    let bits = |v: &[f64]| {
+                        v.iter()
+                            .map(|x| if x.is_nan() { 1 } else { x.to_bits() })
+                            .collect::<Vec<u64>>()
+                    };
+                    assert_eq!(bits(&a), bits(&b), "len {len} {update} {decrements}");
+                    assert_eq!(bits(&b), bits(&c), "len {len} {update} {decrements}");
+                    assert_eq!(bits(&x), bits(&y), "len {len} {update} {decrements}");
+                }
+            }
+        }
+    }
+
+    fn update_fn(w: f64, delta: f64) -> f64 {
+        update(w, delta)
     }
 }

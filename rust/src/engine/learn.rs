@@ -82,7 +82,7 @@ impl Hebbian {
             let post_ones: Vec<usize> = (0..post_values.len()).filter(|&j| post_values[j] == 1.0).collect();
             // Within [0, 1] the clip only matters for changed weights, so the step is
             // logged and each row replays it when next read (see `Weights`).
-            weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones);
+            weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones)?;
         }
         weights.set_within_unit();
         Ok(())

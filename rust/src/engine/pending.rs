@@ -1,218 +1,225 @@
-//! Learning steps logged per connection and replayed into rows when they are read.
+//! Learning steps logged per connection as column counts, and replayed into rows when read.
 //!
 //! A Hebbian step changes, in every silent row, the columns of the active neurons (one
 //! cache line per weight, strided), and in every active row the whole row. Instead of
-//! doing that at once, the step is logged; a row replays the steps it has not seen, in
-//! step order, the next time anyone reads it (an activation, a user reading the weights,
-//! or a flush when the log grows too long). Every weight receives exactly the operations,
-//! in the same order, that learning them at once would apply, so results are
-//! bit-identical; the work moves to a row that is about to be read anyway.
+//! doing that at once, each step is logged; a row catches up on the steps it has not seen
+//! the next time anyone reads it (an activation, a user reading the weights, a checkpoint).
+//!
+//! The log is a ring of cumulative counts: after step `c`, `count_c[j]` is how many logged
+//! steps had neuron `j` active. A row that was silent through steps `s+1..=c` owes weight
+//! `j` exactly `count_c[j] - count_s[j]` decrements, all by the same rate and all
+//! commuting with nothing else (a silent row gets no other change), so the count is all
+//! replay needs. A row active in step `s+1` first gets that step's whole-row update, whose
+//! increased columns are those where the count went up in that step.
+//!
+//! The decrements are applied with [`decrease_times`], which is exactly `n` repetitions of
+//! the one-step rule, bit for bit, but costs O(1) per weight while the weight stays within
+//! one binade. Every weight therefore ends with the value learning step by step gives.
+//!
+//! Counts are `u8` and wrap; a difference is exact while a row is fewer than 256 steps
+//! behind, which [`Pending::push`] guarantees by bringing up to date every row left behind
+//! for more than half the ring, once every quarter of the ring.
 
 use super::error::{EngineError, Result};
-use super::kernels::update_row;
-use super::learn::decrease;
+use super::kernels::{catch_up, Owed};
 
-/// The logged steps. Step `s` made the columns `columns[ends[s-1]..ends[s]]` active, with
-/// rates `increases[s]` and `decreases[s]`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Log {
-    columns: Vec<u32>,
-    ends: Vec<usize>,
-    increases: Vec<f64>,
-    decreases: Vec<f64>,
-    /// Whether every logged step has the same decrease (the usual case).
-    uniform_decrease: bool,
-    /// The length of a row: every logged column is below it.
-    post: usize,
-}
-
-/// What one row has seen of the log: the first `applied` steps, and the one step (if any)
-/// at which it was active (`pre_at`). A row is brought up to date before it is logged as
-/// active again, so one such step is all it can have pending.
-#[derive(Debug, Clone, Copy)]
+/// Where one row stands: it has every change of steps `..=synced`, and, when `pre` is set,
+/// it was active in step `synced + 1` and owes that step's whole-row update.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct RowState {
-    applied: u32,
-    pre_at: u32,
+    synced: u64,
+    pre: bool,
 }
 
-const NOT_PRE: u32 = u32::MAX;
-
-impl RowState {
-    const FRESH: RowState = RowState {
-        applied: 0,
-        pre_at: NOT_PRE,
-    };
-}
-
-/// The log of one connection and every row's place in it.
+/// The counts ring of one connection and every row's place in it.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
-    pub(crate) log: Log,
+    /// `ring_len` rows of `post` counts: the counts after step `c` are at row `c % ring_len`.
+    ring: Vec<u8>,
+    ring_len: usize,
+    post: usize,
+    /// Steps logged so far.
+    clock: u64,
+    /// The rates of the steps rows may still owe (every such step has the same rates).
+    increase: f64,
+    decrease: f64,
+    /// Whether some row may owe a step.
+    behind: bool,
     pub(crate) rows: Vec<RowState>,
 }
+
+/// The longest ring: counts are `u8`, so a row may fall at most 255 steps behind.
+const MAX_RING: usize = 256;
+/// Below this many steps of history, logging is not worth it: every step is applied at once.
+const MIN_RING: usize = 16;
 
 impl Pending {
     pub(crate) fn for_rows(pre: usize, post: usize) -> Result<Self> {
         let mut rows = Vec::new();
         rows.try_reserve_exact(pre).map_err(|_| EngineError::Allocation {
             what: format!("learning state for {pre} rows"),
-            bytes: pre.checked_mul(8),
+            bytes: pre.checked_mul(std::mem::size_of::<RowState>()),
         })?;
-        rows.resize(pre, RowState::FRESH);
+        rows.resize(pre, RowState { synced: 0, pre: false });
         Ok(Pending {
-            log: Log { post, ..Log::default() },
+            ring: Vec::new(),
+            ring_len: ring_len(pre, post),
+            post,
+            clock: 0,
+            increase: 0.0,
+            decrease: 0.0,
+            behind: false,
             rows,
         })
     }
 
+    /// Whether no row owes any step.
     pub(crate) fn is_empty(&self) -> bool {
-        self.log.ends.is_empty()
+        !self.behind
     }
 
-    pub(crate) fn has_pending_pre(&self, i: usize) -> bool {
-        self.rows[i].pre_at != NOT_PRE
+    /// Whether row `i` has every logged step.
+    pub(crate) fn is_current(&self, i: usize) -> bool {
+        self.rows[i] == self.caught_up()
     }
 
-    /// Forgets the log; every row must have seen it (or be overwritten).
-    pub(crate) fn clear(&mut self) {
-        let log = &mut self.log;
-        log.columns.clear();
-        log.ends.clear();
-        log.increases.clear();
-        log.decreases.clear();
-        log.uniform_decrease = true;
-        self.rows.iter_mut().for_each(|r| *r = RowState::FRESH);
-    }
-
-    /// The number of logged column entries, for bounding the log.
-    pub(crate) fn len(&self) -> (usize, usize) {
-        (self.log.columns.len(), self.log.ends.len())
-    }
-
-    /// Appends a step; rows `pre_rows` (already brought up to date) were active in it.
-    /// `columns` must be ascending.
-    pub(crate) fn push(&mut self, columns: &[usize], increase: f64, decrease: f64, pre_rows: &[usize]) {
-        debug_assert!(
-            columns.windows(2).all(|w| w[0] < w[1]),
-            "logged columns must be ascending"
-        );
-        let log = &mut self.log;
-        // Replay indexes rows with these columns unchecked: keep them in range here.
-        assert!(
-            columns.iter().all(|&j| j < log.post),
-            "a logged column is outside the row"
-        );
-        log.columns.extend(columns.iter().map(|&j| j as u32));
-        log.ends.push(log.columns.len());
-        log.uniform_decrease = log.decreases.is_empty() || (log.uniform_decrease && log.decreases[0] == decrease);
-        log.increases.push(increase);
-        log.decreases.push(decrease);
-        let step = (log.ends.len() - 1) as u32;
-        for &i in pre_rows {
-            self.rows[i].pre_at = step;
-        }
-    }
-}
-
-/// The most steps a log holds before every row is brought up to date.
-pub(crate) const MAX_STEPS: usize = NOT_PRE as usize - 1;
-
-impl Log {
-    /// Applies the steps `row` has not seen, oldest first. `scratch` holds a row's changes.
-    pub(crate) fn replay(&self, state: &mut RowState, row: &mut [f64], scratch: &mut Vec<f64>) {
-        self.replay_part(*state, row, 0, scratch);
-        *state = self.caught_up();
-    }
-
-    /// What a row's state is once it has seen the whole log.
+    /// The state of a row that has seen every logged step.
     pub(crate) fn caught_up(&self) -> RowState {
         RowState {
-            applied: self.ends.len() as u32,
-            pre_at: NOT_PRE,
+            synced: self.clock,
+            pre: false,
         }
     }
 
-    /// Applies the steps a row in `state` has not seen to `part`, the columns
-    /// `offset..offset + part.len()` of that row, oldest first. Parts of one row are
-    /// independent, so threads may replay different parts of a row at once; the caller
-    /// sets the row's state to [`caught_up`](Self::caught_up) once every part is done.
-    pub(crate) fn replay_part(&self, state: RowState, part: &mut [f64], offset: usize, scratch: &mut Vec<f64>) {
-        let from = state.applied as usize;
-        let steps = self.ends.len();
-        if from == steps {
-            return;
+    /// Marks every row as current (after they were all brought up to date, or overwritten).
+    pub(crate) fn clear(&mut self) {
+        let now = self.caught_up();
+        self.rows.iter_mut().for_each(|r| *r = now);
+        self.behind = false;
+    }
+
+    /// Whether steps with these rates can join the log (else the caller flushes first).
+    pub(crate) fn accepts(&self, increase: f64, decrease: f64) -> bool {
+        !self.behind || (self.increase.to_bits() == increase.to_bits() && self.decrease.to_bits() == decrease.to_bits())
+    }
+
+    /// Whether every step should be applied at once (the ring would be too short).
+    pub(crate) fn eager(&self) -> bool {
+        self.ring_len < MIN_RING
+    }
+
+    /// The rows that must catch up before the next [`push`](Self::push): those more than
+    /// half the ring behind, checked once every quarter of the ring. Empty otherwise.
+    pub(crate) fn overdue(&self) -> Vec<usize> {
+        let quarter = (self.ring_len / 4).max(1) as u64;
+        if (self.clock + 1) % quarter != 0 {
+            return Vec::new();
         }
-        let pre_at = state.pre_at as usize;
-        if (from..steps).contains(&pre_at) {
-            self.decrease_steps(part, offset, from, pre_at);
-            let start = if pre_at == 0 { 0 } else { self.ends[pre_at - 1] };
-            scratch.clear();
-            scratch.resize(part.len(), -self.decreases[pre_at]);
-            for &j in &self.columns[start..self.ends[pre_at]] {
-                if let Some(d) = (j as usize).checked_sub(offset).and_then(|k| scratch.get_mut(k)) {
-                    *d = self.increases[pre_at];
-                }
+        let half = (self.ring_len / 2) as u64;
+        let clock = self.clock;
+        (0..self.rows.len())
+            .filter(|&i| clock - self.rows[i].synced > half)
+            .collect()
+    }
+
+    /// Logs a step: `columns` (each below the row length) were the active neurons, and
+    /// `pre_rows` the active inputs, which must all be current ([`is_current`]). The caller
+    /// has already brought [`overdue`](Self::overdue) rows up to date and checked the rates
+    /// are [`accepted`](Self::accepts).
+    pub(crate) fn push(&mut self, columns: &[usize], increase: f64, decrease: f64, pre_rows: &[usize]) -> Result<()> {
+        let (len, post) = (self.ring_len, self.post);
+        if self.ring.is_empty() {
+            let bytes = len * post;
+            self.ring
+                .try_reserve_exact(bytes)
+                .map_err(|_| EngineError::Allocation {
+                    what: format!("learning log of {len} steps for {post} neurons"),
+                    bytes: Some(bytes),
+                })?;
+            self.ring.resize(bytes, 0);
+        }
+        let from = slot(self.clock, len) * post;
+        let to = slot(self.clock + 1, len) * post;
+        self.ring.copy_within(from..from + post, to);
+        for &j in columns {
+            // A repeated column counts once: a neuron is active or not.
+            if j < post {
+                self.ring[to + j] = self.ring[from + j].wrapping_add(1);
             }
-            update_row(part, scratch);
-            self.decrease_steps(part, offset, pre_at + 1, steps);
+        }
+        for &i in pre_rows {
+            debug_assert!(self.rows[i] == self.caught_up(), "active rows are current when logged");
+            self.rows[i].pre = true;
+        }
+        self.clock += 1;
+        self.increase = increase;
+        self.decrease = decrease;
+        self.behind = true;
+        Ok(())
+    }
+
+    /// What a row in `state` owes, for its columns `offset..offset + width`. Parts of one
+    /// row are independent, so threads may catch up different parts of a row at once; the
+    /// caller sets the row's state to [`caught_up`](Self::caught_up) once every part is done.
+    pub(crate) fn owed(&self, state: RowState, offset: usize, width: usize) -> Owed<'_> {
+        if state.synced == self.clock {
+            return Owed::NOTHING;
+        }
+        let (len, post) = (self.ring_len, self.post);
+        let counts = |c: u64| {
+            let start = slot(c, len) * post + offset;
+            &self.ring[start..start + width]
+        };
+        let mut base = state.synced;
+        let update = if state.pre {
+            base += 1;
+            Some((counts(base - 1), counts(base)))
         } else {
-            self.decrease_steps(part, offset, from, steps);
+            None
+        };
+        Owed {
+            update,
+            decrements: (base != self.clock).then(|| (counts(base), counts(self.clock))),
+            increase: self.increase,
+            decrease: self.decrease,
         }
     }
 
-    /// Applies the decrements of steps `from..to` to (part of) a row silent in them.
-    fn decrease_steps(&self, part: &mut [f64], offset: usize, from: usize, to: usize) {
-        if from >= to {
-            return;
-        }
-        let start = if from == 0 { 0 } else { self.ends[from - 1] };
-        if offset == 0 && part.len() == self.post && self.uniform_decrease {
-            // A whole row and one rate for every step: a single pass over the logged columns.
-            decrease_row(part, &self.columns[start..self.ends[to - 1]], -self.decreases[0]);
-            return;
-        }
-        let (low, high) = (offset as u32, (offset + part.len()) as u32);
-        let mut start = start;
-        for s in from..to {
-            let mut columns = &self.columns[start..self.ends[s]];
-            if offset != 0 || part.len() < columns.last().map_or(0, |&j| j as usize + 1) {
-                // A step's columns are ascending: keep those of this part.
-                let first = columns.partition_point(|&j| j < low);
-                let end = columns.partition_point(|&j| j < high);
-                columns = &columns[first..end];
-            }
-            decrease_columns(part, offset, columns, -self.decreases[s]);
-            start = self.ends[s];
-        }
+    /// Brings a whole row up to date.
+    pub(crate) fn replay(&mut self, i: usize, row: &mut [f64]) {
+        catch_up(row, self.owed(self.rows[i], 0, row.len()), None);
+        self.rows[i] = self.caught_up();
     }
 }
 
-/// Decrements a whole `row` at each of `columns` in turn (a column may repeat).
-#[inline]
-fn decrease_row(row: &mut [f64], columns: &[u32], delta: f64) {
-    for &j in columns {
-        // SAFETY: `Pending::push` admits only columns below the row length (`Log::post`),
-        // and callers pass whole rows (`row.len() == post`).
-        let w = unsafe { row.get_unchecked_mut(j as usize) };
-        *w = decrease(*w, delta);
-    }
+fn slot(clock: u64, len: usize) -> usize {
+    (clock % len as u64) as usize
 }
 
-/// Decrements `part` (the columns from `offset`) at each of `columns` that falls in it,
-/// in turn (a column may repeat).
-#[inline]
-fn decrease_columns(part: &mut [f64], offset: usize, columns: &[u32], delta: f64) {
-    if offset == 0 {
-        for &j in columns {
-            if let Some(w) = part.get_mut(j as usize) {
-                *w = decrease(*w, delta);
-            }
-        }
+/// The ring length for a `pre x post` connection: the longest (a power of two, at most
+/// 256, at least 2) whose counts take no more than a quarter of the weights' memory or 1 MiB.
+fn ring_len(pre: usize, post: usize) -> usize {
+    let budget = (pre.saturating_mul(post).saturating_mul(8) / 4).max(1 << 20);
+    let fits = budget / post.max(1);
+    if fits >= MAX_RING {
+        MAX_RING
+    } else if fits <= 2 {
+        2 // the least that holds a step's counts before and after it
     } else {
-        for &j in columns {
-            if let Some(w) = (j as usize).checked_sub(offset).and_then(|k| part.get_mut(k)) {
-                *w = decrease(*w, delta);
-            }
-        }
+        1 << (usize::BITS - 1 - fits.leading_zeros())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_length_follows_the_memory_budget() {
+        assert_eq!(ring_len(100, 100), 256);
+        assert_eq!(ring_len(4096, 4096), 256);
+        assert_eq!(ring_len(1, 1 << 20), 2);
+        assert_eq!(ring_len(4, 1 << 16), 16);
+        assert_eq!(ring_len(0, 0), 256);
     }
 }
