@@ -51,9 +51,7 @@ class Output:
     @property
     def values(self) -> np.ndarray:
         """A read-only float64 snapshot of the current values."""
-        values = self._activity.snapshot()
-        values.flags.writeable = False
-        return values
+        return self._activity.snapshot()
 
     @values.setter
     def values(self, new: Any) -> None:

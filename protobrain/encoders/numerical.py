@@ -21,7 +21,8 @@ __all__ = ["CyclicEncoder", "Encoder", "NumericalEncoder", "SimpleEncoder"]
 
 
 def _encoder_input(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    plain = type(value) is float or type(value) is int  # skips the slower abstract checks
+    if not plain and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
         raise ValueError(f"a numerical encoder encodes real numbers, got {value!r}")
     try:
         return float(value)

@@ -42,6 +42,28 @@ pub(crate) fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [
     catch_up_portable(row, owed, add)
 }
 
+/// Calls `f(i, v)` for every `v = values[i]` that is not 0 (NaN included), ascending.
+/// Activity is sparse, so whole vectors of zeros are skipped at once.
+#[inline]
+pub(crate) fn for_each_nonzero(values: &[f64], f: impl FnMut(usize, f64)) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { avx2::for_each_nonzero(values, f) };
+    }
+    nonzero_portable(values, 0, f)
+}
+
+/// [`for_each_nonzero`] on `values`, whose first element is at position `base`.
+#[inline(always)]
+fn nonzero_portable(values: &[f64], base: usize, mut f: impl FnMut(usize, f64)) {
+    for (k, &v) in values.iter().enumerate() {
+        if v != 0.0 {
+            f(base + k, v);
+        }
+    }
+}
+
 /// The same as [`catch_up`], one weight at a time.
 fn catch_up_portable(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
     let (inc, dec) = (owed.increase, -owed.decrease);
@@ -123,21 +145,25 @@ const EXPONENT_BITS: u64 = 0xfff0_0000_0000_0000;
 const GONE_MARGIN: f64 = 1.0 + 1.0 / (1u64 << 40) as f64;
 
 /// `k >= 1` steps of `decrease(w, -d)` as `w - k * D`, when they provably stay within
-/// `w`'s binade and `D` is the same for every float of it; `None` otherwise.
+/// `w`'s binade and take the same `D` each; `None` otherwise.
 ///
-/// `D = w - fl(w - d)` is exact (Sterbenz), and comparing it with the same quantity for
-/// the float next to `w` (the other parity) rules out a halfway `d`. The last of the `k`
-/// steps starts from `y = w - (k - 1) * D`; `fl(y - d) > L` implies the exact `y - d > L`
-/// (rounding is monotonic and `L` is a float), so every step stays inside. Inside, every
-/// multiple of `D` involved is a multiple of the spacing below `L`, so it and `w - k * D`
-/// are exact.
+/// Inside a binade the floats are multiples of one spacing `u`, and `fl(m u - d)` is
+/// `m u - D` with `D` the multiple of `u` nearest `d`, the same for every `m`, unless `d`
+/// lies halfway between two multiples; then the tie goes to the even result, so `D`
+/// depends on the parity of `m`, but every result is even, and from an even `m` every
+/// step takes the same `D` again. So two consecutive steps taking the same `D` (the first
+/// `D = w - fl(w - d)` and the next) means every step does. Both are exact (Sterbenz).
+/// The last of the `k` steps starts from `y = w - (k - 1) D`; `fl(y - d) > L` implies the
+/// exact `y - d > L` (rounding is monotonic and `L` is a float), so every step stays
+/// inside. There every multiple of `D` involved is a multiple of `u` below `L`, so it and
+/// `w - k D` are exact.
 #[inline(always)]
 fn closed(w: f64, k: u32, d: f64) -> Option<f64> {
     let step = w - (w - d);
-    let twin = f64::from_bits(w.to_bits() ^ 1);
-    let twin_step = twin - (twin - d);
+    let next = w - step;
+    let same = k == 1 || step == next - (next - d);
     let y = w - (k as f64 - 1.0) * step;
-    if step == twin_step && y - d > binade_floor(w) {
+    if same && y - d > binade_floor(w) {
         Some(y - step)
     } else {
         None
@@ -159,6 +185,40 @@ mod avx2 {
             (false, true) => run::<false, true>(row, owed, add),
             (true, true) => run::<true, true>(row, owed, add),
         }
+    }
+
+    /// See [`super::for_each_nonzero`]: sixteen values tested per branch.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn for_each_nonzero(values: &[f64], mut f: impl FnMut(usize, f64)) {
+        let zero = _mm256_setzero_pd();
+        let mut i = 0;
+        while i + 16 <= values.len() {
+            // SAFETY: i + 16 <= values.len().
+            let mut mask = unsafe {
+                let p = values.as_ptr().add(i);
+                let nonzero =
+                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(_mm256_loadu_pd(p.add(k)), zero));
+                nonzero(0) | nonzero(4) << 4 | nonzero(8) << 8 | nonzero(12) << 12
+            };
+            while mask != 0 {
+                let k = mask.trailing_zeros() as usize;
+                f(i + k, values[i + k]);
+                mask &= mask - 1;
+            }
+            i += 16;
+        }
+        super::nonzero_portable(&values[i..], i, f)
+    }
+
+    /// Lanes where steps of `w` are steady (see `super::closed`): one step is `step`, and so
+    /// is the next, or only one step (`k == 1`) is asked for.
+    #[inline(always)]
+    unsafe fn steady(w: __m256d, step: __m256d, k: __m256d, d: __m256d, one: __m256d) -> __m256d {
+        let next = _mm256_sub_pd(w, step);
+        _mm256_or_pd(
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(step, _mm256_sub_pd(next, _mm256_sub_pd(next, d))),
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(k, one),
+        )
     }
 
     /// Four `u8` counts from `slice[i..i + 4]`, as the low bytes of a vector.
@@ -193,7 +253,6 @@ mod avx2 {
         let decrease = _mm256_set1_pd(-owed.decrease);
         let d = _mm256_set1_pd(owed.decrease);
         let exponent = _mm256_castsi256_pd(_mm256_set1_epi64x(EXPONENT_BITS as i64));
-        let last_bit = _mm256_castsi256_pd(_mm256_set1_epi64x(1));
         let margin = _mm256_set1_pd(GONE_MARGIN);
         let negative_zero = _mm256_set1_pd(-0.0);
         let scale = _mm256_set1_pd(v);
@@ -222,11 +281,10 @@ mod avx2 {
                         let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed_counts));
                         // The closed form of `super::closed` on every lane at once.
                         let step = _mm256_sub_pd(w, _mm256_sub_pd(w, d));
-                        let twin = _mm256_xor_pd(w, last_bit);
-                        let twin_step = _mm256_sub_pd(twin, _mm256_sub_pd(twin, d));
+                        let same = steady(w, step, n, d, one);
                         let y = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(n, one), step));
                         let inside = _mm256_and_pd(
-                            _mm256_cmp_pd::<_CMP_EQ_OQ>(step, twin_step),
+                            same,
                             _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(y, d), _mm256_and_pd(w, exponent)),
                         );
                         // `w - n * step` is `y - step` where the closed form holds, and `w`
@@ -255,33 +313,28 @@ mod avx2 {
                                 _mm256_sub_pd(n, one),
                             );
                             let last = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(k, one), step));
-                            let first_ok = _mm256_or_pd(
-                                _mm256_cmp_pd::<_CMP_EQ_OQ>(k, zero),
-                                _mm256_and_pd(
-                                    _mm256_cmp_pd::<_CMP_EQ_OQ>(step, twin_step),
-                                    _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last, d), floor),
-                                ),
+                            let first_ok = _mm256_and_pd(
+                                steady(w, step, k, d, one),
+                                _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last, d), floor),
                             );
+                            // Where k steps cannot be vouched for, take none before the step
+                            // across (after which a halfway rate's steps are steady).
+                            let k = _mm256_and_pd(k, first_ok);
                             let across = _mm256_sub_pd(_mm256_sub_pd(w, _mm256_mul_pd(k, step)), d);
                             let m = _mm256_sub_pd(_mm256_sub_pd(n, k), one);
                             let step2 = _mm256_sub_pd(across, _mm256_sub_pd(across, d));
-                            let twin2 = _mm256_xor_pd(across, last_bit);
-                            let twin_step2 = _mm256_sub_pd(twin2, _mm256_sub_pd(twin2, d));
                             let last2 = _mm256_sub_pd(across, _mm256_mul_pd(_mm256_sub_pd(m, one), step2));
                             let second_ok = _mm256_or_pd(
                                 _mm256_cmp_pd::<_CMP_EQ_OQ>(m, zero),
                                 _mm256_and_pd(
-                                    _mm256_cmp_pd::<_CMP_EQ_OQ>(step2, twin_step2),
+                                    steady(across, step2, m, d, one),
                                     _mm256_cmp_pd::<_CMP_GT_OQ>(
                                         _mm256_sub_pd(last2, d),
                                         _mm256_and_pd(across, exponent),
                                     ),
                                 ),
                             );
-                            let crossed = _mm256_and_pd(
-                                _mm256_and_pd(first_ok, second_ok),
-                                _mm256_cmp_pd::<_CMP_GT_OQ>(across, zero),
-                            );
+                            let crossed = _mm256_and_pd(second_ok, _mm256_cmp_pd::<_CMP_GT_OQ>(across, zero));
                             if _mm256_movemask_pd(_mm256_or_pd(done, crossed)) == 0xf {
                                 let once = _mm256_blendv_pd(
                                     closed,

@@ -2,6 +2,7 @@
 use super::activity::{read, SharedActivity};
 use super::connection::Connection;
 use super::error::{EngineError, Result};
+use super::kernels::for_each_nonzero;
 
 /// `HebbianLearning(increase, decrease)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,7 +80,12 @@ impl Hebbian {
                 }
             }
         } else if self.increase != 0.0 || self.decrease != 0.0 {
-            let post_ones: Vec<usize> = (0..post_values.len()).filter(|&j| post_values[j] == 1.0).collect();
+            let mut post_ones = Vec::with_capacity(64);
+            for_each_nonzero(post_values, |j, v| {
+                if v == 1.0 {
+                    post_ones.push(j)
+                }
+            });
             // Within [0, 1] the clip only matters for changed weights, so the step is
             // logged and each row replays it when next read (see `Weights`).
             weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones)?;

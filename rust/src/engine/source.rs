@@ -3,6 +3,7 @@ use std::sync::Arc;
 
 use super::activity::{read, SharedActivity};
 use super::error::{EngineError, Result};
+use super::kernels::for_each_nonzero;
 use super::shape_size;
 
 /// The pre-synaptic side of a connection.
@@ -90,13 +91,7 @@ impl Source {
     /// Calls `f(position, value)` for every non-zero value, in ascending position.
     pub fn for_each_nonzero(&self, mut f: impl FnMut(usize, f64)) {
         match self {
-            Source::Whole(a) => {
-                for (i, &v) in read(a).values().iter().enumerate() {
-                    if v != 0.0 {
-                        f(i, v);
-                    }
-                }
-            }
+            Source::Whole(a) => for_each_nonzero(read(a).values(), f),
             Source::Gather { parts, part, index, .. } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
                 for (p, (&k, &i)) in part.iter().zip(index).enumerate() {
@@ -139,6 +134,30 @@ impl Source {
 mod tests {
     use super::*;
     use crate::engine::Activity;
+
+    #[test]
+    fn nonzero_scan_finds_every_nonzero_in_order() {
+        for len in [0, 1, 7, 8, 9, 64, 101] {
+            let values: Vec<f64> = (0..len)
+                .map(|i| match i % 7 {
+                    0 => 1.0,
+                    3 => f64::NAN,
+                    5 => -0.0,
+                    6 => 0.25,
+                    _ => 0.0,
+                })
+                .collect();
+            let mut seen = vec![];
+            for_each_nonzero(&values, |i, v| seen.push((i, v.to_bits())));
+            let want: Vec<(usize, u64)> = values
+                .iter()
+                .enumerate()
+                .filter(|(_, &v)| v != 0.0)
+                .map(|(i, v)| (i, v.to_bits()))
+                .collect();
+            assert_eq!(seen, want, "{len}");
+        }
+    }
 
     #[test]
     fn gather_reads_picks_in_order() {

@@ -1,7 +1,8 @@
-use numpy::{PyArrayDyn, PyReadonlyArrayDyn, PyUntypedArrayMethods};
+use numpy::npyffi::flags::NPY_ARRAY_WRITEABLE;
+use numpy::{PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 
-use super::{contiguous, to_numpy};
+use super::contiguous;
 use crate::engine::activity::{read, write};
 use crate::engine::{Activity, EngineError, SharedActivity};
 
@@ -30,13 +31,17 @@ impl PyActivity {
         read(&self.inner).size()
     }
 
-    /// A copy of the current values, shaped.
-    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
-        let (shape, values) = {
-            let a = read(&self.inner);
-            (a.shape().to_vec(), a.values().to_vec())
-        };
-        to_numpy(py, &shape, values)
+    /// A read-only copy of the current values, shaped.
+    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+        let a = read(&self.inner);
+        // SAFETY: the array is new, C-contiguous and of `a.size()` elements; every element is
+        // written before anyone sees it, and only then is it made read-only.
+        unsafe {
+            let array = PyArrayDyn::<f64>::new(py, a.shape(), false);
+            std::ptr::copy_nonoverlapping(a.values().as_ptr(), array.data(), a.size());
+            (*array.as_array_ptr()).fields.flags &= !NPY_ARRAY_WRITEABLE; // what PyArray_CLEARFLAGS does
+            array
+        }
     }
 
     /// Replaces the values; the array must have exactly this shape and finite values.
