@@ -277,7 +277,18 @@ mod avx2 {
                 }
                 if DECREMENTS {
                     let owed_counts = _mm_sub_epi8(counts(now, i), counts(then, i));
-                    if _mm_cvtsi128_si32(owed_counts) != 0 {
+                    let packed = _mm_cvtsi128_si32(owed_counts);
+                    if packed as u32 & 0xfefe_fefe == 0 && packed != 0 {
+                        // At most one step a lane (the common case when rows are read
+                        // often): `decrease` itself. Lanes owing none add -0.0, which leaves
+                        // every weight as it is, and are not clipped; dead weights too.
+                        let once =
+                            _mm256_castsi256_pd(_mm256_cvtepi8_epi64(_mm_cmpgt_epi8(owed_counts, _mm_setzero_si128())));
+                        let live = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero), once);
+                        let x = _mm256_add_pd(w, _mm256_blendv_pd(negative_zero, decrease, live));
+                        let below = _mm256_and_pd(live, _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero));
+                        w = _mm256_blendv_pd(x, zero, below);
+                    } else if packed != 0 {
                         let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed_counts));
                         // The closed form of `super::closed` on every lane at once.
                         let step = _mm256_sub_pd(w, _mm256_sub_pd(w, d));
@@ -462,7 +473,19 @@ mod tests {
                 .zip(&draws[2 * len..3 * len])
                 .map(|(&a, &x)| a.wrapping_add(byte(x)))
                 .collect();
-            for (inc, dec) in [(0.005, 0.001), (0.05, 3.0 * 2f64.powi(-54)), (2.0, 0.5)] {
+            // Counts of up to 11 steps, and of at most one (a row read every few steps).
+            let once: Vec<u8> = after
+                .iter()
+                .zip(&draws[3 * len..])
+                .map(|(&a, &x)| a.wrapping_add((x < 0.5) as u8))
+                .collect();
+            for (inc, dec, now) in [
+                (0.005, 0.001, &now),
+                (0.05, 3.0 * 2f64.powi(-54), &now),
+                (2.0, 0.5, &now),
+                (0.005, 0.001, &once),
+                (0.2, 0.3, &once),
+            ] {
                 for (update, decrements) in [(false, false), (true, false), (false, true), (true, true)] {
                     let owed = Owed {
                         update: update.then_some((&before[..], &after[..])),
