@@ -157,13 +157,12 @@ class Brain(_graph.TracksStepMethods):
     def _compiled_with_guards(self) -> tuple[_core.Network, list[Any], _rollback.Plan]:
         """The compiled network, its groups, and what a failing step would need undone;
         rebuilt only when the model's structure changed."""
-        key = _graph.version()
         cache = self.__dict__.get("_network_cache")
-        if cache is None or cache[0] != key:
+        if cache is None or cache[3] != _graph._version:  # one check per step: keep it cheap
             network, layers = _compile(self)
-            cache = (key, network, layers, _rollback.plan(self, layers))
+            cache = (network, layers, _rollback.plan(self, layers), _graph.version())
             self.__dict__["_network_cache"] = cache
-        return cache[1], cache[2], cache[3]
+        return cache[:3]  # type: ignore[return-value]
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

@@ -53,10 +53,11 @@ class Sensor(_graph.TracksStepMethods):
 
     def feed(self, value: Any) -> None:
         """Encode ``value`` and set it as the sensor's output."""
-        if type(self.encoder) in _BUILTIN_ENCODERS:
-            self.encoder._encode_into(value, self.output._activity)
+        encoder = self._encoder
+        if type(encoder) in _BUILTIN_ENCODERS:
+            encoder._encode_into(value, self._output._activity)
         else:
-            self.output.values = self.encoder.encode(value)
+            self._output.values = encoder.encode(value)
         self._value = value
 
     @property
