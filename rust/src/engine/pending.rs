@@ -1,4 +1,4 @@
-//! Learning steps logged per connection as column counts, and replayed into rows when read.
+//! Learning steps logged per connection as column counts, and caught up on when a row is read.
 //!
 //! A Hebbian step changes, in every silent row, the columns of the active neurons (one
 //! cache line per weight, strided), and in every active row the whole row. Instead of
@@ -7,18 +7,18 @@
 //!
 //! The log is a ring of cumulative counts: after step `c`, `count_c[j]` is how many logged
 //! steps had neuron `j` active. A row that was silent through steps `s+1..=c` owes weight
-//! `j` exactly `count_c[j] - count_s[j]` decrements, all by the same rate and all
-//! commuting with nothing else (a silent row gets no other change), so the count is all
-//! replay needs. A row active in step `s+1` first gets that step's whole-row update, whose
-//! increased columns are those where the count went up in that step.
+//! `j` exactly `count_c[j] - count_s[j]` decrements, all at the same rate and with nothing
+//! else in between (a silent row gets no other change), so the count is all it needs. A
+//! row active in step `s+1` first owes that step's whole-row update, whose increased
+//! columns are those whose count went up in that step.
 //!
-//! The decrements are applied with [`decrease_times`], which is exactly `n` repetitions of
-//! the one-step rule, bit for bit, but costs O(1) per weight while the weight stays within
-//! one binade. Every weight therefore ends with the value learning step by step gives.
+//! The decrements are applied by the kernels' `decrease_times` closed form, which equals
+//! `n` repetitions of the one-step rule bit for bit; every weight therefore ends with the
+//! value learning step by step gives.
 //!
 //! Counts are `u8` and wrap; a difference is exact while a row is fewer than 256 steps
-//! behind, which [`Pending::push`] guarantees by bringing up to date every row left behind
-//! for more than half the ring, once every quarter of the ring.
+//! behind. Before each step is logged, [`Pending::overdue`] names, once every quarter of
+//! the ring, the rows more than half the ring behind, and the caller brings them up to date.
 
 use super::error::{EngineError, Result};
 use super::kernels::{catch_up, Owed};
@@ -220,6 +220,8 @@ mod tests {
         assert_eq!(ring_len(4096, 4096), 256);
         assert_eq!(ring_len(1, 1 << 20), 2);
         assert_eq!(ring_len(4, 1 << 16), 16);
+        assert_eq!(ring_len(2, 1 << 13), 128);
+        assert_eq!(ring_len(1, 1 << 17), 8);
         assert_eq!(ring_len(0, 0), 256);
     }
 }
