@@ -460,6 +460,48 @@ mod pending_tests {
         }
     }
 
+    /// Large enough that the activation is split over threads by columns (on a machine with
+    /// more than one core): the same sums and weights as one pass in order.
+    #[test]
+    fn threaded_catch_up_equals_one_pass() {
+        let (pre, post) = (64, 8192);
+        let mut seed = 3u64;
+        let start = uniform(&mut seed, pre * post);
+        let mut logged = Weights::from_vec(pre, post, start.clone()).unwrap();
+        let mut direct = start;
+        for step in 0..12 {
+            let draws = uniform(&mut seed, pre + post);
+            let active: Vec<(usize, f64)> = (0..pre).filter(|&i| draws[i] < 0.6).map(|i| (i, 1.0)).collect();
+            assert!(active.len() * post >= MIN_PARALLEL_WORK, "too small to split");
+            let mut act = vec![0.0; post];
+            logged.accumulate(&active, &mut act);
+            let mut want = vec![0.0; post];
+            for &(i, v) in &active {
+                for (a, &w) in want.iter_mut().zip(&direct[i * post..(i + 1) * post]) {
+                    *a += v * w;
+                }
+            }
+            assert_eq!(bits(&act), bits(&want), "activation at step {step}");
+            let columns: Vec<usize> = (0..post).filter(|&j| draws[pre + j] < 0.05).collect();
+            let pre_rows: Vec<usize> = active.iter().map(|&(i, _)| i).collect();
+            let mut on = vec![false; post];
+            columns.iter().for_each(|&j| on[j] = true);
+            for i in 0..pre {
+                let row_active = pre_rows.contains(&i);
+                for (j, &col) in on.iter().enumerate() {
+                    let w = &mut direct[i * post + j];
+                    *w = match (row_active, col) {
+                        (true, true) => update(*w, 0.005),
+                        (false, false) => *w,
+                        _ => update(*w, -0.001),
+                    };
+                }
+            }
+            logged.log_step(&columns, 0.005, 0.001, &pre_rows).unwrap();
+        }
+        assert_eq!(bits(logged.as_slice()), bits(&direct));
+    }
+
     fn bits(values: &[f64]) -> Vec<u64> {
         values.iter().map(|v| v.to_bits()).collect()
     }
