@@ -34,6 +34,9 @@ impl Owed<'_> {
 /// `Some((v, act))`, does `act[j] += v * row[j]`. Every slice covers the same columns.
 #[inline]
 pub(crate) fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
+    if owed.update.is_none() && owed.decrements.is_none() && add.is_none() {
+        return; // a current row, only brought up to date: nothing to do
+    }
     #[cfg(target_arch = "x86_64")]
     if has_avx2() {
         // SAFETY: the CPU supports AVX2 (checked at run time).
@@ -370,7 +373,9 @@ mod avx2 {
                         }
                     }
                 }
-                _mm256_storeu_pd(p, w);
+                if UPDATE || DECREMENTS {
+                    _mm256_storeu_pd(p, w); // a current row is only read
+                }
                 if let Some(act) = act.as_deref_mut() {
                     let a = act.as_mut_ptr().add(i);
                     _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(scale, w)));

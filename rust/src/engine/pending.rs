@@ -185,9 +185,10 @@ impl Pending {
         }
     }
 
-    /// Brings a whole row up to date.
-    pub(crate) fn replay(&mut self, i: usize, row: &mut [f64]) {
-        catch_up(row, self.owed(self.rows[i], 0, row.len()), None);
+    /// Brings row `i` (all of it) up to date and, with `add = Some((v, act))`, adds
+    /// `v * row` to `act` in the same pass.
+    pub(crate) fn replay(&mut self, i: usize, row: &mut [f64], add: Option<(f64, &mut [f64])>) {
+        catch_up(row, self.owed(self.rows[i], 0, row.len()), add);
         self.rows[i] = self.caught_up();
     }
 }

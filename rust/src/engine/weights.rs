@@ -103,7 +103,7 @@ impl Weights {
     /// The synapses of pre-synaptic unit `i`, up to date, for a learning rule to change.
     pub(crate) fn row_mut(&mut self, i: usize) -> &mut [f64] {
         let row = &mut self.data[i * self.post..(i + 1) * self.post];
-        self.pending.replay(i, row);
+        self.pending.replay(i, row, None);
         row
     }
 
@@ -159,8 +159,7 @@ impl Weights {
         if threads == 1 {
             for &(i, v) in active {
                 let row = &mut self.data[i * post..(i + 1) * post];
-                catch_up(row, self.pending.owed(self.pending.rows[i], 0, post), Some((v, act)));
-                self.pending.rows[i] = self.pending.caught_up();
+                self.pending.replay(i, row, Some((v, act)));
             }
             return;
         }
