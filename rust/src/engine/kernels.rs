@@ -32,6 +32,8 @@ impl Owed<'_> {
 
 /// Applies `owed` to `row` in order (the update, then the decrements), then, when `add` is
 /// `Some((v, act))`, does `act[j] += v * row[j]`. Every slice covers the same columns.
+/// The row's weights are within [0, 1] or NaN, as every row with owed steps is (the
+/// engine logs steps only then), so a decrement's clip need not look at lanes owing none.
 #[inline]
 pub(crate) fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f64])>) {
     if owed.update.is_none() && owed.decrements.is_none() && add.is_none() {
@@ -173,6 +175,32 @@ fn closed(w: f64, k: u32, d: f64) -> Option<f64> {
     }
 }
 
+/// The binade, as `w & EXPONENT_BITS` of its floats, in which the rate `d` lies exactly
+/// halfway between two multiples of the float spacing; 1, which no binade has, when there
+/// is none. `d = m 2^e` with `m` odd is halfway on the spacing `2^(e + 1)`, the spacing of
+/// the binade `[2^(e + 53), 2^(e + 54))`: at most one binade, found without trying any.
+/// Everywhere else one step of `d` removes the same float from every weight of a binade.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+pub(crate) fn halfway_binade(d: f64) -> u64 {
+    if d.is_nan() || d <= 0.0 || d.is_infinite() {
+        return 1;
+    }
+    let bits = d.to_bits();
+    let (biased, fraction) = ((bits >> 52) as i64, bits & ((1 << 52) - 1));
+    let (m, e) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    let lowest = e + m.trailing_zeros() as i64;
+    let binade = lowest + 1076; // the biased exponent of 2^(lowest + 53)
+    if (1..2047).contains(&binade) {
+        (binade as u64) << 52
+    } else {
+        1
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::{catch_up_portable, Owed, EXPONENT_BITS, GONE_MARGIN};
@@ -224,12 +252,17 @@ mod avx2 {
         )
     }
 
-    /// Four `u8` counts from `slice[i..i + 4]`, as the low bytes of a vector.
-    #[inline(always)]
-    unsafe fn counts(slice: &[u8], i: usize) -> __m128i {
-        // SAFETY (caller): i + 4 <= slice.len().
-        _mm_cvtsi32_si128(unsafe { std::ptr::read_unaligned(slice.as_ptr().add(i) as *const i32) })
-    }
+    /// How a row's sum is added into the activation: not at all, `act += w`, or
+    /// `act += v * w`. Activity is usually 0/1, and `1.0 * w` is `w` exactly, so the
+    /// multiplication is skipped then without changing any bit.
+    const NO_ADD: u8 = 0;
+    const ADD: u8 = 1;
+    const SCALED_ADD: u8 = 2;
+
+    /// What four weights owe in decrements, as decided for a block of sixteen columns.
+    const NONE: u8 = 0;
+    const ONCE: u8 = 1;
+    const ANY: u8 = 2;
 
     #[target_feature(enable = "avx2")]
     unsafe fn run<const UPDATE: bool, const DECREMENTS: bool>(
@@ -237,148 +270,140 @@ mod avx2 {
         owed: Owed<'_>,
         add: Option<(f64, &mut [f64])>,
     ) {
+        // SAFETY (every arm): AVX2 is enabled here, as in the callee.
+        unsafe {
+            match add {
+                None => run_add::<UPDATE, DECREMENTS, NO_ADD>(row, owed, 0.0, &mut []),
+                Some((v, act)) if v == 1.0 => run_add::<UPDATE, DECREMENTS, ADD>(row, owed, v, act),
+                Some((v, act)) => run_add::<UPDATE, DECREMENTS, SCALED_ADD>(row, owed, v, act),
+            }
+        }
+    }
+
+    /// The constants of one catch-up, broadcast once.
+    struct Consts {
+        zero: __m256d,
+        one: __m256d,
+        increase: __m256d,
+        decrease: __m256d,
+        d: __m256d,
+        exponent: __m256d,
+        halfway: __m256i,
+        negative_zero: __m256d,
+        scale: __m256d,
+        raw_decrease: f64,
+    }
+
+    #[target_feature(enable = "avx2")]
+    unsafe fn run_add<const UPDATE: bool, const DECREMENTS: bool, const ADD_MODE: u8>(
+        row: &mut [f64],
+        owed: Owed<'_>,
+        v: f64,
+        act: &mut [f64],
+    ) {
         let len = row.len();
         let (before, after) = owed.update.unwrap_or((&[], &[]));
         let (then, now) = owed.decrements.unwrap_or((&[], &[]));
         assert!(
             (!UPDATE || (before.len() == len && after.len() == len))
                 && (!DECREMENTS || (then.len() == len && now.len() == len))
-                && add.as_ref().is_none_or(|(_, act)| act.len() == len),
+                && (ADD_MODE == NO_ADD || act.len() == len),
             "catch_up: slices of different lengths"
         );
-        let (v, mut act) = match add {
-            Some((v, act)) => (v, Some(act)),
-            None => (0.0, None),
+        let c = Consts {
+            zero: _mm256_setzero_pd(),
+            one: _mm256_set1_pd(1.0),
+            increase: _mm256_set1_pd(owed.increase),
+            decrease: _mm256_set1_pd(-owed.decrease),
+            d: _mm256_set1_pd(owed.decrease),
+            exponent: _mm256_castsi256_pd(_mm256_set1_epi64x(EXPONENT_BITS as i64)),
+            halfway: _mm256_set1_epi64x(super::halfway_binade(owed.decrease) as i64),
+            negative_zero: _mm256_set1_pd(-0.0),
+            scale: _mm256_set1_pd(v),
+            raw_decrease: owed.decrease,
         };
-        let zero = _mm256_setzero_pd();
-        let one = _mm256_set1_pd(1.0);
-        let increase = _mm256_set1_pd(owed.increase);
-        let decrease = _mm256_set1_pd(-owed.decrease);
-        let d = _mm256_set1_pd(owed.decrease);
-        let exponent = _mm256_castsi256_pd(_mm256_set1_epi64x(EXPONENT_BITS as i64));
-        let margin = _mm256_set1_pd(GONE_MARGIN);
-        let negative_zero = _mm256_set1_pd(-0.0);
-        let scale = _mm256_set1_pd(v);
+        let rp = row.as_mut_ptr();
+        let ap = act.as_mut_ptr();
         let mut i = 0;
-        while i + 4 <= len {
-            // SAFETY: i + 4 <= len, the length of every slice used (asserted above).
+        // Sixteen columns at a time: their counts in one load each, and one test of what
+        // they owe for all four vectors.
+        while i + 16 <= len {
+            // SAFETY: i + 16 <= len, the length of every slice used (asserted above).
             unsafe {
-                let p = row.as_mut_ptr().add(i);
-                let mut w = _mm256_loadu_pd(p);
-                if UPDATE {
-                    // Columns whose count did not change were silent: they lose `decrease`.
-                    let same = _mm_cmpeq_epi8(counts(after, i), counts(before, i));
-                    let silent = _mm256_castsi256_pd(_mm256_cvtepi8_epi64(same));
-                    // A dead weight gets -0.0, which leaves it (and the clip) exactly as it
-                    // was. Selecting the change rather than the weight keeps the compiler
-                    // from turning the store into a masked store, which is slow on AMD.
-                    let delta = _mm256_blendv_pd(increase, decrease, silent);
-                    let delta = _mm256_blendv_pd(delta, negative_zero, _mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero));
-                    let x = _mm256_add_pd(w, delta);
-                    let low = _mm256_blendv_pd(x, zero, _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero));
-                    w = _mm256_blendv_pd(low, one, _mm256_cmp_pd::<_CMP_GT_OQ>(low, one));
+                let silent = if UPDATE {
+                    _mm_cmpeq_epi8(load16(after, i), load16(before, i))
+                } else {
+                    _mm_setzero_si128()
+                };
+                let owed16 = if DECREMENTS {
+                    _mm_sub_epi8(load16(now, i), load16(then, i))
+                } else {
+                    _mm_setzero_si128()
+                };
+                let none = _mm_movemask_epi8(_mm_cmpeq_epi8(owed16, _mm_setzero_si128()));
+                let at_most_once = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(owed16, _mm_set1_epi8(1)), owed16));
+                macro_rules! four {
+                    ($mode:expr) => {{
+                        body::<UPDATE, { $mode }, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed16, then, now, i);
+                        body::<UPDATE, { $mode }, ADD_MODE>(
+                            &c,
+                            rp.add(i + 4),
+                            ap.add(i + 4),
+                            _mm_srli_si128::<4>(silent),
+                            _mm_srli_si128::<4>(owed16),
+                            then,
+                            now,
+                            i + 4,
+                        );
+                        body::<UPDATE, { $mode }, ADD_MODE>(
+                            &c,
+                            rp.add(i + 8),
+                            ap.add(i + 8),
+                            _mm_srli_si128::<8>(silent),
+                            _mm_srli_si128::<8>(owed16),
+                            then,
+                            now,
+                            i + 8,
+                        );
+                        body::<UPDATE, { $mode }, ADD_MODE>(
+                            &c,
+                            rp.add(i + 12),
+                            ap.add(i + 12),
+                            _mm_srli_si128::<12>(silent),
+                            _mm_srli_si128::<12>(owed16),
+                            then,
+                            now,
+                            i + 12,
+                        );
+                    }};
                 }
+                if !DECREMENTS || none == 0xffff {
+                    four!(NONE);
+                } else if at_most_once == 0xffff {
+                    four!(ONCE);
+                } else {
+                    four!(ANY);
+                }
+            }
+            i += 16;
+        }
+        while i + 4 <= len {
+            // SAFETY: i + 4 <= len, as above.
+            unsafe {
+                let silent = if UPDATE {
+                    _mm_cmpeq_epi8(load4(after, i), load4(before, i))
+                } else {
+                    _mm_setzero_si128()
+                };
+                let owed4 = if DECREMENTS {
+                    _mm_sub_epi8(load4(now, i), load4(then, i))
+                } else {
+                    _mm_setzero_si128()
+                };
                 if DECREMENTS {
-                    let owed_counts = _mm_sub_epi8(counts(now, i), counts(then, i));
-                    let packed = _mm_cvtsi128_si32(owed_counts);
-                    if packed as u32 & 0xfefe_fefe == 0 && packed != 0 {
-                        // At most one step a lane (the common case when rows are read
-                        // often): `decrease` itself. Lanes owing none add -0.0, which leaves
-                        // every weight as it is, and are not clipped; dead weights too.
-                        let once =
-                            _mm256_castsi256_pd(_mm256_cvtepi8_epi64(_mm_cmpgt_epi8(owed_counts, _mm_setzero_si128())));
-                        let live = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero), once);
-                        let x = _mm256_add_pd(w, _mm256_blendv_pd(negative_zero, decrease, live));
-                        let below = _mm256_and_pd(live, _mm256_cmp_pd::<_CMP_LT_OQ>(x, zero));
-                        w = _mm256_blendv_pd(x, zero, below);
-                    } else if packed != 0 {
-                        let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed_counts));
-                        // The closed form of `super::closed` on every lane at once.
-                        let step = _mm256_sub_pd(w, _mm256_sub_pd(w, d));
-                        let same = steady(w, step, n, d, one);
-                        let y = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(n, one), step));
-                        let inside = _mm256_and_pd(
-                            same,
-                            _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(y, d), _mm256_and_pd(w, exponent)),
-                        );
-                        // `w - n * step` is `y - step` where the closed form holds, and `w`
-                        // itself where n is 0.
-                        let closed = _mm256_sub_pd(w, _mm256_mul_pd(n, step));
-                        // Dead weights stay as they are (`w` with only the sign of a -0.0
-                        // kept), and a live weight that n steps surely take to 0 or below
-                        // ends at +0 (`GONE_MARGIN`).
-                        let dead = _mm256_cmp_pd::<_CMP_EQ_OQ>(w, zero);
-                        let gone = _mm256_and_pd(
-                            _mm256_cmp_pd::<_CMP_GT_OQ>(n, zero),
-                            _mm256_cmp_pd::<_CMP_LE_OQ>(_mm256_mul_pd(w, margin), _mm256_mul_pd(n, d)),
-                        );
-                        let zeroed = _mm256_or_pd(dead, gone);
-                        let done = _mm256_or_pd(_mm256_or_pd(zeroed, inside), _mm256_cmp_pd::<_CMP_EQ_OQ>(n, zero));
-                        if _mm256_movemask_pd(done) == 0xf {
-                            w = _mm256_blendv_pd(closed, _mm256_and_pd(w, _mm256_and_pd(dead, negative_zero)), zeroed);
-                        } else {
-                            // Some lane leaves its binade. Most cross into the next one down:
-                            // k steps inside (k at most what fits), one step across, the
-                            // rest inside the next, each verified as above.
-                            let floor = _mm256_and_pd(w, exponent);
-                            let fits = _mm256_div_pd(_mm256_sub_pd(_mm256_sub_pd(w, floor), d), step);
-                            let k = _mm256_min_pd(
-                                _mm256_max_pd(_mm256_add_pd(_mm256_floor_pd(fits), one), zero),
-                                _mm256_sub_pd(n, one),
-                            );
-                            let last = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(k, one), step));
-                            let first_ok = _mm256_and_pd(
-                                steady(w, step, k, d, one),
-                                _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last, d), floor),
-                            );
-                            // Where k steps cannot be vouched for, take none before the step
-                            // across (after which a halfway rate's steps are steady).
-                            let k = _mm256_and_pd(k, first_ok);
-                            let across = _mm256_sub_pd(_mm256_sub_pd(w, _mm256_mul_pd(k, step)), d);
-                            let m = _mm256_sub_pd(_mm256_sub_pd(n, k), one);
-                            let step2 = _mm256_sub_pd(across, _mm256_sub_pd(across, d));
-                            let last2 = _mm256_sub_pd(across, _mm256_mul_pd(_mm256_sub_pd(m, one), step2));
-                            let second_ok = _mm256_or_pd(
-                                _mm256_cmp_pd::<_CMP_EQ_OQ>(m, zero),
-                                _mm256_and_pd(
-                                    steady(across, step2, m, d, one),
-                                    _mm256_cmp_pd::<_CMP_GT_OQ>(
-                                        _mm256_sub_pd(last2, d),
-                                        _mm256_and_pd(across, exponent),
-                                    ),
-                                ),
-                            );
-                            let crossed = _mm256_and_pd(second_ok, _mm256_cmp_pd::<_CMP_GT_OQ>(across, zero));
-                            if _mm256_movemask_pd(_mm256_or_pd(done, crossed)) == 0xf {
-                                let once = _mm256_blendv_pd(
-                                    closed,
-                                    _mm256_and_pd(w, _mm256_and_pd(dead, negative_zero)),
-                                    zeroed,
-                                );
-                                let twice = _mm256_sub_pd(across, _mm256_mul_pd(m, step2));
-                                w = _mm256_blendv_pd(twice, once, done);
-                            } else {
-                                // NaN, a halfway rate, or two binades crossed: these four one
-                                // at a time.
-                                let mut lanes = [0.0f64; 4];
-                                _mm256_storeu_pd(lanes.as_mut_ptr(), w);
-                                let decrements = Owed {
-                                    update: None,
-                                    decrements: Some((&then[i..i + 4], &now[i..i + 4])),
-                                    ..owed
-                                };
-                                catch_up_portable(&mut lanes, decrements, None);
-                                w = _mm256_loadu_pd(lanes.as_ptr());
-                            }
-                        }
-                    }
-                }
-                if UPDATE || DECREMENTS {
-                    _mm256_storeu_pd(p, w); // a current row is only read
-                }
-                if let Some(act) = act.as_deref_mut() {
-                    let a = act.as_mut_ptr().add(i);
-                    _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(scale, w)));
+                    body::<UPDATE, ANY, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed4, then, now, i);
+                } else {
+                    body::<UPDATE, NONE, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed4, then, now, i);
                 }
             }
             i += 4;
@@ -388,7 +413,187 @@ mod avx2 {
             decrements: owed.decrements.map(|(t, n)| (&t[i..], &n[i..])),
             ..owed
         };
-        catch_up_portable(&mut row[i..], tail, act.map(|act| (v, &mut act[i..])));
+        let tail_add = (ADD_MODE != NO_ADD).then(|| (v, &mut act[i..]));
+        catch_up_portable(&mut row[i..], tail, tail_add);
+    }
+
+    /// Sixteen `u8` counts from `slice[i..i + 16]`.
+    #[inline(always)]
+    unsafe fn load16(slice: &[u8], i: usize) -> __m128i {
+        // SAFETY (caller): i + 16 <= slice.len().
+        unsafe { _mm_loadu_si128(slice.as_ptr().add(i) as *const __m128i) }
+    }
+
+    /// Four `u8` counts from `slice[i..i + 4]`, as the low bytes of a vector.
+    #[inline(always)]
+    unsafe fn load4(slice: &[u8], i: usize) -> __m128i {
+        // SAFETY (caller): i + 4 <= slice.len().
+        _mm_cvtsi32_si128(unsafe { std::ptr::read_unaligned(slice.as_ptr().add(i) as *const i32) })
+    }
+
+    /// Four weights at `p`: the owed update (lanes whose byte of `silent` is set lose
+    /// `decrease`, the others gain `increase`), then the decrements counted in the low four
+    /// bytes of `owed` (none, at most one each, or any, as `MODE` says), then the add into
+    /// the activation at `a`. `then`/`now` and `i` name the counts, for lanes done one at
+    /// a time.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn body<const UPDATE: bool, const MODE: u8, const ADD_MODE: u8>(
+        c: &Consts,
+        p: *mut f64,
+        a: *mut f64,
+        silent: __m128i,
+        owed: __m128i,
+        then: &[u8],
+        now: &[u8],
+        i: usize,
+    ) {
+        // SAFETY (caller): p and a point at four weights / activations (a only when added).
+        unsafe {
+            let mut w = _mm256_loadu_pd(p);
+            if UPDATE {
+                // A dead weight gets -0.0, which leaves it (and the clip) exactly as it was.
+                // Selecting the change rather than the weight keeps the compiler from
+                // turning the store into a masked store, which is slow on AMD. The clip is
+                // max/min with the weight second, so NaN passes through as numpy's does.
+                let silent = _mm256_castsi256_pd(_mm256_cvtepi8_epi64(silent));
+                let delta = _mm256_blendv_pd(c.increase, c.decrease, silent);
+                let delta = _mm256_blendv_pd(delta, c.negative_zero, _mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero));
+                w = _mm256_min_pd(c.one, _mm256_max_pd(c.zero, _mm256_add_pd(w, delta)));
+            }
+            match MODE {
+                ONCE => w = once(c, w, owed),
+                ANY => {
+                    let packed = _mm_cvtsi128_si32(owed);
+                    if packed as u32 & 0xfefe_fefe == 0 {
+                        if packed != 0 {
+                            w = once(c, w, owed);
+                        }
+                    } else {
+                        w = many(c, w, owed, then, now, i);
+                    }
+                }
+                _ => {}
+            }
+            if UPDATE || MODE != NONE {
+                _mm256_storeu_pd(p, w); // a row that owes nothing is only read
+            }
+            match ADD_MODE {
+                ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), w)),
+                SCALED_ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(c.scale, w))),
+                _ => {}
+            }
+        }
+    }
+
+    /// At most one decrement a lane: `decrease` itself where owed, on live weights. Lanes
+    /// owing none (and dead weights) add -0.0, which changes nothing; the clip at 0 is a max
+    /// with the weight second (NaN and -0.0 pass through).
+    #[inline(always)]
+    unsafe fn once(c: &Consts, w: __m256d, owed: __m128i) -> __m256d {
+        let owing = _mm256_castsi256_pd(_mm256_cvtepi8_epi64(_mm_cmpeq_epi8(owed, _mm_set1_epi8(1))));
+        let live = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero), owing);
+        _mm256_max_pd(
+            c.zero,
+            _mm256_add_pd(w, _mm256_blendv_pd(c.negative_zero, c.decrease, live)),
+        )
+    }
+
+    /// Any number of decrements a lane: the closed form of `super::closed` where every step
+    /// provably stays in the weight's binade outside the rate's halfway binade (see
+    /// [`super::halfway_binade`]); anything else goes to [`slow`].
+    #[inline(always)]
+    unsafe fn many(c: &Consts, w: __m256d, owed: __m128i, then: &[u8], now: &[u8], i: usize) -> __m256d {
+        let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed));
+        // Dead weights owe nothing: `w - 0 * step` is `w`, sign and all.
+        let dead = _mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero);
+        let live_n = _mm256_andnot_pd(dead, n);
+        let step = _mm256_sub_pd(w, _mm256_sub_pd(w, c.d));
+        let y = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(live_n, c.one), step));
+        let floor = _mm256_and_pd(w, c.exponent);
+        let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(y, c.d), floor);
+        let halfway = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_castpd_si256(floor), c.halfway));
+        let done = _mm256_or_pd(
+            _mm256_andnot_pd(halfway, inside),
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(live_n, c.zero),
+        );
+        let closed = _mm256_sub_pd(w, _mm256_mul_pd(live_n, step));
+        if _mm256_movemask_pd(done) == 0xf {
+            closed
+        } else {
+            // SAFETY: as the caller's.
+            unsafe { slow(c, w, live_n, step, closed, done, then, now, i) }
+        }
+    }
+
+    /// The lanes of [`many`] not `done` (whose result is `closed`). A live weight that n
+    /// steps surely take to 0 or below ends at +0 (`GONE_MARGIN`). Most others cross into
+    /// the next binade down: k steps inside (k at most what fits), one step across, the
+    /// rest inside the next, each verified as in `super::closed` (a halfway rate's steps
+    /// included). Anything else (NaN, two binades crossed): these four one at a time.
+    #[inline(never)]
+    #[target_feature(enable = "avx2")]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn slow(
+        c: &Consts,
+        w: __m256d,
+        n: __m256d,
+        step: __m256d,
+        closed: __m256d,
+        done: __m256d,
+        then: &[u8],
+        now: &[u8],
+        i: usize,
+    ) -> __m256d {
+        let (zero, one, d) = (c.zero, c.one, c.d);
+        let gone = _mm256_and_pd(
+            _mm256_cmp_pd::<_CMP_GT_OQ>(n, zero),
+            _mm256_cmp_pd::<_CMP_LE_OQ>(_mm256_mul_pd(w, _mm256_set1_pd(GONE_MARGIN)), _mm256_mul_pd(n, d)),
+        );
+        let once = _mm256_blendv_pd(closed, zero, gone);
+        let done = _mm256_or_pd(done, gone);
+        if _mm256_movemask_pd(done) == 0xf {
+            return once;
+        }
+        let floor = _mm256_and_pd(w, c.exponent);
+        let fits = _mm256_div_pd(_mm256_sub_pd(_mm256_sub_pd(w, floor), d), step);
+        let k = _mm256_min_pd(
+            _mm256_max_pd(_mm256_add_pd(_mm256_floor_pd(fits), one), zero),
+            _mm256_sub_pd(n, one),
+        );
+        let last = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(k, one), step));
+        let first_ok = _mm256_and_pd(
+            steady(w, step, k, d, one),
+            _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last, d), floor),
+        );
+        // Where k steps cannot be vouched for, take none before the step across (after
+        // which a halfway rate's steps are steady).
+        let k = _mm256_and_pd(k, first_ok);
+        let across = _mm256_sub_pd(_mm256_sub_pd(w, _mm256_mul_pd(k, step)), d);
+        let m = _mm256_sub_pd(_mm256_sub_pd(n, k), one);
+        let step2 = _mm256_sub_pd(across, _mm256_sub_pd(across, d));
+        let last2 = _mm256_sub_pd(across, _mm256_mul_pd(_mm256_sub_pd(m, one), step2));
+        let second_ok = _mm256_or_pd(
+            _mm256_cmp_pd::<_CMP_EQ_OQ>(m, zero),
+            _mm256_and_pd(
+                steady(across, step2, m, d, one),
+                _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(last2, d), _mm256_and_pd(across, c.exponent)),
+            ),
+        );
+        let crossed = _mm256_and_pd(second_ok, _mm256_cmp_pd::<_CMP_GT_OQ>(across, zero));
+        if _mm256_movemask_pd(_mm256_or_pd(done, crossed)) == 0xf {
+            let twice = _mm256_sub_pd(across, _mm256_mul_pd(m, step2));
+            return _mm256_blendv_pd(twice, once, done);
+        }
+        let mut lanes = [0.0f64; 4];
+        // SAFETY: `lanes` holds four f64.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), w) };
+        for (k, lane) in lanes.iter_mut().enumerate() {
+            let n = now[i + k].wrapping_sub(then[i + k]);
+            *lane = super::decrease_times(*lane, n as u32, c.raw_decrease);
+        }
+        // SAFETY: as above.
+        unsafe { _mm256_loadu_pd(lanes.as_ptr()) }
     }
 }
 
@@ -460,13 +665,45 @@ mod tests {
     }
 
     #[test]
+    fn the_halfway_binade_is_the_one_where_steps_alternate() {
+        for d in [0.001, 0.005, 3.0 * 2f64.powi(-54), 0.3, 1e-9, 0.5, 1.0, 5e-324, 1e-310] {
+            // Brute force: the binade [2^k, 2^(k+1)) whose spacing 2^(k-52) has d/spacing
+            // with a fractional part of exactly one half (the division is exact).
+            let mut found = 1u64;
+            let pow2 = |k: i32| {
+                if k >= -1022 {
+                    f64::from_bits(((k + 1023) as u64) << 52)
+                } else {
+                    f64::from_bits(1 << (k + 1074))
+                }
+            };
+            for k in -1022..=1023 {
+                let spacing = pow2(k - 52);
+                let q = d / spacing;
+                if q.is_finite() && q - q.floor() == 0.5 {
+                    assert_eq!(found, 1, "two halfway binades for {d:e}");
+                    found = pow2(k).to_bits() & EXPONENT_BITS;
+                }
+            }
+            assert_eq!(halfway_binade(d), found, "{d:e}");
+        }
+        assert_eq!(halfway_binade(0.001), 2f64.powi(-7).to_bits());
+        assert_eq!((halfway_binade(0.0), halfway_binade(f64::INFINITY)), (1, 1));
+    }
+
+    #[test]
     fn both_builds_agree_bit_for_bit() {
         let mut seed = 9u64;
         for len in [0, 3, 4, 101, 1031] {
-            let row = awkward_weights(&mut seed, len);
+            // Rows the engine catches up are within [0, 1] (or NaN): negative ones made
+            // positive, -0.0 kept.
+            let row: Vec<f64> = awkward_weights(&mut seed, len)
+                .into_iter()
+                .map(|w| if w < 0.0 { -w } else { w })
+                .collect();
             let act: Vec<f64> = uniform(&mut seed, len);
             let byte = |x: f64| (x * 12.0) as u8;
-            let draws = uniform(&mut seed, 4 * len);
+            let draws = uniform(&mut seed, 6 * len);
             let before: Vec<u8> = draws[..len].iter().map(|&x| byte(x).wrapping_add(250)).collect();
             let after: Vec<u8> = before
                 .iter()
@@ -481,8 +718,20 @@ mod tests {
             // Counts of up to 11 steps, and of at most one (a row read every few steps).
             let once: Vec<u8> = after
                 .iter()
-                .zip(&draws[3 * len..])
+                .zip(&draws[3 * len..4 * len])
                 .map(|(&a, &x)| a.wrapping_add((x < 0.5) as u8))
+                .collect();
+            // Mostly nothing owed (whole blocks of columns skip the arithmetic), and long
+            // silences (up to 120 steps: weights cross binades or reach 0).
+            let sparse: Vec<u8> = after
+                .iter()
+                .zip(&draws[4 * len..5 * len])
+                .map(|(&a, &x)| a.wrapping_add((x < 0.02) as u8 + (x < 0.005) as u8))
+                .collect();
+            let long: Vec<u8> = after
+                .iter()
+                .zip(&draws[5 * len..])
+                .map(|(&a, &x)| a.wrapping_add((x * 120.0) as u8))
                 .collect();
             for (inc, dec, now) in [
                 (0.005, 0.001, &now),
@@ -490,8 +739,15 @@ mod tests {
                 (2.0, 0.5, &now),
                 (0.005, 0.001, &once),
                 (0.2, 0.3, &once),
+                (0.005, 0.001, &sparse),
+                (0.005, 0.001, &long),
             ] {
-                for (update, decrements) in [(false, false), (true, false), (false, true), (true, true)] {
+                for (k, (update, decrements)) in [(false, false), (true, false), (false, true), (true, true)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    // No add, an add of 0/1 activity, a scaled add.
+                    let v = [0.75, 1.0, 0.0][(k + len) % 3];
                     let owed = Owed {
                         update: update.then_some((&before[..], &after[..])),
                         decrements: decrements.then_some((&after[..], &now[..])),
@@ -500,8 +756,13 @@ mod tests {
                     };
                     let (mut a, mut b) = (row.clone(), row.clone());
                     let (mut x, mut y) = (act.clone(), act.clone());
-                    catch_up(&mut a, owed, Some((0.75, &mut x)));
-                    catch_up_portable(&mut b, owed, Some((0.75, &mut y)));
+                    if v == 0.0 {
+                        catch_up(&mut a, owed, None);
+                        catch_up_portable(&mut b, owed, None);
+                    } else {
+                        catch_up(&mut a, owed, Some((v, &mut x)));
+                        catch_up_portable(&mut b, owed, Some((v, &mut y)));
+                    }
                     // And the portable build against the rule applied step by step.
                     let mut c = row.clone();
                     for j in 0..len {
