@@ -20,6 +20,7 @@ from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.sensor import Sensor
+from protobrain.synapses import Output
 
 __all__ = ["Brain"]
 
@@ -97,6 +98,9 @@ class Brain(_graph.TracksStepMethods):
                 network.compute()
         else:
             network.compute()
+        cache = self.__dict__["_network_cache"]
+        if cache[4] is not None and cache[3] == _graph._version:  # a user part may relayer
+            return cache[4].snapshot()
         return self.neurons.values
 
     def learn(self) -> None:
@@ -160,7 +164,8 @@ class Brain(_graph.TracksStepMethods):
         cache = self.__dict__.get("_network_cache")
         if cache is None or cache[3] != _graph._version:  # one check per step: keep it cheap
             network, layers = _compile(self)
-            cache = (network, layers, _rollback.plan(self, layers), _graph.version())
+            plan = _rollback.plan(self, layers)
+            cache = (network, layers, plan, _graph.version(), _values_activity(self.neurons))
             self.__dict__["_network_cache"] = cache
         return cache[:3]  # type: ignore[return-value]
 
@@ -178,6 +183,27 @@ class Brain(_graph.TracksStepMethods):
 
     def __repr__(self) -> str:
         return f"Brain({self.neurons!r}, {self.sensor!r})"
+
+
+def _values_activity(neurons: Any) -> _core.Activity | None:
+    """The engine buffer that ``neurons.values`` snapshots, when only the built-in
+    ``values``/``output`` properties lie between them (so :meth:`Brain.compute` can
+    snapshot it without the property hops); None when a subclass may define them its own way.
+    Structural changes rebuild the cache this is kept in, so it follows relayering."""
+    group = neurons
+    while True:
+        cls = type(group)
+        if isinstance(group, LayeredNeurons):
+            if cls.values is not LayeredNeurons.values or cls.output is not LayeredNeurons.output:
+                return None
+            group = group.layers[-1]
+        elif isinstance(group, Neurons):
+            if cls.values is not Neurons.values or cls.output is not Neurons.output:
+                return None
+            output = group.output
+            return output._activity if type(output) is Output else None
+        else:
+            return None
 
 
 def _record_mask(record: bool | Sequence[int], count: int) -> list[bool]:

@@ -93,3 +93,34 @@ def test_pickled_loopback_keeps_its_cycle():
         n.compute(), n.learn(), copy.compute(), copy.learn()
         assert np.array_equal(n.values, copy.values)
     assert np.array_equal(n.input.synapses, copy.input.synapses)
+
+
+def test_compute_returns_what_neurons_values_gives_built_in_or_not():
+    """compute() snapshots the last layer's buffer directly for built-in classes; a
+    subclass defining its own ``values`` and a relayered brain still get theirs."""
+    np.random.seed(2)
+    b = brain.Brain(
+        neuron.FeedForward([neuron.Neurons(6), neuron.Neurons(4)]),
+        sensor.Sensor(numerical.CyclicEncoder(0, 10, 12)),
+        computation=computation.SparseComputation(2),
+    )
+    b.sensor.feed(3)
+    out = b.compute()
+    assert np.array_equal(out, b.neurons.values) and out.sum() == 2
+    assert not out.flags.writeable
+    b.sensor.feed(7)
+    assert np.array_equal(b.compute(), b.neurons.layers[-1].values)
+
+    class Inverted(neuron.Neurons):
+        @property
+        def values(self):
+            return 1.0 - self.output.values
+
+    np.random.seed(2)
+    inverted = Inverted(4)
+    inverted.computation = computation.SparseComputation(1)
+    b.neurons = inverted
+    inverted.input = b.sensor
+    b.sensor.feed(5)
+    got = b.compute()
+    assert got.sum() == 3 and np.array_equal(got, 1.0 - inverted.output.values)
