@@ -242,7 +242,7 @@ mod tests {
             .as_slice()
             .to_vec();
         for step in 0..5 {
-            encoder.encode_into(step as f64, write(&sensor).values_mut()).unwrap();
+            encoder.encode_into(step as f64, &mut write(&sensor)).unwrap();
             for layer in &mut layers {
                 layer.compute().unwrap();
                 layer.learn().unwrap();

@@ -56,8 +56,7 @@ impl Network {
             .sensor
             .as_ref()
             .ok_or_else(|| EngineError::InvalidValue("this network has no built-in sensor".into()))?;
-        sensor.encoder.start(value)?;
-        sensor.encoder.encode_into(value, write(&sensor.output).values_mut())
+        sensor.encoder.encode_into(value, &mut write(&sensor.output))
     }
 
     /// Checks, without changing anything, that every built-in computation can run on its
