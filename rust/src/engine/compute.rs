@@ -120,7 +120,7 @@ impl Computation {
     }
 }
 
-/// The per-step buffers of a computation, kept between steps so a step allocates nothing.
+/// The per-step buffers of a computation and learning, kept between steps so a step allocates nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Buffers {
     /// The activation of every unit, after [`Computation::fire`].
@@ -131,6 +131,9 @@ pub struct Buffers {
     active: Vec<(usize, f64)>,
     /// The sort keys of k-winners with many winners.
     keys: Vec<u128>,
+    /// Learning: the active units of the group and of one input.
+    pub(crate) post_ones: Vec<usize>,
+    pub(crate) pre_ones: Vec<usize>,
 }
 
 /// The activation of every post unit (SPEC section 3): for every input in order, then

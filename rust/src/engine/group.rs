@@ -135,9 +135,9 @@ impl Group {
     }
 
     /// Lets every input learn, when a learning rule is set.
-    pub fn learn(&self) -> Result<()> {
+    pub fn learn(&mut self) -> Result<()> {
         match &self.learning {
-            Some(learning) => learning.learn_group(&self.connections(), &self.output),
+            Some(learning) => learning.learn_inputs(connected(&self.inputs), &self.output, &mut self.buffers),
             None => Ok(()),
         }
     }

@@ -77,11 +77,8 @@ impl Network {
     }
 
     /// Lets group `i` learn with its built-in learning rule (nothing when it has none).
-    pub fn learn_group(&self, i: usize) -> Result<()> {
-        self.groups
-            .get(i)
-            .ok_or_else(|| no_group(i, self.groups.len()))?
-            .learn()
+    pub fn learn_group(&mut self, i: usize) -> Result<()> {
+        self.group_mut(i)?.learn()
     }
 
     /// Writes group `i`'s activity as booleans (non-zero) into `out`.
