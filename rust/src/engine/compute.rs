@@ -196,19 +196,21 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u128>, out: &mut Vec<usi
         return;
     }
     if k <= FEW_WINNERS {
-        // The best units so far, best first. Units come in ascending index, so a unit that
-        // only ties the worst kept one loses the tie and never enters.
-        let mut rank = [0u64; FEW_WINNERS];
+        // The best units so far, best first, by activation with NaN as -inf (-0.0 and 0.0
+        // compare equal). Units come in ascending index, so a unit that only ties the
+        // worst kept one loses the tie and never enters; nor does NaN once k are kept.
+        let mut rank = [f64::NEG_INFINITY; FEW_WINNERS];
         let mut unit = [0usize; FEW_WINNERS];
         let mut kept = 0;
         for (j, &a) in act.iter().enumerate() {
-            let r = ordered(a);
             if kept == k {
-                if r <= rank[k - 1] {
+                if a > rank[k - 1] {
+                    kept -= 1;
+                } else {
                     continue;
                 }
-                kept -= 1;
             }
+            let r = if a.is_nan() { f64::NEG_INFINITY } else { a };
             let mut s = kept;
             while s > 0 && rank[s - 1] < r {
                 rank[s] = rank[s - 1];
@@ -332,12 +334,14 @@ mod tests {
         let (mut keys, mut out) = (Vec::new(), Vec::new());
         for round in 0..3000 {
             let n = 1 + next(if round % 10 == 0 { 300 } else { 60 });
-            // Few distinct values make many ties; some rounds draw from a wider range.
-            let distinct = 1 + next(if round % 3 == 0 { 1000 } else { 4 });
+            // A few values drawn from the palette make many ties (and NaN, -0.0, infinities
+            // among the winners); other rounds add a wide range of values.
+            let choices: Vec<f64> = (0..1 + next(4)).map(|_| palette[next(palette.len() as u64)]).collect();
+            let wide = round % 3 == 0;
             let act: Vec<f64> = (0..n)
-                .map(|_| match next(distinct as u64) {
-                    d if d < palette.len() => palette[d],
-                    d => d as f64 * 0.01 - 3.0,
+                .map(|_| match next(20) {
+                    0..=17 if wide => next(1000) as f64 * 0.01 - 3.0,
+                    _ => choices[next(choices.len() as u64)],
                 })
                 .collect();
             for k in [
