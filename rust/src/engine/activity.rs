@@ -98,17 +98,17 @@ impl Activity {
         let mut new = std::mem::take(&mut self.spare);
         new.clear();
         new.extend(ones);
+        if !new.windows(2).all(|w| w[0] < w[1]) {
+            new.sort_unstable();
+            new.dedup();
+        }
         let size = self.values.len();
-        if let Some(&i) = new.iter().find(|&&i| i >= size) {
+        if let Some(&i) = new.last().filter(|&&i| i >= size) {
             self.spare = new;
             return Err(EngineError::Index(format!(
                 "position {i} is outside an activity of {size} values"
             )));
         }
-        if !new.is_sorted() {
-            new.sort_unstable();
-        }
-        new.dedup();
         if self.known {
             for &i in &self.nonzero {
                 self.values[i] = 0.0;

@@ -104,7 +104,15 @@ impl NumericalEncoder {
                 found: vec![out.size()],
             });
         }
-        out.set_ones(self.on_bits(value)?)
+        // The band in ascending order: the part wrapped past the end first.
+        let start = self.start(value)?;
+        let end = start + self.width;
+        let (wrapped, band) = if end > self.length {
+            (0..end - self.length, start..self.length)
+        } else {
+            (0..0, start..end)
+        };
+        out.set_ones(wrapped.chain(band))
     }
 
     /// The encoding of `value` as a new vector.
@@ -153,6 +161,18 @@ mod tests {
             assert_eq!(a.values(), &e.encode(v).unwrap()[..], "{v}");
             let ones: Vec<usize> = (0..12).filter(|&i| a.values()[i] == 1.0).collect();
             assert_eq!(a.nonzero(), Some(&ones[..]));
+        }
+        for kind in [EncoderKind::Simple, EncoderKind::Cyclic] {
+            for sparsity in [0.1, 0.5, 1.0] {
+                let e = NumericalEncoder::new(kind, 0.0, 10.0, 12, sparsity).unwrap();
+                for v in [0.0, 5.0, 9.5, 10.0] {
+                    e.encode_into(v, &mut a).unwrap();
+                    assert_eq!(a.values(), &e.encode(v).unwrap()[..], "{kind:?} {sparsity} {v}");
+                    let mut bits: Vec<usize> = e.on_bits(v).unwrap().collect();
+                    bits.sort_unstable();
+                    assert_eq!(a.nonzero(), Some(&bits[..]));
+                }
+            }
         }
         // A bad value or length leaves the activity as it was.
         let before = a.clone();
