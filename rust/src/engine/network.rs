@@ -92,9 +92,8 @@ impl Network {
                 found: vec![out.len()],
             });
         }
-        for (o, &v) in out.iter_mut().zip(activity.values()) {
-            *o = v != 0.0;
-        }
+        out.fill(false);
+        activity.for_each_nonzero(|i, _| out[i] = true);
         Ok(())
     }
 
@@ -241,6 +240,20 @@ mod tests {
             let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
             assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
         }
+    }
+
+    #[test]
+    fn recording_reports_every_nonzero_value() {
+        let n = network();
+        let mut out = vec![true; 8];
+        let values = [0.0, -0.0, 0.5, 1.0, -2.0, 0.0, f64::NAN, 0.0];
+        write(n.groups()[0].output()).values_mut().copy_from_slice(&values);
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, true, true, true, false, true, false]);
+        write(n.groups()[0].output()).set_ones([5]).unwrap();
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, false, false, false, true, false, false]);
+        assert!(n.record_group(0, &mut [false; 3]).is_err());
     }
 
     #[test]
