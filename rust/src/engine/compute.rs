@@ -1,5 +1,5 @@
 //! The built-in computations: activation, threshold and k-winners (SPEC section 3).
-use super::activity::{write, SharedActivity};
+use super::activity::{read, write, SharedActivity};
 use super::connection::Connection;
 use super::error::{EngineError, Result};
 
@@ -71,33 +71,69 @@ impl Computation {
     /// Computes the new activity of a group of `out.len()` units from its connections,
     /// writing 0/1 values into `out`. `scratch` holds the activation.
     pub fn compute(&self, inputs: &[&Connection], scratch: &mut Vec<f64>, out: &mut [f64]) -> Result<()> {
-        activation(inputs, out.len(), scratch)?;
-        match *self {
-            Computation::Threshold(t) => {
-                for (o, &a) in out.iter_mut().zip(scratch.iter()) {
-                    *o = if a > t { 1.0 } else { 0.0 };
-                }
-            }
-            Computation::KWinners(_) => {
-                let k = self.winners(out.len())?;
-                out.fill(0.0);
-                for j in k_winners(scratch, k) {
-                    out[j] = 1.0;
-                }
-            }
+        let mut buffers = Buffers {
+            act: std::mem::take(scratch),
+            ..Buffers::default()
+        };
+        let result = self.fire(inputs.iter().copied(), out.len(), &mut buffers);
+        *scratch = std::mem::take(&mut buffers.act);
+        result?;
+        out.fill(0.0);
+        for &j in &buffers.ones {
+            out[j] = 1.0;
         }
         Ok(())
     }
 
     /// Computes a group's new activity and stores it in its output buffer.
     pub fn compute_into(&self, inputs: &[&Connection], output: &SharedActivity) -> Result<()> {
-        let size = super::activity::read(output).size();
-        let mut scratch = Vec::new();
-        let mut values = super::zeroed(size, "an activity")?;
-        self.compute(inputs, &mut scratch, &mut values)?;
-        write(output).values_mut().copy_from_slice(&values);
+        let size = read(output).size();
+        let mut buffers = Buffers::default();
+        self.fire(inputs.iter().copied(), size, &mut buffers)?;
+        write(output).set_ones(buffers.ones.iter().copied())
+    }
+
+    /// Computes which of the `post` units of a group fed by `inputs` fire: afterwards
+    /// `buffers.ones` holds them, ascending (every other unit is silent).
+    pub fn fire<'a>(
+        &self,
+        inputs: impl IntoIterator<Item = &'a Connection>,
+        post: usize,
+        buffers: &mut Buffers,
+    ) -> Result<()> {
+        activation_into(inputs, post, &mut buffers.act, &mut buffers.active)?;
+        buffers.ones.clear();
+        match *self {
+            Computation::Threshold(t) => {
+                for (j, &a) in buffers.act.iter().enumerate() {
+                    if a > t {
+                        buffers.ones.push(j);
+                    }
+                }
+            }
+            Computation::KWinners(_) => {
+                let k = self.winners(post)?;
+                k_winners_into(&buffers.act, k, &mut buffers.keys, &mut buffers.ones);
+            }
+        }
         Ok(())
     }
+}
+
+/// The per-step buffers of a computation and learning, kept between steps so a step allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Buffers {
+    /// The activation of every unit, after [`Computation::fire`].
+    pub act: Vec<f64>,
+    /// The units that fire, ascending, after [`Computation::fire`].
+    pub ones: Vec<usize>,
+    /// One connection's active inputs and their values.
+    active: Vec<(usize, f64)>,
+    /// The sort keys of k-winners with many winners.
+    keys: Vec<u128>,
+    /// Learning: the active units of the group and of one input.
+    pub(crate) post_ones: Vec<usize>,
+    pub(crate) pre_ones: Vec<usize>,
 }
 
 /// The activation of every post unit (SPEC section 3): for every input in order, then
@@ -105,6 +141,17 @@ impl Computation {
 /// Only the rows of active inputs are read. This order is what makes results
 /// bit-identical to the reference whatever the thread count.
 pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Result<()> {
+    activation_into(inputs.iter().copied(), post, act, &mut Vec::new())
+}
+
+/// [`activation`] over any sequence of inputs; `active` is a buffer for one input's
+/// active units.
+fn activation_into<'a>(
+    inputs: impl IntoIterator<Item = &'a Connection>,
+    post: usize,
+    act: &mut Vec<f64>,
+    active: &mut Vec<(usize, f64)>,
+) -> Result<()> {
     act.clear();
     act.try_reserve_exact(post).map_err(|_| EngineError::Allocation {
         what: "an activation buffer".into(),
@@ -119,9 +166,9 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
                 found: conn.post_shape().to_vec(),
             });
         }
-        let mut active = Vec::with_capacity(64);
+        active.clear();
         conn.source().for_each_nonzero(|i, v| active.push((i, v)));
-        conn.weights_mut().accumulate(&active, act);
+        conn.weights_mut().accumulate(active, act);
     }
     Ok(())
 }
@@ -129,23 +176,65 @@ pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Re
 /// The indices of the `k` highest activations, ties to the lower index, in ascending order.
 /// NaN (only possible with NaN weights) ranks lowest. Linear time.
 pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
+    let mut winners = Vec::new();
+    k_winners_into(act, k, &mut Vec::new(), &mut winners);
+    winners
+}
+
+/// At most this many winners are chosen by keeping the best so far in a small sorted array.
+const FEW_WINNERS: usize = 16;
+
+/// [`k_winners`] into `out` (cleared first); `keys` is a buffer for many winners.
+fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u128>, out: &mut Vec<usize>) {
+    out.clear();
     let k = k.min(act.len());
     if k == 0 {
-        return Vec::new();
+        return;
     }
     if k == act.len() {
-        return (0..k).collect();
+        out.extend(0..k);
+        return;
+    }
+    if k <= FEW_WINNERS {
+        // The best units so far, best first, by activation with NaN as -inf (-0.0 and 0.0
+        // compare equal). Units come in ascending index, so a unit that only ties the
+        // worst kept one loses the tie and never enters; nor does NaN once k are kept.
+        let mut rank = [f64::NEG_INFINITY; FEW_WINNERS];
+        let mut unit = [0usize; FEW_WINNERS];
+        let mut kept = 0;
+        for (j, &a) in act.iter().enumerate() {
+            if kept == k {
+                if a > rank[k - 1] {
+                    kept -= 1;
+                } else {
+                    continue;
+                }
+            }
+            let r = if a.is_nan() { f64::NEG_INFINITY } else { a };
+            let mut s = kept;
+            while s > 0 && rank[s - 1] < r {
+                rank[s] = rank[s - 1];
+                unit[s] = unit[s - 1];
+                s -= 1;
+            }
+            rank[s] = r;
+            unit[s] = j;
+            kept += 1;
+        }
+        out.extend_from_slice(&unit[..k]);
+        out.sort_unstable();
+        return;
     }
     // One integer key per unit, smallest first: descending activation, then ascending index.
-    let mut keys: Vec<u128> = act
-        .iter()
-        .enumerate()
-        .map(|(j, &a)| ((!ordered(a) as u128) << 64) | j as u128)
-        .collect();
+    keys.clear();
+    keys.extend(
+        act.iter()
+            .enumerate()
+            .map(|(j, &a)| ((!ordered(a) as u128) << 64) | j as u128),
+    );
     keys.select_nth_unstable(k - 1);
-    let mut winners: Vec<usize> = keys[..k].iter().map(|&key| key as u64 as usize).collect();
-    winners.sort_unstable();
-    winners
+    out.extend(keys[..k].iter().map(|&key| key as u64 as usize));
+    out.sort_unstable();
 }
 
 /// Maps an activation to an integer with the same order (-0.0 and 0.0 equal, NaN lowest).
@@ -210,6 +299,93 @@ mod tests {
             expected.sort_unstable();
             assert_eq!(k_winners(&act, k), expected, "k = {k}");
         }
+    }
+
+    /// The full-sort definition: sort by activation, highest first (NaN lowest, as -inf;
+    /// -0.0 equal to 0.0), ties to the lower index; take the first `k`, ascending.
+    fn by_sorting(act: &[f64], k: usize) -> Vec<usize> {
+        let key = |a: f64| if a.is_nan() { f64::NEG_INFINITY } else { a };
+        let mut order: Vec<usize> = (0..act.len()).collect();
+        order.sort_by(|&a, &b| key(act[b]).partial_cmp(&key(act[a])).unwrap().then(a.cmp(&b)));
+        let mut winners = order[..k.min(act.len())].to_vec();
+        winners.sort_unstable();
+        winners
+    }
+
+    #[test]
+    fn k_winners_equals_the_sort_definition_on_random_ties() {
+        let mut seed = 5u64;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) % n) as usize
+        };
+        let palette = [
+            0.0,
+            -0.0,
+            1.0,
+            2.0,
+            0.5,
+            -1.0,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e-300,
+        ];
+        let (mut keys, mut out) = (Vec::new(), Vec::new());
+        for round in 0..3000 {
+            let n = 1 + next(if round % 10 == 0 { 300 } else { 60 });
+            // A few values drawn from the palette make many ties (and NaN, -0.0, infinities
+            // among the winners); other rounds add a wide range of values.
+            let choices: Vec<f64> = (0..1 + next(4)).map(|_| palette[next(palette.len() as u64)]).collect();
+            let wide = round % 3 == 0;
+            let act: Vec<f64> = (0..n)
+                .map(|_| match next(20) {
+                    0..=17 if wide => next(1000) as f64 * 0.01 - 3.0,
+                    _ => choices[next(choices.len() as u64)],
+                })
+                .collect();
+            for k in [
+                0,
+                1,
+                2,
+                3,
+                5,
+                FEW_WINNERS - 1,
+                FEW_WINNERS,
+                FEW_WINNERS + 1,
+                40,
+                n / 2,
+                n,
+                n + 1,
+            ] {
+                k_winners_into(&act, k, &mut keys, &mut out);
+                assert_eq!(out, by_sorting(&act, k), "k = {k}, act = {act:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_group_buffers_give_the_same_activity() {
+        let w = vec![0.8, 0.4, 0.5, 0.4, 0.6, 0.8, 0.9, 0.2, 0.5, 0.4, 0.5, 0.7];
+        let c = connection(&[1.0, 0.0, 0.5], w, 4);
+        let mut buffers = Buffers::default();
+        for computation in [
+            Computation::k_winners(2).unwrap(),
+            Computation::k_winners(4).unwrap(),
+            Computation::threshold(1.0).unwrap(),
+            Computation::threshold(10.0).unwrap(),
+        ] {
+            let mut out = [0.0; 4];
+            computation.compute(&[&c], &mut vec![], &mut out).unwrap();
+            computation.fire([&c], 4, &mut buffers).unwrap();
+            let ones: Vec<usize> = (0..4).filter(|&j| out[j] == 1.0).collect();
+            assert_eq!(buffers.ones, ones);
+            let output = crate::engine::Activity::zeros(&[4]).unwrap().shared();
+            computation.compute_into(&[&c], &output).unwrap();
+            assert_eq!(read(&output).values(), &out);
+            assert_eq!(read(&output).nonzero(), Some(&ones[..]));
+        }
+        assert!(Computation::k_winners(5).unwrap().fire([&c], 4, &mut buffers).is_err());
     }
 
     #[test]

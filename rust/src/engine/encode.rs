@@ -1,4 +1,5 @@
 //! The numerical encoders (SPEC section 5).
+use super::activity::Activity;
 use super::error::{EngineError, Result};
 
 /// Which band layout an encoder uses.
@@ -93,27 +94,34 @@ impl NumericalEncoder {
         Ok((start..start + self.width).map(move |b| b % length))
     }
 
-    /// Writes the encoding of `value` (0/1) into `out`, which must be `length` long.
-    pub fn encode_into(&self, value: f64, out: &mut [f64]) -> Result<()> {
-        if out.len() != self.length {
+    /// Writes the encoding of `value` (0/1) into `out`, which must hold `length` values. A
+    /// bad value or length leaves `out` unchanged.
+    pub fn encode_into(&self, value: f64, out: &mut Activity) -> Result<()> {
+        if out.size() != self.length {
             return Err(EngineError::ShapeMismatch {
                 what: "encoder output".into(),
                 expected: vec![self.length],
-                found: vec![out.len()],
+                found: vec![out.size()],
             });
         }
-        let bits = self.on_bits(value)?;
-        out.fill(0.0);
-        for b in bits {
-            out[b] = 1.0;
-        }
-        Ok(())
+        // The band in ascending order: the part wrapped past the end first.
+        let start = self.start(value)?;
+        let end = start + self.width;
+        let (wrapped, band) = if end > self.length {
+            (0..end - self.length, start..self.length)
+        } else {
+            (0..0, start..end)
+        };
+        out.set_ones(wrapped.chain(band))
     }
 
     /// The encoding of `value` as a new vector.
     pub fn encode(&self, value: f64) -> Result<Vec<f64>> {
+        let bits = self.on_bits(value)?;
         let mut out = super::zeroed(self.length, "an encoding")?;
-        self.encode_into(value, &mut out)?;
+        for b in bits {
+            out[b] = 1.0;
+        }
         Ok(out)
     }
 }
@@ -142,6 +150,39 @@ mod tests {
         let e = NumericalEncoder::new(EncoderKind::Cyclic, 1.0, 5.0, 5, 0.4).unwrap();
         let got: Vec<String> = [1.0, 2.0, 3.0, 4.0, 5.0].iter().map(|&v| bits(&e, v)).collect();
         assert_eq!(got, ["11000", "01100", "00110", "00011", "10001"]);
+    }
+
+    #[test]
+    fn encoding_into_an_activity_equals_the_encoding() {
+        let e = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 12, 0.3).unwrap();
+        let mut a = Activity::zeros(&[3, 4]).unwrap();
+        for v in [0.0, 2.5, 9.0, 10.0, 9.9, 0.1] {
+            e.encode_into(v, &mut a).unwrap();
+            assert_eq!(a.values(), &e.encode(v).unwrap()[..], "{v}");
+            let ones: Vec<usize> = (0..12).filter(|&i| a.values()[i] == 1.0).collect();
+            assert_eq!(a.nonzero(), Some(&ones[..]));
+        }
+        for kind in [EncoderKind::Simple, EncoderKind::Cyclic] {
+            for sparsity in [0.1, 0.5, 1.0] {
+                let e = NumericalEncoder::new(kind, 0.0, 10.0, 12, sparsity).unwrap();
+                for v in [0.0, 5.0, 9.5, 10.0] {
+                    e.encode_into(v, &mut a).unwrap();
+                    assert_eq!(a.values(), &e.encode(v).unwrap()[..], "{kind:?} {sparsity} {v}");
+                    let mut bits: Vec<usize> = e.on_bits(v).unwrap().collect();
+                    bits.sort_unstable();
+                    assert_eq!(a.nonzero(), Some(&bits[..]));
+                }
+            }
+        }
+        // A bad value or length leaves the activity as it was.
+        let before = a.clone();
+        assert!(e.encode_into(11.0, &mut a).is_err());
+        assert!(e.encode_into(f64::NAN, &mut a).is_err());
+        assert_eq!(a, before);
+        assert!(matches!(
+            e.encode_into(1.0, &mut Activity::zeros(&[11]).unwrap()),
+            Err(EngineError::ShapeMismatch { .. })
+        ));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use super::activity::{Activity, SharedActivity};
-use super::compute::Computation;
+use super::compute::{Buffers, Computation};
 use super::connection::{Connection, SharedConnection};
 use super::error::{EngineError, Result};
 use super::learn::Hebbian;
@@ -22,9 +22,8 @@ pub struct Group {
     inputs: Vec<(String, Option<SharedConnection>)>,
     pub computation: Option<Computation>,
     pub learning: Option<Hebbian>,
-    /// Per-step buffers (activation, new values), kept so a step allocates nothing.
-    scratch: Vec<f64>,
-    next: Vec<f64>,
+    /// Per-step buffers (activation, winners, active inputs), kept so a step allocates nothing.
+    buffers: Buffers,
 }
 
 impl Group {
@@ -42,8 +41,7 @@ impl Group {
             inputs: vec![(MAIN_INPUT.to_string(), None)],
             computation: None,
             learning: None,
-            scratch: Vec::new(),
-            next: Vec::new(),
+            buffers: Buffers::default(),
         })
     }
 
@@ -73,8 +71,7 @@ impl Group {
             inputs,
             computation,
             learning,
-            scratch: Vec::new(),
-            next: Vec::new(),
+            buffers: Buffers::default(),
         })
     }
 
@@ -123,7 +120,7 @@ impl Group {
 
     /// Every connected input, in order.
     pub fn connections(&self) -> Vec<&Connection> {
-        self.inputs.iter().filter_map(|(_, c)| c.as_deref()).collect()
+        connected(&self.inputs).collect()
     }
 
     /// Computes the group's new activity from every connected input.
@@ -132,25 +129,23 @@ impl Group {
             name: "computation",
             message: "the group has no computation set".into(),
         })?;
-        if self.next.len() != self.size() {
-            self.next = super::zeroed(self.size(), "an activity")?;
-        }
-        let (mut scratch, mut next) = (std::mem::take(&mut self.scratch), std::mem::take(&mut self.next));
-        let result = computation.compute(&self.connections(), &mut scratch, &mut next);
-        if result.is_ok() {
-            super::activity::write(&self.output).values_mut().copy_from_slice(&next);
-        }
-        (self.scratch, self.next) = (scratch, next);
-        result
+        let size = self.size();
+        computation.fire(connected(&self.inputs), size, &mut self.buffers)?;
+        super::activity::write(&self.output).set_ones(self.buffers.ones.iter().copied())
     }
 
     /// Lets every input learn, when a learning rule is set.
-    pub fn learn(&self) -> Result<()> {
+    pub fn learn(&mut self) -> Result<()> {
         match &self.learning {
-            Some(learning) => learning.learn_group(&self.connections(), &self.output),
+            Some(learning) => learning.learn_inputs(connected(&self.inputs), &self.output, &mut self.buffers),
             None => Ok(()),
         }
     }
+}
+
+/// The connected inputs among `inputs`, in order.
+fn connected(inputs: &[(String, Option<SharedConnection>)]) -> impl Iterator<Item = &Connection> {
+    inputs.iter().filter_map(|(_, c)| c.as_deref())
 }
 
 /// Connects input `name` of `layers[i + 1]` to `layers[i]`, for i = 0, 1, ... in order.
@@ -242,7 +237,7 @@ mod tests {
             .as_slice()
             .to_vec();
         for step in 0..5 {
-            encoder.encode_into(step as f64, write(&sensor).values_mut()).unwrap();
+            encoder.encode_into(step as f64, &mut write(&sensor)).unwrap();
             for layer in &mut layers {
                 layer.compute().unwrap();
                 layer.learn().unwrap();

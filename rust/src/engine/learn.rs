@@ -1,8 +1,8 @@
 //! Hebbian learning (SPEC section 4), with work proportional to activity.
 use super::activity::{read, SharedActivity};
+use super::compute::Buffers;
 use super::connection::Connection;
 use super::error::{EngineError, Result};
-use super::kernels::for_each_nonzero;
 
 /// `HebbianLearning(increase, decrease)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,9 +36,24 @@ impl Hebbian {
     /// One learning step of a group: every connection learns from its source's activity
     /// (pre) and the group's output (post).
     pub fn learn_group(&self, inputs: &[&Connection], output: &SharedActivity) -> Result<()> {
-        let post_values = read(output).values().to_vec();
+        self.learn_inputs(inputs.iter().copied(), output, &mut Buffers::default())
+    }
+
+    /// [`Hebbian::learn_group`] over any sequence of inputs, with reused buffers.
+    pub(crate) fn learn_inputs<'a>(
+        &self,
+        inputs: impl IntoIterator<Item = &'a Connection>,
+        output: &SharedActivity,
+        buffers: &mut Buffers,
+    ) -> Result<()> {
+        let post = {
+            let output = read(output);
+            buffers.post_ones.clear();
+            output.for_each_one(|j| buffers.post_ones.push(j));
+            output.size()
+        };
         for conn in inputs {
-            self.learn(conn, &post_values)?;
+            self.learn_ones(conn, post, &buffers.post_ones, &mut buffers.pre_ones)?;
         }
         Ok(())
     }
@@ -51,22 +66,32 @@ impl Hebbian {
     /// every other weight is skipped while the weights are known to lie within [0, 1]; when
     /// they may not (set from outside), this step visits every weight once.
     pub fn learn(&self, conn: &Connection, post_values: &[f64]) -> Result<()> {
-        if conn.post_size() != post_values.len() {
+        let post_ones: Vec<usize> = (0..post_values.len()).filter(|&j| post_values[j] == 1.0).collect();
+        self.learn_ones(conn, post_values.len(), &post_ones, &mut Vec::new())
+    }
+
+    /// [`Hebbian::learn`] for a group of `post` units whose active units are `post_ones`
+    /// (ascending); `pre_ones` is a buffer for the connection's active inputs.
+    fn learn_ones(&self, conn: &Connection, post: usize, post_ones: &[usize], pre_ones: &mut Vec<usize>) -> Result<()> {
+        if conn.post_size() != post {
             return Err(EngineError::ShapeMismatch {
                 what: "input learning from the group".into(),
-                expected: vec![post_values.len()],
+                expected: vec![post],
                 found: conn.post_shape().to_vec(),
             });
         }
-        let pre_ones = conn.source().ones();
+        conn.source().ones_into(pre_ones);
         let (inc, dec) = (self.increase, -self.decrease);
         let mut weights = conn.weights_mut();
         let post = weights.post();
 
         if !weights.within_unit() {
-            let post_mask: Vec<bool> = post_values.iter().map(|&v| v == 1.0).collect();
+            let mut post_mask = vec![false; post];
+            for &j in post_ones {
+                post_mask[j] = true;
+            }
             let mut pre_mask = vec![false; weights.pre()];
-            for &i in &pre_ones {
+            for &i in pre_ones.iter() {
                 pre_mask[i] = true;
             }
             let data = weights.data_mut();
@@ -80,15 +105,9 @@ impl Hebbian {
                 }
             }
         } else if self.increase != 0.0 || self.decrease != 0.0 {
-            let mut post_ones = Vec::with_capacity(64);
-            for_each_nonzero(post_values, |j, v| {
-                if v == 1.0 {
-                    post_ones.push(j)
-                }
-            });
             // Within [0, 1] the clip only matters for changed weights, so the step is
             // logged and each row replays it when next read (see `Weights`).
-            weights.log_step(&post_ones, self.increase, self.decrease, &pre_ones)?;
+            weights.log_step(post_ones, self.increase, self.decrease, pre_ones)?;
         }
         weights.set_within_unit();
         Ok(())

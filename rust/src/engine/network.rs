@@ -56,8 +56,7 @@ impl Network {
             .sensor
             .as_ref()
             .ok_or_else(|| EngineError::InvalidValue("this network has no built-in sensor".into()))?;
-        sensor.encoder.start(value)?;
-        sensor.encoder.encode_into(value, write(&sensor.output).values_mut())
+        sensor.encoder.encode_into(value, &mut write(&sensor.output))
     }
 
     /// Checks, without changing anything, that every built-in computation can run on its
@@ -78,11 +77,8 @@ impl Network {
     }
 
     /// Lets group `i` learn with its built-in learning rule (nothing when it has none).
-    pub fn learn_group(&self, i: usize) -> Result<()> {
-        self.groups
-            .get(i)
-            .ok_or_else(|| no_group(i, self.groups.len()))?
-            .learn()
+    pub fn learn_group(&mut self, i: usize) -> Result<()> {
+        self.group_mut(i)?.learn()
     }
 
     /// Writes group `i`'s activity as booleans (non-zero) into `out`.
@@ -96,9 +92,8 @@ impl Network {
                 found: vec![out.len()],
             });
         }
-        for (o, &v) in out.iter_mut().zip(activity.values()) {
-            *o = v != 0.0;
-        }
+        out.fill(false);
+        activity.for_each_nonzero(|i, _| out[i] = true);
         Ok(())
     }
 
@@ -245,6 +240,20 @@ mod tests {
             let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
             assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
         }
+    }
+
+    #[test]
+    fn recording_reports_every_nonzero_value() {
+        let n = network();
+        let mut out = vec![true; 8];
+        let values = [0.0, -0.0, 0.5, 1.0, -2.0, 0.0, f64::NAN, 0.0];
+        write(n.groups()[0].output()).values_mut().copy_from_slice(&values);
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, true, true, true, false, true, false]);
+        write(n.groups()[0].output()).set_ones([5]).unwrap();
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, false, false, false, true, false, false]);
+        assert!(n.record_group(0, &mut [false; 3]).is_err());
     }
 
     #[test]

@@ -3,7 +3,6 @@ use std::sync::Arc;
 
 use super::activity::{read, SharedActivity};
 use super::error::{EngineError, Result};
-use super::kernels::for_each_nonzero;
 use super::shape_size;
 
 /// The pre-synaptic side of a connection.
@@ -91,7 +90,7 @@ impl Source {
     /// Calls `f(position, value)` for every non-zero value, in ascending position.
     pub fn for_each_nonzero(&self, mut f: impl FnMut(usize, f64)) {
         match self {
-            Source::Whole(a) => for_each_nonzero(read(a).values(), f),
+            Source::Whole(a) => read(a).for_each_nonzero(f),
             Source::Gather { parts, part, index, .. } => {
                 let guards: Vec<_> = parts.iter().map(read).collect();
                 for (p, (&k, &i)) in part.iter().zip(index).enumerate() {
@@ -107,12 +106,18 @@ impl Source {
     /// The positions whose value is exactly 1, ascending (what Hebbian learning calls active).
     pub fn ones(&self) -> Vec<usize> {
         let mut out = Vec::with_capacity(64);
+        self.ones_into(&mut out);
+        out
+    }
+
+    /// [`Source::ones`] into `out` (cleared first), reusing its memory.
+    pub fn ones_into(&self, out: &mut Vec<usize>) {
+        out.clear();
         self.for_each_nonzero(|i, v| {
             if v == 1.0 {
                 out.push(i)
             }
         });
-        out
     }
 
     /// A copy of the current values, flattened.
@@ -133,6 +138,7 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::kernels::for_each_nonzero;
     use crate::engine::Activity;
 
     #[test]

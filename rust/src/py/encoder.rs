@@ -40,8 +40,7 @@ impl PyNumericalEncoder {
 
     /// Encodes `value` straight into a sensor's activity.
     fn encode_into(&self, value: f64, output: PyRef<'_, PyActivity>) -> PyResult<()> {
-        // Check the value before touching the buffer, so a bad value leaves it unchanged.
-        self.inner.start(value)?;
-        Ok(self.inner.encode_into(value, write(&output.inner).values_mut())?)
+        // A bad value leaves the buffer unchanged.
+        Ok(self.inner.encode_into(value, &mut write(&output.inner))?)
     }
 }
