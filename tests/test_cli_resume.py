@@ -70,6 +70,9 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
     assert 0 < progress["step"] < steps  # really killed mid-run
     assert partial.stat().st_size >= progress["output_bytes"]
 
+    # What a kill in the middle of saving a checkpoint leaves (it may or may not have
+    # happened above): the finished run removes it with the checkpoint.
+    (tmp_path / ".out.bin.checkpoint.0123abcd.tmp").write_bytes(b"half a checkpoint")
     assert run_cli([experiment, output, "--resume", saved], capsys) == (0, "")
     assert output.read_bytes() == (tmp_path / "reference.bin").read_bytes()
     assert sorted(os.listdir(tmp_path)) == ["e.bin", "out.bin", "reference.bin"]

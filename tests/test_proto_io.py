@@ -189,3 +189,17 @@ def test_atomic_write_reports_unwritable_targets(tmp_path):
     with pytest.raises(IsADirectoryError):
         with atomic.atomic_write(tmp_path):
             pass
+
+
+def test_leftovers_of_a_killed_atomic_write_are_removed_and_nothing_else(tmp_path):
+    target = tmp_path / "out.bin"
+    with atomic.atomic_write(target) as file:  # its own temporary name, for the pattern
+        file.write(b"x")
+        (ours,) = [name for name in os.listdir(tmp_path) if name.endswith(".tmp")]
+    keep = [".out.bin.12345678.tmp.bak", ".out.bin.xyz.tmp", ".other.bin.0123abcd.tmp", "out.bin"]
+    for name in [ours, ".out.bin.0123abcd.tmp"] + keep[:-1]:
+        (tmp_path / name).write_bytes(b"left")
+    removed = atomic.remove_leftovers(target)
+    assert sorted(os.path.basename(p) for p in removed) == sorted([ours, ".out.bin.0123abcd.tmp"])
+    assert sorted(os.listdir(tmp_path)) == sorted(keep)
+    assert atomic.remove_leftovers(tmp_path / "missing" / "x") == []

@@ -40,7 +40,7 @@ from protobrain.brain import Brain
 from protobrain.cli.errors import CliError, dispatch, whole_number
 from protobrain.proto import experiment_pb2
 from protobrain.util import proto_parse
-from protobrain.util.atomic import _sync_directory, atomic_write
+from protobrain.util.atomic import _sync_directory, atomic_write, remove_leftovers
 from protobrain.util.proto_io import LENGTH_PREFIX_SIZE, ProtoWriter
 
 __all__ = [
@@ -272,6 +272,9 @@ def _run_resumable(
         os.unlink(target)
     except FileNotFoundError:
         pass
+    # A run killed outright while saving a checkpoint leaves that save's temporary file;
+    # the finished run owns the checkpoint's name, so its leftovers go with it.
+    remove_leftovers(target)
     return len(inputs)
 
 

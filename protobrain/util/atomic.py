@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Iterator
 from typing import BinaryIO
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "remove_leftovers"]
 
 
 def _create_temporary(directory: str, name: str) -> tuple[str, int]:
@@ -29,6 +29,30 @@ def _create_temporary(directory: str, name: str) -> tuple[str, int]:
             return path, os.open(path, flags, 0o666)
         except FileExistsError:
             continue
+
+
+def remove_leftovers(path: str | os.PathLike[str]) -> list[str]:
+    """Delete the temporary files that :func:`atomic_write` left next to ``path`` when its
+    process was killed outright (SIGKILL, power loss) mid-write; return their paths.
+
+    Only names of exactly the form :func:`atomic_write` creates for ``path``
+    (``.<name>.<8 hex digits>.tmp``) are touched. Call it only when nothing else is
+    writing ``path``, e.g. once a run that owns it has finished.
+    """
+    directory, name = os.path.split(os.path.abspath(os.fspath(path)))
+    prefix, removed = f".{name}.", []
+    try:
+        entries = os.listdir(directory)
+    except OSError:
+        return removed
+    for entry in entries:
+        token = entry[len(prefix) : -len(".tmp")]
+        if entry.startswith(prefix) and entry.endswith(".tmp") and len(token) == 8:
+            if all(c in "0123456789abcdef" for c in token):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(directory, entry))
+                    removed.append(os.path.join(directory, entry))
+    return removed
 
 
 def _sync_directory(directory: str) -> None:
