@@ -19,6 +19,8 @@ pub(crate) struct Owed<'a> {
     pub decrements: Option<(&'a [u8], &'a [u8])>,
     pub increase: f64,
     pub decrease: f64,
+    /// [`halfway_binade`]`(decrease)`, found once for the rate rather than once per row.
+    pub halfway: u64,
 }
 
 impl Owed<'_> {
@@ -27,6 +29,7 @@ impl Owed<'_> {
         decrements: None,
         increase: 0.0,
         decrease: 0.0,
+        halfway: 1,
     };
 }
 
@@ -180,7 +183,6 @@ fn closed(w: f64, k: u32, d: f64) -> Option<f64> {
 /// is none. `d = m 2^e` with `m` odd is halfway on the spacing `2^(e + 1)`, the spacing of
 /// the binade `[2^(e + 53), 2^(e + 54))`: at most one binade, found without trying any.
 /// Everywhere else one step of `d` removes the same float from every weight of a binade.
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(crate) fn halfway_binade(d: f64) -> u64 {
     if d.is_nan() || d <= 0.0 || d.is_infinite() {
         return 1;
@@ -317,7 +319,7 @@ mod avx2 {
             decrease: _mm256_set1_pd(-owed.decrease),
             d: _mm256_set1_pd(owed.decrease),
             exponent: _mm256_castsi256_pd(_mm256_set1_epi64x(EXPONENT_BITS as i64)),
-            halfway: _mm256_set1_epi64x(super::halfway_binade(owed.decrease) as i64),
+            halfway: _mm256_set1_epi64x(owed.halfway as i64),
             negative_zero: _mm256_set1_pd(-0.0),
             scale: _mm256_set1_pd(v),
             raw_decrease: owed.decrease,
@@ -753,6 +755,7 @@ mod tests {
                         decrements: decrements.then_some((&after[..], &now[..])),
                         increase: inc,
                         decrease: dec,
+                        halfway: halfway_binade(dec),
                     };
                     let (mut a, mut b) = (row.clone(), row.clone());
                     let (mut x, mut y) = (act.clone(), act.clone());

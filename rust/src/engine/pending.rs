@@ -21,7 +21,7 @@
 //! the ring, the rows more than half the ring behind, and the caller brings them up to date.
 
 use super::error::{EngineError, Result};
-use super::kernels::{catch_up, Owed};
+use super::kernels::{catch_up, halfway_binade, Owed};
 
 /// Where one row stands: it has every change of steps `..=synced`, and, when `pre` is set,
 /// it was active in step `synced + 1` and owes that step's whole-row update.
@@ -43,6 +43,8 @@ pub(crate) struct Pending {
     /// The rates of the steps rows may still owe (every such step has the same rates).
     increase: f64,
     decrease: f64,
+    /// The decrease's halfway binade (see `kernels::halfway_binade`), found once per rate.
+    halfway: u64,
     /// Whether some row may owe a step.
     behind: bool,
     pub(crate) rows: Vec<RowState>,
@@ -68,6 +70,7 @@ impl Pending {
             clock: 0,
             increase: 0.0,
             decrease: 0.0,
+            halfway: halfway_binade(0.0),
             behind: false,
             rows,
         })
@@ -152,6 +155,9 @@ impl Pending {
             self.rows[i].pre = true;
         }
         self.clock += 1;
+        if self.decrease.to_bits() != decrease.to_bits() {
+            self.halfway = halfway_binade(decrease);
+        }
         self.increase = increase;
         self.decrease = decrease;
         self.behind = true;
@@ -182,6 +188,7 @@ impl Pending {
             decrements: (base != self.clock).then(|| (counts(base), counts(self.clock))),
             increase: self.increase,
             decrease: self.decrease,
+            halfway: self.halfway,
         }
     }
 
@@ -193,8 +200,11 @@ impl Pending {
     }
 }
 
+/// The ring row of step `clock`: `clock % len` for a power-of-two `len`, without a division.
+#[inline(always)]
 fn slot(clock: u64, len: usize) -> usize {
-    (clock % len as u64) as usize
+    debug_assert!(len.is_power_of_two());
+    (clock as usize) & (len - 1)
 }
 
 /// The ring length for a `pre x post` connection: the longest (a power of two, at most
