@@ -465,16 +465,9 @@ mod avx2 {
             }
             match MODE {
                 ONCE => w = once(c, w, owed),
-                ANY => {
-                    let packed = _mm_cvtsi128_si32(owed);
-                    if packed as u32 & 0xfefe_fefe == 0 {
-                        if packed != 0 {
-                            w = once(c, w, owed);
-                        }
-                    } else {
-                        w = many(c, w, owed, then, now, i);
-                    }
-                }
+                // No test of these four lanes' counts first: which way such a test goes
+                // is data, and a mispredicted branch costs more than the closed form.
+                ANY => w = many(c, w, owed, then, now, i),
                 _ => {}
             }
             if UPDATE || MODE != NONE {
@@ -511,15 +504,18 @@ mod avx2 {
         let dead = _mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero);
         let live_n = _mm256_andnot_pd(dead, n);
         let step = _mm256_sub_pd(w, _mm256_sub_pd(w, c.d));
-        let y = _mm256_sub_pd(w, _mm256_mul_pd(_mm256_sub_pd(live_n, c.one), step));
+        let closed = _mm256_sub_pd(w, _mm256_mul_pd(live_n, step));
+        // The last step starts from `closed + step`, which is `w - (n - 1) step` exactly
+        // whenever the check can pass: while `w - n step` is at least half the binade's
+        // floor, it and `n step` are multiples of the spacing there; below that, the check
+        // fails however the sums round.
         let floor = _mm256_and_pd(w, c.exponent);
-        let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(y, c.d), floor);
+        let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(_mm256_add_pd(closed, step), c.d), floor);
         let halfway = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_castpd_si256(floor), c.halfway));
         let done = _mm256_or_pd(
             _mm256_andnot_pd(halfway, inside),
             _mm256_cmp_pd::<_CMP_EQ_OQ>(live_n, c.zero),
         );
-        let closed = _mm256_sub_pd(w, _mm256_mul_pd(live_n, step));
         if _mm256_movemask_pd(done) == 0xf {
             closed
         } else {
