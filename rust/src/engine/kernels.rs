@@ -505,12 +505,12 @@ mod avx2 {
         let live_n = _mm256_andnot_pd(dead, n);
         let step = _mm256_sub_pd(w, _mm256_sub_pd(w, c.d));
         let closed = _mm256_sub_pd(w, _mm256_mul_pd(live_n, step));
-        // The last step starts from `closed + step`, which is `w - (n - 1) step` exactly
-        // whenever the check can pass: while `w - n step` is at least half the binade's
-        // floor, it and `n step` are multiples of the spacing there; below that, the check
-        // fails however the sums round.
+        // Every step stayed in the binade [L, 2L) if `closed = w - n step` is above L: it
+        // is then exact (a multiple of the binade's spacing u, as `n step` is), so at least
+        // L + u, and the last step's exact `x - d` is at least L + u/2, since `step` is `d`
+        // rounded to a multiple of u. A `closed` that is not exact lies below L/2.
         let floor = _mm256_and_pd(w, c.exponent);
-        let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_sub_pd(_mm256_add_pd(closed, step), c.d), floor);
+        let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(closed, floor);
         let halfway = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_castpd_si256(floor), c.halfway));
         let done = _mm256_or_pd(
             _mm256_andnot_pd(halfway, inside),
