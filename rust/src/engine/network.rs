@@ -107,7 +107,7 @@ impl Network {
         values: &[f64],
         learn: bool,
         record: &mut [Option<&mut [bool]>],
-        mut keep_going: impl FnMut(usize) -> bool,
+        keep_going: impl FnMut(usize) -> bool,
     ) -> Result<usize> {
         if self.sensor.is_none() {
             return Err(EngineError::InvalidValue("this network has no built-in sensor".into()));
@@ -137,6 +137,17 @@ impl Network {
             self.check_value(v)?;
         }
         self.check_groups()?;
+        // One set of helper threads for the whole run rather than new ones per kernel.
+        super::parallel::with_team(|| self.steps(values, learn, record, keep_going))
+    }
+
+    fn steps(
+        &mut self,
+        values: &[f64],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        mut keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
         for (step, &value) in values.iter().enumerate() {
             self.feed(value)?;
             for i in 0..self.groups.len() {

@@ -4,7 +4,17 @@
 //! a matrix, or columns of an activation), so results are bit-identical whatever the
 //! thread count. Threads are scoped to one call: nothing lives between calls, which keeps
 //! the engine safe in processes that fork (e.g. a `ProcessPoolExecutor`).
+//!
+//! Starting a thread costs tens of microseconds (about 60 on a small VM), which a whole
+//! run would pay for every split kernel of every step. [`with_team`] keeps helper threads
+//! for the length of one call instead (e.g. `Network::run`): [`run_split`] hands them the
+//! work while they are there and starts scoped threads otherwise.
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 /// Below this much work (in weight operations) a kernel stays on the calling thread.
 pub const MIN_PARALLEL_WORK: usize = 1 << 18;
@@ -32,15 +42,135 @@ pub fn for_chunks<T: Send>(items: &mut [T], work: usize, f: impl Fn(&mut [T], us
         return;
     }
     let chunk = items.len().div_ceil(n);
-    std::thread::scope(|scope| {
-        let mut chunks = items.chunks_mut(chunk).enumerate();
-        let (_, first) = chunks.next().expect("at least one chunk");
-        for (k, rest) in chunks {
-            let f = &f;
-            scope.spawn(move || f(rest, k * chunk));
+    let f = &f;
+    run_split(
+        items
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(k, part)| -> Job<'_> { Box::new(move || f(part, k * chunk)) })
+            .collect(),
+    );
+}
+
+/// One piece of a split kernel.
+pub type Job<'a> = Box<dyn FnOnce() + Send + 'a>;
+
+/// A job whose borrows were promised to outlive its run (see [`run_split`]).
+type ErasedJob = Box<dyn FnOnce() + Send + 'static>;
+type Outcome = std::thread::Result<()>;
+
+/// Helper threads kept for one call: a job channel to each, one channel back.
+struct Team {
+    workers: Vec<Sender<ErasedJob>>,
+    done: Receiver<Outcome>,
+}
+
+thread_local! {
+    /// The team of the call this thread is in, if any.
+    static TEAM: Cell<*const Team> = const { Cell::new(std::ptr::null()) };
+}
+
+/// How long a waiting thread spins before it sleeps: most waits in a run are shorter (a
+/// helper waits for the next kernel of the step, the caller for the helper's half), and
+/// a sleeping thread takes about as long to wake as a new one takes to start.
+const SPIN: Duration = Duration::from_micros(300);
+
+/// Receives from `rx`, spinning for [`SPIN`] before blocking. `None` when the sender is gone.
+fn receive<T>(rx: &Receiver<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        match rx.try_recv() {
+            Ok(value) => return Some(value),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if start.elapsed() < SPIN => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) => return rx.recv().ok(),
         }
-        f(first, 0);
-    });
+    }
+}
+
+/// Runs `f` with `threads() - 1` helper threads kept until it returns, so every
+/// [`run_split`] inside it (on this thread) uses them instead of starting threads. The
+/// helpers end with the call: nothing outlives it.
+pub fn with_team<R>(f: impl FnOnce() -> R) -> R {
+    let helpers = threads().saturating_sub(1);
+    if helpers == 0 || TEAM.with(|t| !t.get().is_null()) {
+        return f();
+    }
+    std::thread::scope(|scope| {
+        let (done_tx, done) = channel::<Outcome>();
+        let mut workers = Vec::with_capacity(helpers);
+        for _ in 0..helpers {
+            let (tx, rx) = channel::<ErasedJob>();
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                while let Some(job) = receive(&rx) {
+                    if done_tx.send(catch_unwind(AssertUnwindSafe(job))).is_err() {
+                        break;
+                    }
+                }
+            });
+            workers.push(tx);
+        }
+        let team = Team { workers, done };
+        TEAM.with(|t| t.set(&team));
+        // Cleared even if `f` panics, before the helpers are told to stop (by dropping
+        // their channels) and the scope joins them.
+        struct Clear;
+        impl Drop for Clear {
+            fn drop(&mut self) {
+                TEAM.with(|t| t.set(std::ptr::null()));
+            }
+        }
+        let _clear = Clear;
+        f()
+    })
+}
+
+/// Runs every job, the first on the calling thread and the others on other threads (the
+/// team's helpers inside [`with_team`], new scoped threads otherwise), and returns when
+/// all are done. A panic in any job is raised again here once every job has finished.
+pub fn run_split(mut jobs: Vec<Job<'_>>) {
+    if jobs.is_empty() {
+        return;
+    }
+    let first = jobs.remove(0);
+    let team = TEAM.with(|t| t.get());
+    // SAFETY: a non-null pointer is the team of a `with_team` call still running on this
+    // thread (it is cleared before the team is dropped).
+    let team = unsafe { team.as_ref() };
+    match team {
+        Some(team) if jobs.len() <= team.workers.len() => {
+            let mut sent = 0;
+            for (job, worker) in jobs.into_iter().zip(&team.workers) {
+                // SAFETY: the job may borrow from the caller's frame for less than
+                // 'static; this function waits below for every job sent to finish (or
+                // panic) before returning or unwinding, so the borrows outlive the runs.
+                let job: ErasedJob = unsafe { std::mem::transmute::<Job<'_>, ErasedJob>(job) };
+                match worker.send(job) {
+                    Ok(()) => sent += 1,
+                    Err(returned) => (returned.0)(), // a helper that is gone: run it here
+                }
+            }
+            let mine = catch_unwind(AssertUnwindSafe(first));
+            let mut panic: Option<Box<dyn Any + Send>> = mine.err();
+            for _ in 0..sent {
+                match receive(&team.done) {
+                    Some(Ok(())) => {}
+                    Some(Err(payload)) => panic = panic.or(Some(payload)),
+                    None => unreachable!("the team's channel lives as long as the team"),
+                }
+            }
+            if let Some(payload) = panic {
+                resume_unwind(payload);
+            }
+        }
+        _ => std::thread::scope(|scope| {
+            for job in jobs {
+                scope.spawn(job);
+            }
+            first();
+        }),
+    }
 }
 
 #[cfg(test)]
@@ -56,5 +186,60 @@ mod tests {
             }
         });
         assert_eq!(items, (1..=1000).collect::<Vec<_>>());
+    }
+}
+
+#[cfg(test)]
+mod team_tests {
+    use super::*;
+
+    fn split_sum(parts: &mut [Vec<u64>]) {
+        let jobs: Vec<Job<'_>> = parts
+            .iter_mut()
+            .enumerate()
+            .map(|(k, part)| -> Job<'_> {
+                Box::new(move || {
+                    for (i, x) in part.iter_mut().enumerate() {
+                        *x += (k * 1000 + i) as u64;
+                    }
+                })
+            })
+            .collect();
+        run_split(jobs);
+    }
+
+    #[test]
+    fn jobs_run_once_each_with_or_without_a_team() {
+        let mut alone = vec![vec![0u64; 100]; 3];
+        split_sum(&mut alone);
+        let mut together = vec![vec![0u64; 100]; 3];
+        with_team(|| {
+            for _ in 0..50 {
+                split_sum(&mut together);
+            }
+        });
+        for (a, t) in alone.iter().zip(&together) {
+            assert_eq!(a.iter().map(|x| x * 50).collect::<Vec<_>>(), *t);
+        }
+        assert!(TEAM.with(|t| t.get().is_null()), "the team ends with the call");
+    }
+
+    #[test]
+    fn a_panicking_job_is_raised_after_every_job_finished() {
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            with_team(|| {
+                let jobs: Vec<Job<'_>> = vec![
+                    Box::new(|| {
+                        finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }),
+                    Box::new(|| panic!("job failed")),
+                ];
+                run_split(jobs);
+            })
+        }));
+        assert!(result.is_err());
+        assert_eq!(finished.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(TEAM.with(|t| t.get().is_null()));
     }
 }

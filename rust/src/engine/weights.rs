@@ -1,7 +1,7 @@
 //! Synapse weights of one connection: a dense pre x post `f64` matrix, row-major.
 use super::error::{EngineError, Result};
 use super::kernels::catch_up;
-use super::parallel::{for_chunks, threads, MIN_PARALLEL_WORK};
+use super::parallel::{for_chunks, run_split, threads, Job, MIN_PARALLEL_WORK};
 use super::pending::{Pending, RowState};
 use super::zeroed;
 
@@ -192,15 +192,13 @@ impl Weights {
             let (a, rows) = &mut jobs[0];
             run(0, a, rows);
         } else {
-            std::thread::scope(|scope| {
-                let mut jobs = jobs.iter_mut().enumerate();
-                let (_, (a0, rows0)) = jobs.next().expect("one job a thread");
-                for (k, (a, rows)) in jobs {
-                    let run = &run;
-                    scope.spawn(move || run(k, a, rows));
-                }
-                run(0, a0, rows0);
-            });
+            let run = &run;
+            run_split(
+                jobs.iter_mut()
+                    .enumerate()
+                    .map(|(k, (a, rows))| -> Job<'_> { Box::new(move || run(k, a, rows)) })
+                    .collect(),
+            );
         }
         let caught_up = log.caught_up();
         for &(i, _) in active {
