@@ -76,3 +76,20 @@ def test_user_learning_rule_is_called():
     n = Neurons(2, computation=SparseComputation(1), learning=Count())
     n.learn()
     assert calls == [n]
+
+
+def test_infinite_rates_follow_the_reference():
+    """inf is a non-negative rate: a weight it touches goes to 0 (or 1), others stay put."""
+    import reference
+    from helpers import benchmark_brain, step
+
+    rates = (float("inf"), float("inf"))
+    ours = benchmark_brain((40, 30), sensor_length=256, rates=rates)
+    ref = reference.benchmark_model((40, 30), 256)
+    for t in range(60):
+        step(ours, t % 100)
+        ref.step(t % 100, ("sparse", 0.05), rates)
+    for layer, want in zip(ours.neurons.layers, ref.layers):
+        got = layer.input.synapses
+        assert not np.isnan(got).any()
+        assert np.array_equal(got, want.inputs["main"][1])

@@ -42,8 +42,10 @@ pub(crate) fn catch_up(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [
     if owed.update.is_none() && owed.decrements.is_none() && add.is_none() {
         return; // a current row, only brought up to date: nothing to do
     }
+    // The vector kernel's closed form needs finite rates (`0 * inf` is NaN); infinite
+    // ones, which `HebbianLearning` accepts, go one weight at a time.
     #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
+    if has_avx2() && owed.increase.is_finite() && owed.decrease.is_finite() {
         // SAFETY: the CPU supports AVX2 (checked at run time).
         return unsafe { avx2::catch_up(row, owed, add) };
     }
@@ -346,11 +348,20 @@ mod avx2 {
                 let at_most_once = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(owed16, _mm_set1_epi8(1)), owed16));
                 macro_rules! four {
                     ($mode:expr) => {{
-                        body::<UPDATE, { $mode }, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed16, then, now, i);
+                        body::<UPDATE, { $mode }, ADD_MODE>(
+                            &c,
+                            rp.add(i),
+                            ap.wrapping_add(i),
+                            silent,
+                            owed16,
+                            then,
+                            now,
+                            i,
+                        );
                         body::<UPDATE, { $mode }, ADD_MODE>(
                             &c,
                             rp.add(i + 4),
-                            ap.add(i + 4),
+                            ap.wrapping_add(i + 4),
                             _mm_srli_si128::<4>(silent),
                             _mm_srli_si128::<4>(owed16),
                             then,
@@ -360,7 +371,7 @@ mod avx2 {
                         body::<UPDATE, { $mode }, ADD_MODE>(
                             &c,
                             rp.add(i + 8),
-                            ap.add(i + 8),
+                            ap.wrapping_add(i + 8),
                             _mm_srli_si128::<8>(silent),
                             _mm_srli_si128::<8>(owed16),
                             then,
@@ -370,7 +381,7 @@ mod avx2 {
                         body::<UPDATE, { $mode }, ADD_MODE>(
                             &c,
                             rp.add(i + 12),
-                            ap.add(i + 12),
+                            ap.wrapping_add(i + 12),
                             _mm_srli_si128::<12>(silent),
                             _mm_srli_si128::<12>(owed16),
                             then,
@@ -403,9 +414,9 @@ mod avx2 {
                     _mm_setzero_si128()
                 };
                 if DECREMENTS {
-                    body::<UPDATE, ANY, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed4, then, now, i);
+                    body::<UPDATE, ANY, ADD_MODE>(&c, rp.add(i), ap.wrapping_add(i), silent, owed4, then, now, i);
                 } else {
-                    body::<UPDATE, NONE, ADD_MODE>(&c, rp.add(i), ap.add(i), silent, owed4, then, now, i);
+                    body::<UPDATE, NONE, ADD_MODE>(&c, rp.add(i), ap.wrapping_add(i), silent, owed4, then, now, i);
                 }
             }
             i += 4;
@@ -739,6 +750,8 @@ mod tests {
                 (0.2, 0.3, &once),
                 (0.005, 0.001, &sparse),
                 (0.005, 0.001, &long),
+                (f64::INFINITY, f64::INFINITY, &now),
+                (0.005, f64::INFINITY, &sparse),
             ] {
                 for (k, (update, decrements)) in [(false, false), (true, false), (false, true), (true, true)]
                     .into_iter()

@@ -7,8 +7,11 @@
 //!
 //! Starting a thread costs tens of microseconds (about 60 on a small VM), which a whole
 //! run would pay for every split kernel of every step. [`with_team`] keeps helper threads
-//! for the length of one call instead (e.g. `Network::run`): [`run_split`] hands them the
-//! work while they are there and starts scoped threads otherwise.
+//! for the length of one call instead (e.g. `Network::run`), started when a kernel first
+//! splits and ended when the call returns: [`run_split`] hands them the work while they
+//! are there and starts scoped threads otherwise. A process forked during such a call (from
+//! a signal handler run between steps) has no helpers, so it notices the new process id
+//! and starts scoped threads too.
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -63,11 +66,23 @@ type Outcome = std::thread::Result<()>;
 struct Team {
     workers: Vec<Sender<ErasedJob>>,
     done: Receiver<Outcome>,
+    /// The process the helpers run in.
+    pid: u32,
+}
+
+/// The team of a [`with_team`] call, started the first time a kernel splits, so a call
+/// with nothing to split starts no thread.
+struct LazyTeam<'a> {
+    start: &'a (dyn Fn() -> Team + 'a),
+    team: std::cell::OnceCell<Team>,
+    /// Set while a [`run_split`] uses the team: a split inside one of its jobs on this
+    /// thread must not share the helpers (it could take the outer jobs' replies).
+    busy: Cell<bool>,
 }
 
 thread_local! {
     /// The team of the call this thread is in, if any.
-    static TEAM: Cell<*const Team> = const { Cell::new(std::ptr::null()) };
+    static TEAM: Cell<*const LazyTeam<'static>> = const { Cell::new(std::ptr::null()) };
 }
 
 /// How long a waiting thread spins before it sleeps: most waits in a run are shorter (a
@@ -97,24 +112,35 @@ pub fn with_team<R>(f: impl FnOnce() -> R) -> R {
         return f();
     }
     std::thread::scope(|scope| {
-        let (done_tx, done) = channel::<Outcome>();
-        let mut workers = Vec::with_capacity(helpers);
-        for _ in 0..helpers {
-            let (tx, rx) = channel::<ErasedJob>();
-            let done_tx = done_tx.clone();
-            scope.spawn(move || {
-                while let Some(job) = receive(&rx) {
-                    if done_tx.send(catch_unwind(AssertUnwindSafe(job))).is_err() {
-                        break;
+        let start = || {
+            let (done_tx, done) = channel::<Outcome>();
+            let mut workers = Vec::with_capacity(helpers);
+            for _ in 0..helpers {
+                let (tx, rx) = channel::<ErasedJob>();
+                let done_tx = done_tx.clone();
+                scope.spawn(move || {
+                    while let Some(job) = receive(&rx) {
+                        if done_tx.send(catch_unwind(AssertUnwindSafe(job))).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
-            workers.push(tx);
-        }
-        let team = Team { workers, done };
-        TEAM.with(|t| t.set(&team));
+                });
+                workers.push(tx);
+            }
+            Team {
+                workers,
+                done,
+                pid: std::process::id(),
+            }
+        };
+        let lazy = LazyTeam {
+            start: &start,
+            team: std::cell::OnceCell::new(),
+            busy: Cell::new(false),
+        };
+        TEAM.with(|t| t.set(std::ptr::from_ref(&lazy).cast::<LazyTeam<'static>>()));
         // Cleared even if `f` panics, before the helpers are told to stop (by dropping
-        // their channels) and the scope joins them.
+        // their channels with `lazy`) and the scope joins them.
         struct Clear;
         impl Drop for Clear {
             fn drop(&mut self) {
@@ -134,12 +160,24 @@ pub fn run_split(mut jobs: Vec<Job<'_>>) {
         return;
     }
     let first = jobs.remove(0);
-    let team = TEAM.with(|t| t.get());
+    let lazy = TEAM.with(|t| t.get());
     // SAFETY: a non-null pointer is the team of a `with_team` call still running on this
     // thread (it is cleared before the team is dropped).
-    let team = unsafe { team.as_ref() };
+    let lazy = unsafe { lazy.as_ref() }.filter(|lazy| !lazy.busy.get());
+    let team = lazy.map(|lazy| (lazy, lazy.team.get_or_init(lazy.start)));
     match team {
-        Some(team) if jobs.len() <= team.workers.len() => {
+        Some((lazy, team)) if jobs.len() <= team.workers.len() && team.pid == std::process::id() => {
+            lazy.busy.set(true);
+            struct Idle<'a>(&'a Cell<bool>);
+            impl Drop for Idle<'_> {
+                fn drop(&mut self) {
+                    self.0.set(false);
+                }
+            }
+            let _idle = Idle(&lazy.busy);
+            // Every panic payload is kept until every job is done (dropping one may run
+            // code that panics again).
+            let mut panics: Vec<Box<dyn Any + Send>> = Vec::new();
             let mut sent = 0;
             for (job, worker) in jobs.into_iter().zip(&team.workers) {
                 // SAFETY: the job may borrow from the caller's frame for less than
@@ -148,20 +186,20 @@ pub fn run_split(mut jobs: Vec<Job<'_>>) {
                 let job: ErasedJob = unsafe { std::mem::transmute::<Job<'_>, ErasedJob>(job) };
                 match worker.send(job) {
                     Ok(()) => sent += 1,
-                    Err(returned) => (returned.0)(), // a helper that is gone: run it here
+                    // A helper that is gone: run its part here, as carefully.
+                    Err(returned) => panics.extend(catch_unwind(AssertUnwindSafe(returned.0)).err()),
                 }
             }
-            let mine = catch_unwind(AssertUnwindSafe(first));
-            let mut panic: Option<Box<dyn Any + Send>> = mine.err();
+            panics.extend(catch_unwind(AssertUnwindSafe(first)).err());
             for _ in 0..sent {
                 match receive(&team.done) {
                     Some(Ok(())) => {}
-                    Some(Err(payload)) => panic = panic.or(Some(payload)),
+                    Some(Err(payload)) => panics.push(payload),
                     None => unreachable!("the team's channel lives as long as the team"),
                 }
             }
-            if let Some(payload) = panic {
-                resume_unwind(payload);
+            if !panics.is_empty() {
+                resume_unwind(panics.swap_remove(0));
             }
         }
         _ => std::thread::scope(|scope| {
@@ -222,6 +260,37 @@ mod team_tests {
             assert_eq!(a.iter().map(|x| x * 50).collect::<Vec<_>>(), *t);
         }
         assert!(TEAM.with(|t| t.get().is_null()), "the team ends with the call");
+    }
+
+    #[test]
+    fn a_split_inside_a_job_does_not_share_the_team() {
+        // The caller's job splits again while the helper is still busy with the other
+        // job: the inner split must be complete when it returns (sharing the helper, it
+        // would take the outer job's reply for its own and return early).
+        use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+        let inner_done = AtomicBool::new(false);
+        let seen_inner = AtomicBool::new(false);
+        with_team(|| {
+            let jobs: Vec<Job<'_>> = vec![
+                Box::new(|| {
+                    let inner: Vec<Job<'_>> = vec![
+                        Box::new(|| {}),
+                        Box::new(|| {
+                            std::thread::sleep(Duration::from_millis(40));
+                            inner_done.store(true, SeqCst);
+                        }),
+                    ];
+                    run_split(inner);
+                    seen_inner.store(inner_done.load(SeqCst), SeqCst);
+                }),
+                Box::new(|| std::thread::sleep(Duration::from_millis(20))),
+            ];
+            run_split(jobs);
+        });
+        assert!(
+            seen_inner.load(SeqCst),
+            "the inner split returned before its jobs finished"
+        );
     }
 
     #[test]
