@@ -516,10 +516,11 @@ mod avx2 {
         let live_n = _mm256_andnot_pd(dead, n);
         let step = _mm256_sub_pd(w, _mm256_sub_pd(w, c.d));
         let closed = _mm256_sub_pd(w, _mm256_mul_pd(live_n, step));
-        // Every step stayed in the binade [L, 2L) if `closed = w - n step` is above L: it
-        // is then exact (a multiple of the binade's spacing u, as `n step` is), so at least
-        // L + u, and the last step's exact `x - d` is at least L + u/2, since `step` is `d`
-        // rounded to a multiple of u. A `closed` that is not exact lies below L/2.
+        // Every step stayed in the binade [L, 2L) if `closed = w - n step` is above L. If
+        // `n step >= w - L` (an exact difference), rounding cannot lift `closed` above L,
+        // so such lanes are rejected. Otherwise `n step` and `closed` are exact multiples
+        // of the binade's spacing u, so `closed >= L + u`, and each step's exact `x - d`
+        // is at least L + u/2 (`step` is `d` rounded to a multiple of u): inside.
         let floor = _mm256_and_pd(w, c.exponent);
         let inside = _mm256_cmp_pd::<_CMP_GT_OQ>(closed, floor);
         let halfway = _mm256_castsi256_pd(_mm256_cmpeq_epi64(_mm256_castpd_si256(floor), c.halfway));
