@@ -11,6 +11,7 @@ use super::computation::PyComputation;
 use super::connection::PyConnection;
 use super::encoder::PyNumericalEncoder;
 use super::learning::PyHebbian;
+use crate::engine::parallel::with_team;
 use crate::engine::{Group, Network, Sensor};
 
 /// How often a run released from the GIL checks for Ctrl-C and other signals.
@@ -131,20 +132,24 @@ impl PyNetwork {
     /// impossible one fails before any group changes).
     fn compute(&self, py: Python<'_>) -> PyResult<()> {
         self.net().check_groups()?;
-        for (i, calls) in self.calls.iter().enumerate() {
-            match &calls.compute {
-                Some(compute) => {
-                    compute.call0(py)?;
+        // One set of helper threads for every group's split kernels (started only if one
+        // splits), rather than new threads per kernel.
+        with_team(|| {
+            for (i, calls) in self.calls.iter().enumerate() {
+                match &calls.compute {
+                    Some(compute) => {
+                        compute.call0(py)?;
+                    }
+                    None => self.net().compute_group(i)?,
                 }
-                None => self.net().compute_group(i)?,
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Lets every group learn in order.
     fn learn(&self, py: Python<'_>) -> PyResult<()> {
-        let result = (|| {
+        let result = with_team(|| {
             for (i, calls) in self.calls.iter().enumerate() {
                 match &calls.learn {
                     Some(learn) => {
@@ -154,7 +159,7 @@ impl PyNetwork {
                 }
             }
             Ok(())
-        })();
+        });
         self.after_learning(py);
         result
     }
