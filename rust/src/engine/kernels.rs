@@ -346,48 +346,13 @@ mod avx2 {
                 };
                 let none = _mm_movemask_epi8(_mm_cmpeq_epi8(owed16, _mm_setzero_si128()));
                 let at_most_once = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(owed16, _mm_set1_epi8(1)), owed16));
+                // The four vectors of the block; vector q's counts are bytes 4q.. of each.
                 macro_rules! four {
                     ($mode:expr) => {{
-                        body::<UPDATE, { $mode }, ADD_MODE>(
-                            &c,
-                            rp.add(i),
-                            ap.wrapping_add(i),
-                            silent,
-                            owed16,
-                            then,
-                            now,
-                            i,
-                        );
-                        body::<UPDATE, { $mode }, ADD_MODE>(
-                            &c,
-                            rp.add(i + 4),
-                            ap.wrapping_add(i + 4),
-                            _mm_srli_si128::<4>(silent),
-                            _mm_srli_si128::<4>(owed16),
-                            then,
-                            now,
-                            i + 4,
-                        );
-                        body::<UPDATE, { $mode }, ADD_MODE>(
-                            &c,
-                            rp.add(i + 8),
-                            ap.wrapping_add(i + 8),
-                            _mm_srli_si128::<8>(silent),
-                            _mm_srli_si128::<8>(owed16),
-                            then,
-                            now,
-                            i + 8,
-                        );
-                        body::<UPDATE, { $mode }, ADD_MODE>(
-                            &c,
-                            rp.add(i + 12),
-                            ap.wrapping_add(i + 12),
-                            _mm_srli_si128::<12>(silent),
-                            _mm_srli_si128::<12>(owed16),
-                            then,
-                            now,
-                            i + 12,
-                        );
+                        body::<UPDATE, { $mode }, ADD_MODE>(&c, rp, ap, silent, owed16, then, now, i);
+                        quarter::<UPDATE, { $mode }, ADD_MODE, 4>(&c, rp, ap, silent, owed16, then, now, i);
+                        quarter::<UPDATE, { $mode }, ADD_MODE, 8>(&c, rp, ap, silent, owed16, then, now, i);
+                        quarter::<UPDATE, { $mode }, ADD_MODE, 12>(&c, rp, ap, silent, owed16, then, now, i);
                     }};
                 }
                 if !DECREMENTS || none == 0xffff {
@@ -414,9 +379,9 @@ mod avx2 {
                     _mm_setzero_si128()
                 };
                 if DECREMENTS {
-                    body::<UPDATE, ANY, ADD_MODE>(&c, rp.add(i), ap.wrapping_add(i), silent, owed4, then, now, i);
+                    body::<UPDATE, ANY, ADD_MODE>(&c, rp, ap, silent, owed4, then, now, i);
                 } else {
-                    body::<UPDATE, NONE, ADD_MODE>(&c, rp.add(i), ap.wrapping_add(i), silent, owed4, then, now, i);
+                    body::<UPDATE, NONE, ADD_MODE>(&c, rp, ap, silent, owed4, then, now, i);
                 }
             }
             i += 4;
@@ -444,24 +409,56 @@ mod avx2 {
         _mm_cvtsi32_si128(unsafe { std::ptr::read_unaligned(slice.as_ptr().add(i) as *const i32) })
     }
 
-    /// Four weights at `p`: the owed update (lanes whose byte of `silent` is set lose
-    /// `decrease`, the others gain `increase`), then the decrements counted in the low four
-    /// bytes of `owed` (none, at most one each, or any, as `MODE` says), then the add into
-    /// the activation at `a`. `then`/`now` and `i` name the counts, for lanes done one at
-    /// a time.
+    /// [`body`] for the four columns `BYTES` further on, whose counts are the bytes from
+    /// `BYTES` on of `silent` and `owed`.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    unsafe fn body<const UPDATE: bool, const MODE: u8, const ADD_MODE: u8>(
+    unsafe fn quarter<const UPDATE: bool, const MODE: u8, const ADD_MODE: u8, const BYTES: i32>(
         c: &Consts,
-        p: *mut f64,
-        a: *mut f64,
+        row: *mut f64,
+        act: *mut f64,
         silent: __m128i,
         owed: __m128i,
         then: &[u8],
         now: &[u8],
         i: usize,
     ) {
-        // SAFETY (caller): p and a point at four weights / activations (a only when added).
+        // SAFETY (caller): as for `body`, for columns i + BYTES.. .
+        unsafe {
+            body::<UPDATE, MODE, ADD_MODE>(
+                c,
+                row,
+                act,
+                _mm_srli_si128::<BYTES>(silent),
+                _mm_srli_si128::<BYTES>(owed),
+                then,
+                now,
+                i + BYTES as usize,
+            )
+        }
+    }
+
+    /// Four weights at `row + i`: the owed update (lanes whose byte of `silent` is set lose
+    /// `decrease`, the others gain `increase`), then the decrements counted in the low four
+    /// bytes of `owed` (none, at most one each, or any, as `MODE` says), then the add into
+    /// the activation at `act + i`. `then`/`now` name the counts, for lanes done one at a
+    /// time.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn body<const UPDATE: bool, const MODE: u8, const ADD_MODE: u8>(
+        c: &Consts,
+        row: *mut f64,
+        act: *mut f64,
+        silent: __m128i,
+        owed: __m128i,
+        then: &[u8],
+        now: &[u8],
+        i: usize,
+    ) {
+        // SAFETY (caller): row + i.. holds four weights, and act + i.. four activations
+        // when they are added (act is never offset otherwise: it may be an empty slice's).
+        let p = unsafe { row.add(i) };
+        let a = act.wrapping_add(i);
         unsafe {
             let mut w = _mm256_loadu_pd(p);
             if UPDATE {
