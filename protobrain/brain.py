@@ -246,7 +246,7 @@ def _overrides(obj: Any, names: tuple[str, ...]) -> bool:
 
 def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
     layers = _groups(brain.neurons)
-    specs = []
+    specs: list[tuple[Any, ...]] = []
     for group in layers:
         native = (
             type(group) is Neurons

@@ -40,7 +40,8 @@ def remove_leftovers(path: str | os.PathLike[str]) -> list[str]:
     writing ``path``, e.g. once a run that owns it has finished.
     """
     directory, name = os.path.split(os.path.abspath(os.fspath(path)))
-    prefix, removed = f".{name}.", []
+    prefix = f".{name}."
+    removed: list[str] = []
     try:
         entries = os.listdir(directory)
     except OSError:
