@@ -334,16 +334,7 @@ mod avx2 {
         while i + 16 <= len {
             // SAFETY: i + 16 <= len, the length of every slice used (asserted above).
             unsafe {
-                let silent = if UPDATE {
-                    _mm_cmpeq_epi8(load16(after, i), load16(before, i))
-                } else {
-                    _mm_setzero_si128()
-                };
-                let owed16 = if DECREMENTS {
-                    _mm_sub_epi8(load16(now, i), load16(then, i))
-                } else {
-                    _mm_setzero_si128()
-                };
+                let (silent, owed16) = debts::<UPDATE, DECREMENTS>(|s, i| load16(s, i), &owed, i);
                 let none = _mm_movemask_epi8(_mm_cmpeq_epi8(owed16, _mm_setzero_si128()));
                 let at_most_once = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(owed16, _mm_set1_epi8(1)), owed16));
                 // The four vectors of the block; vector q's counts are bytes 4q.. of each.
@@ -368,16 +359,7 @@ mod avx2 {
         while i + 4 <= len {
             // SAFETY: i + 4 <= len, as above.
             unsafe {
-                let silent = if UPDATE {
-                    _mm_cmpeq_epi8(load4(after, i), load4(before, i))
-                } else {
-                    _mm_setzero_si128()
-                };
-                let owed4 = if DECREMENTS {
-                    _mm_sub_epi8(load4(now, i), load4(then, i))
-                } else {
-                    _mm_setzero_si128()
-                };
+                let (silent, owed4) = debts::<UPDATE, DECREMENTS>(|s, i| load4(s, i), &owed, i);
                 if DECREMENTS {
                     body::<UPDATE, ANY, ADD_MODE>(&c, rp, ap, silent, owed4, then, now, i);
                 } else {
@@ -393,6 +375,30 @@ mod avx2 {
         };
         let tail_add = (ADD_MODE != NO_ADD).then(|| (v, &mut act[i..]));
         catch_up_portable(&mut row[i..], tail, tail_add);
+    }
+
+    /// What the columns `load` reads at `i` owe: the update's silent columns (all bits set
+    /// where the count did not change in the update's step) and the decrements counted
+    /// since. Zero for what the row does not owe.
+    #[inline(always)]
+    unsafe fn debts<const UPDATE: bool, const DECREMENTS: bool>(
+        load: impl Fn(&[u8], usize) -> __m128i,
+        owed: &Owed<'_>,
+        i: usize,
+    ) -> (__m128i, __m128i) {
+        let (before, after) = owed.update.unwrap_or((&[], &[]));
+        let (then, now) = owed.decrements.unwrap_or((&[], &[]));
+        let silent = if UPDATE {
+            _mm_cmpeq_epi8(load(after, i), load(before, i))
+        } else {
+            _mm_setzero_si128()
+        };
+        let counts = if DECREMENTS {
+            _mm_sub_epi8(load(now, i), load(then, i))
+        } else {
+            _mm_setzero_si128()
+        };
+        (silent, counts)
     }
 
     /// Sixteen `u8` counts from `slice[i..i + 16]`.
