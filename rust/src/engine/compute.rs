@@ -130,7 +130,7 @@ pub struct Buffers {
     /// One connection's active inputs and their values.
     active: Vec<(usize, f64)>,
     /// The sort keys of k-winners with many winners.
-    keys: Vec<u128>,
+    keys: Vec<u64>,
     /// Learning: the active units of the group and of one input.
     pub(crate) post_ones: Vec<usize>,
     pub(crate) pre_ones: Vec<usize>,
@@ -185,7 +185,7 @@ pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
 const FEW_WINNERS: usize = 16;
 
 /// [`k_winners`] into `out` (cleared first); `keys` is a buffer for many winners.
-fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u128>, out: &mut Vec<usize>) {
+fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usize>) {
     out.clear();
     let k = k.min(act.len());
     if k == 0 {
@@ -225,16 +225,22 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u128>, out: &mut Vec<usi
         out.sort_unstable();
         return;
     }
-    // One integer key per unit, smallest first: descending activation, then ascending index.
+    // One integer key per unit, smallest first for the highest activation. The k-th
+    // smallest key is the last winner's; every unit with a smaller key wins, and of the
+    // units tied with it the lowest indices win. Two passes in index order then list the
+    // winners already sorted.
     keys.clear();
-    keys.extend(
-        act.iter()
-            .enumerate()
-            .map(|(j, &a)| ((!ordered(a) as u128) << 64) | j as u128),
-    );
-    keys.select_nth_unstable(k - 1);
-    out.extend(keys[..k].iter().map(|&key| key as u64 as usize));
-    out.sort_unstable();
+    keys.extend(act.iter().map(|&a| !ordered(a)));
+    let last = *keys.select_nth_unstable(k - 1).1;
+    let better = act.iter().filter(|&&a| !ordered(a) < last).count();
+    let mut ties = k - better;
+    for (j, &a) in act.iter().enumerate() {
+        let key = !ordered(a);
+        if key < last || (key == last && ties > 0) {
+            ties -= (key == last) as usize;
+            out.push(j);
+        }
+    }
 }
 
 /// Maps an activation to an integer with the same order (-0.0 and 0.0 equal, NaN lowest).

@@ -169,13 +169,16 @@ impl Weights {
             .chunks_mut(width)
             .map(|a| (a, Vec::with_capacity(active.len())))
             .collect();
-        let mut wanted = active.iter().peekable();
-        for (i, row) in self.data.chunks_exact_mut(post).enumerate() {
-            let Some(&&(next, v)) = wanted.peek() else { break };
-            if next != i {
-                continue;
+        // Each active row is split off the rows after the previous one: work in proportion
+        // to the active rows, not to all of them.
+        let (mut rest, mut next_row) = (&mut self.data[..], 0);
+        for &(i, v) in active {
+            if i < next_row || i >= self.pre {
+                continue; // rows come ascending and distinct; anything else is skipped
             }
-            wanted.next();
+            let (_, from_i) = std::mem::take(&mut rest).split_at_mut((i - next_row) * post);
+            let (row, after) = from_i.split_at_mut(post);
+            (rest, next_row) = (after, i + 1);
             let state = self.pending.rows[i];
             for (part, (_, rows)) in row.chunks_mut(width).zip(jobs.iter_mut()) {
                 rows.push((part, v, state));
