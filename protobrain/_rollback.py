@@ -6,8 +6,8 @@ When one of them raises, the exception propagates unchanged, and what the step h
 already changed is put back:
 
 - ``Brain.compute()``: the activity of every output of the model (every group, the sensor,
-  any other output a source reads), when the step calls Python code or can fail in the
-  engine (a k-winners asking for more units than its group has).
+  any other output a source reads), when the step calls Python code. (A k-winners asking
+  for more units than its group has fails in the engine before any group changes.)
 - ``Brain.learn()``: the activity and every weight of the model, when a learning rule is
   written in Python (built-in learning never raises).
 - ``Brain.run()`` stepping in Python (some part is not built in): per step, the activity,
@@ -24,7 +24,6 @@ Which objects to snapshot is worked out once per model structure (see :mod:`_gra
 from __future__ import annotations
 
 import contextlib
-import numbers
 import signal
 import threading
 import weakref
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from protobrain import _core, _graph
-from protobrain.computation import BUILTIN, SparseComputation
+from protobrain.computation import BUILTIN
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.sensor import Sensor
@@ -51,7 +50,7 @@ class Plan:
     version: int
     activities: tuple[_core.Activity, ...]
     inputs: tuple[Input, ...]
-    #: A compute step calls Python code or can fail in the engine.
+    #: A compute step calls Python code.
     guard_compute: bool
     #: A learn step calls Python code.
     guard_learn: bool
@@ -75,18 +74,13 @@ def plan(brain: Any, layers: list[Any]) -> Plan:
         if any(i._mirror is not None for i in group.inputs.values() if i.connected):
             guard_compute = guard_learn = True
         computation, learning = group.computation, group.learning
-        if type(computation) not in BUILTIN or _too_many_winners(computation, group):
+        if type(computation) not in BUILTIN:
             guard_compute = True
         if learning is not None and type(learning) is not HebbianLearning:
             guard_learn = True
     result = Plan(version, tuple(activities), tuple(inputs), guard_compute, guard_learn)
     _plans[brain] = result
     return result
-
-
-def _too_many_winners(computation: Any, group: Neurons) -> bool:
-    n = getattr(computation, "n", None) if type(computation) is SparseComputation else None
-    return isinstance(n, numbers.Integral) and int(n) > int(np.prod(group.shape))
 
 
 def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:

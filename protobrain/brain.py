@@ -16,10 +16,10 @@ import numpy as np
 
 from protobrain import _core, _graph, _rollback
 from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
-from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.encoders.numerical import _encoder_input
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
-from protobrain.sensor import Sensor
+from protobrain.sensor import _BUILTIN_ENCODERS, Sensor
 from protobrain.synapses import Output
 
 __all__ = ["Brain"]
@@ -223,12 +223,10 @@ def _values_array(values: Sequence[Any]) -> np.ndarray:
         return np.ascontiguousarray(array, dtype=np.float64)
     out = np.empty(len(values), dtype=np.float64)
     for i, value in enumerate(values):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"a numerical encoder encodes real numbers, got {value!r} at position {i}")
         try:
-            out[i] = float(value)
-        except OverflowError:
-            raise ValueError(f"value {value!r} at position {i} is too large for a float") from None
+            out[i] = _encoder_input(value)
+        except ValueError as error:
+            raise ValueError(f"{error} (at position {i})") from None
     return out
 
 
@@ -248,15 +246,13 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
     layers = _groups(brain.neurons)
     specs: list[tuple[Any, ...]] = []
     for group in layers:
-        native = (
-            type(group) is Neurons
-            and not _overrides(group, ("compute", "learn"))
-            and all(i._mirror is None for i in group.inputs.values() if i.connected)
-        )
-        if not native:
+        native = type(group) is Neurons and not _overrides(group, ("compute", "learn"))
+        # Binding the inputs first (after unpickling or loading they are not yet) is what
+        # tells whether one reads a user object through a mirror refreshed in Python.
+        connections = group._connections() if native else []
+        if not native or any(i._mirror is not None for i in group.inputs.values() if i.connected):
             specs.append((group.output._activity, [], None, None, group.compute, group.learn))
             continue
-        connections = group._connections()
         computation, learning = group.computation, group.learning
         builtin_computation = type(computation) in _BUILTIN_COMPUTATIONS
         builtin_learning = type(learning) is HebbianLearning
@@ -273,7 +269,7 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
     sensor = brain.sensor
     builtin_sensor = (
         type(sensor) is Sensor
-        and type(sensor.encoder) in (SimpleEncoder, CyclicEncoder)
+        and type(sensor.encoder) in _BUILTIN_ENCODERS
         and not _overrides(sensor, ("feed",))
     )
     if builtin_sensor:

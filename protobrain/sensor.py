@@ -58,7 +58,7 @@ class Sensor(_graph.TracksStepMethods):
             encoder._encode_into(value, self._output._activity)
         else:
             self._output.values = encoder.encode(value)
-        self._value = value
+        self.__dict__["_value"] = value  # not a step method: skip the tracking __setattr__
 
     @property
     def value(self) -> Any:

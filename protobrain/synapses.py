@@ -331,10 +331,13 @@ class Input:
     def _bind(self, weights: np.ndarray | None) -> None:
         """Build the engine connection from the source as it is now, with ``weights``."""
         pre_shape = self._pre_shape()
-        if weights is not None and tuple(weights.shape[: len(pre_shape)]) != pre_shape:
+        # Kept weights come flat (pre, post) from a copy or a relayering, or shaped from a
+        # checkpoint: what must match is the number of source units they were made for.
+        pre_size, post_size = int(np.prod(pre_shape)), int(np.prod(self._shape))
+        if weights is not None and weights.size != pre_size * post_size:
             raise ValueError(
-                f"the source of input {self.name!r} now has shape {pre_shape}, but its synapses were made "
-                f"for shape {tuple(weights.shape[: weights.ndim - len(self._shape)])}; connect it again"
+                f"the source of input {self.name!r} now has shape {pre_shape} ({pre_size} units), but its "
+                f"synapses were made for {weights.size // max(post_size, 1)} units; connect it again"
             )
         native_source, self._mirror = _native_source_of(self._source, pre_shape)
         flat = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)

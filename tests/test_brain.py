@@ -124,3 +124,46 @@ def test_compute_returns_what_neurons_values_gives_built_in_or_not():
     b.sensor.feed(5)
     got = b.compute()
     assert got.sum() == 3 and np.array_equal(got, 1.0 - inverted.output.values)
+
+
+class _Values:
+    """A user object used as a source: anything with .shape and .values."""
+
+    def __init__(self):
+        self.shape, self.v = (4,), np.zeros(4)
+
+    @property
+    def values(self):
+        return self.v
+
+
+def test_an_unpickled_brain_reads_a_user_source_afresh_every_step():
+    n = neuron.Neurons(3, computation=computation.StandardComputation(0.5))
+    b = brain.Brain(n, sensor.Sensor(numerical.SimpleEncoder(0, 1, 10, 0.2)))
+    n.set("extra", _Values(), lambda pre, post: np.ones(pre + post))
+    n.input.synapses = np.zeros((10, 3))
+    copy = pickle.loads(pickle.dumps(b))
+    assert np.array_equal(copy.compute(), [0, 0, 0])
+    copy.neurons.inputs["extra"].source.v = np.ones(4)
+    assert np.array_equal(copy.compute(), [1, 1, 1])
+
+
+def test_a_copied_brain_with_a_two_dimensional_layer_steps_like_the_original():
+    np.random.seed(4)
+    b = brain.Brain(
+        neuron.FeedForward([neuron.Neurons((4, 4)), neuron.Neurons(3)]),
+        sensor.Sensor(numerical.CyclicEncoder(0, 10, 12)),
+        computation=computation.SparseComputation(2),
+        learning=learning.HebbianLearning(),
+    )
+    copy = pickle.loads(pickle.dumps(b))
+    for value in [1, 5, 9, 2]:
+        assert np.array_equal(step_and_values(b, value), step_and_values(copy, value))
+    assert np.array_equal(b.neurons.layers[1].input.synapses, copy.neurons.layers[1].input.synapses)
+
+
+def step_and_values(b, value):
+    b.sensor.feed(value)
+    out = b.compute()
+    b.learn()
+    return out

@@ -74,3 +74,11 @@ def test_user_encoder_feeds_a_sensor():
 def test_numerical_encoder_base_cannot_encode():
     with pytest.raises(NotImplementedError):
         NumericalEncoder(0, 1, 4).encode(0.5)
+
+
+def test_the_default_value_follows_a_new_min_value():
+    e = SimpleEncoder(0, 10, 50)
+    e.min_value = 5
+    assert e.default_value == 5
+    s = Sensor(e)  # feeds the default, which must be inside the new range
+    assert s.value == 5

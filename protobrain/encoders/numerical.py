@@ -104,6 +104,8 @@ class NumericalEncoder(NativeState, Encoder):
         except Exception:
             self._params = old
             raise
+        if self.default_value == old[0]:  # the default is min_value: it follows a new one
+            self.default_value = min_value
         _graph.changed()
 
     def _make_native(self) -> _core.NumericalEncoder:
