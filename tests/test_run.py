@@ -223,3 +223,28 @@ def test_huge_values_are_value_errors():
         b.sensor.feed(10**400)
     with pytest.raises(ValueError, match="length"):
         numerical.SimpleEncoder(0, 1, 2**64)
+
+
+def test_a_brain_running_in_another_thread_is_refused_not_deadlocked():
+    import threading
+
+    b = benchmark_brain((300, 300, 300), sensor_length=2048)
+    values = [i % 100 for i in range(4000)]
+    worker = threading.Thread(target=b.run, args=(values,))
+    worker.start()
+    refused = None
+    while worker.is_alive() and refused is None:
+        try:
+            b.compute()
+        except RuntimeError as error:
+            refused = error
+    worker.join()
+    assert refused is not None and "another thread" in str(refused)
+
+
+def test_recording_outside_the_buffer_is_an_index_error():
+    b = benchmark_brain((5, 4), sensor_length=16)
+    network = b._compiled()[0]
+    buffers = [np.zeros((2, size), dtype=bool) for size in network.sizes]
+    with pytest.raises(IndexError, match="step 2"):
+        network.record(buffers, 2)

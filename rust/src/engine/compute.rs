@@ -231,8 +231,9 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usiz
     // winners already sorted.
     keys.clear();
     keys.extend(act.iter().map(|&a| !ordered(a)));
-    let last = *keys.select_nth_unstable(k - 1).1;
-    let better = act.iter().filter(|&&a| !ordered(a) < last).count();
+    let (left, &mut last, _) = keys.select_nth_unstable(k - 1);
+    // Every key below the k-th is on its left.
+    let better = left.iter().filter(|&&key| key < last).count();
     let mut ties = k - better;
     for (j, &a) in act.iter().enumerate() {
         let key = !ordered(a);

@@ -43,7 +43,7 @@ impl PyComputation {
         post_shape: Vec<usize>,
     ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
-        let mut out = vec![0.0; crate::engine::shape_size(&post_shape)?];
+        let mut out = crate::engine::zeroed(crate::engine::shape_size(&post_shape)?, "an activity")?;
         self.inner.compute(&conns, &mut Vec::new(), &mut out)?;
         to_numpy(py, &post_shape, out)
     }

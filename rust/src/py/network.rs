@@ -1,9 +1,9 @@
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadwriteArray2};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use super::activity::PyActivity;
@@ -45,8 +45,17 @@ pub struct PyNetwork {
 }
 
 impl PyNetwork {
-    fn net(&self) -> MutexGuard<'_, Network> {
-        self.net.lock().unwrap_or_else(|e| e.into_inner())
+    /// The engine network. A run in another thread holds it with the GIL released; waiting
+    /// here with the GIL held would deadlock (that run takes the GIL between steps), so a
+    /// network in use is an error instead.
+    fn net(&self) -> PyResult<MutexGuard<'_, Network>> {
+        match self.net.try_lock() {
+            Ok(net) => Ok(net),
+            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(PyRuntimeError::new_err(
+                "this brain is running in another thread (Brain.run); wait for it to finish",
+            )),
+        }
     }
 
     /// After learning: connections whose weights the user holds a view of are brought up
@@ -124,14 +133,14 @@ impl PyNetwork {
 
     /// Units per group, in order.
     #[getter]
-    fn sizes(&self) -> Vec<usize> {
-        self.net().groups().iter().map(|g| g.size()).collect()
+    fn sizes(&self) -> PyResult<Vec<usize>> {
+        Ok(self.net()?.groups().iter().map(|g| g.size()).collect())
     }
 
     /// Computes every group in order (built-in computations are checked first, so an
     /// impossible one fails before any group changes).
     fn compute(&self, py: Python<'_>) -> PyResult<()> {
-        self.net().check_groups()?;
+        self.net()?.check_groups()?;
         // One set of helper threads for every group's split kernels (started only if one
         // splits), rather than new threads per kernel.
         with_team(|| {
@@ -140,7 +149,7 @@ impl PyNetwork {
                     Some(compute) => {
                         compute.call0(py)?;
                     }
-                    None => self.net().compute_group(i)?,
+                    None => self.net()?.compute_group(i)?,
                 }
             }
             Ok(())
@@ -155,7 +164,7 @@ impl PyNetwork {
                     Some(learn) => {
                         learn.call0(py)?;
                     }
-                    None => self.net().learn_group(i)?,
+                    None => self.net()?.learn_group(i)?,
                 }
             }
             Ok(())
@@ -166,10 +175,16 @@ impl PyNetwork {
 
     /// Writes every group's current activity into row `step` of its buffer (None skips).
     fn record(&self, buffers: Vec<Option<PyReadwriteArray2<'_, bool>>>, step: usize) -> PyResult<()> {
-        let net = self.net();
+        let net = self.net()?;
         for (i, buffer) in buffers.into_iter().enumerate() {
             if let Some(mut buffer) = buffer {
                 let mut rows = buffer.as_array_mut();
+                if step >= rows.nrows() {
+                    return Err(PyIndexError::new_err(format!(
+                        "step {step} is outside a recording of {} steps",
+                        rows.nrows()
+                    )));
+                }
                 let mut row = rows.row_mut(step);
                 let out = row
                     .as_slice_mut()
@@ -202,7 +217,7 @@ impl PyNetwork {
             .as_slice()
             .map_err(|_| PyValueError::new_err("values must be contiguous"))?
             .to_vec();
-        let sizes = self.sizes();
+        let sizes = self.sizes()?;
         if record.len() > sizes.len() {
             return Err(PyValueError::new_err(format!(
                 "record has {} entries for {} groups",
@@ -222,7 +237,8 @@ impl PyNetwork {
         let result = py.detach(|| {
             let mut slots: Vec<Option<&mut [bool]>> = buffers.iter_mut().map(|b| b.as_deref_mut()).collect();
             let mut last_check = Instant::now();
-            self.net().run(&values, learn, &mut slots, |_| {
+            let mut net = self.net()?;
+            let done = net.run(&values, learn, &mut slots, |_| {
                 if last_check.elapsed() < SIGNAL_CHECK {
                     return true;
                 }
@@ -234,7 +250,8 @@ impl PyNetwork {
                         false
                     }
                 }
-            })
+            })?;
+            Ok::<usize, PyErr>(done)
         });
         self.after_learning(py);
         let steps = result?;

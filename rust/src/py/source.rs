@@ -35,7 +35,11 @@ impl PySource {
         let part = part
             .as_array()
             .iter()
-            .map(|v| to_usize(v, "part").map(|p| p as u32))
+            .map(|v| {
+                to_usize(v, "part").and_then(|p| {
+                    u32::try_from(p).map_err(|_| PyIndexError::new_err(format!("source pick names part {p}, too many")))
+                })
+            })
             .collect::<PyResult<Vec<_>>>()?;
         let index = index
             .as_array()
