@@ -24,7 +24,6 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PROTO_DIR = ROOT / "protobrain" / "proto"
 
 #: The line protoc writes into every generated module, naming the runtime it needs.
 GENCODE_VERSION = re.compile(r"^# Protobuf Python Version: (\S+)$", re.MULTILINE)
@@ -84,16 +83,6 @@ def generate(out_dir: Path, root: Path = ROOT, descriptor_set: Path | None = Non
         if path.suffix == ".pyi":
             path.write_text(fix_stub(path.read_text()))
     return paths
-
-
-def protoc_version() -> str:
-    """The protobuf Python version of the gencode the installed grpc_tools writes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        first = generate(Path(tmp))[0]
-        match = GENCODE_VERSION.search(first.read_text())
-    if match is None:
-        raise RuntimeError(f"no 'Protobuf Python Version' line in {first.name}")
-    return match.group(1)
 
 
 def drifted(root: Path = ROOT) -> list[str]:

@@ -169,3 +169,19 @@ def test_checkpoint_every_must_be_positive(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main([str(experiment), str(tmp_path / "o.bin"), "--checkpoint-every", "0"])
     assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
+
+
+def test_checkpoint_arguments_are_checked_and_failures_name_the_file(tmp_path, capsys):
+    from protobrain.cli.experiment import load_experiment, run_experiment
+
+    experiment = make_experiment(tmp_path / "e.bin", 20, layers=(10,), length=16)
+    code, err = run_cli([experiment, tmp_path / "o.bin", "--checkpoint", tmp_path / "c"], capsys)
+    assert code != 0 and err == "protobrain: error: --checkpoint needs --checkpoint-every or --resume\n"
+    missing = tmp_path / "nodir" / "c"
+    code, err = run_cli([experiment, tmp_path / "o.bin", "--checkpoint-every", 5, "--checkpoint", missing], capsys)
+    assert code != 0 and err.startswith(f"protobrain: error: cannot write {missing}") and err.count("\n") == 1
+    code, err = run_cli([experiment, tmp_path / "nodir" / "o.bin"], capsys)
+    assert err.startswith(f"protobrain: error: cannot write {tmp_path / 'nodir' / 'o.bin'}:")
+    message = load_experiment(str(experiment), "auto")
+    with pytest.raises(ValueError, match="checkpoint_every must be .* got 0"):
+        run_experiment(message, tmp_path / "o.bin", checkpoint_every=0)

@@ -125,6 +125,10 @@ def run_experiment(
     With ``checkpoint_every`` or ``resume`` the run can be resumed (see
     :func:`_run_resumable`); CliError when a checkpoint does not fit the run.
     """
+    if checkpoint_every is not None and (isinstance(checkpoint_every, bool) or int(checkpoint_every) < 1):
+        raise ValueError(f"checkpoint_every must be a whole number of steps of at least 1, got {checkpoint_every!r}")
+    if checkpoint is not None and checkpoint_every is None and resume is None:
+        raise ValueError("a checkpoint path needs checkpoint_every or resume (a plain run saves no checkpoint)")
     if checkpoint_every is not None or resume is not None:
         return _run_resumable(experiment, os.fspath(output), progress, checkpoint_every, checkpoint, resume)
     brain, inputs = proto_parse.decode_experiment(experiment)
@@ -164,7 +168,7 @@ def _hash_prefix(path: str, length: int) -> Any:
 
 
 def _resume_point(
-    resume: str, experiment: experiment_pb2.Experiment, partial: str, total: int
+    resume: str, experiment_sha256: str, partial: str, total: int
 ) -> tuple[Any, dict[str, Any], Any]:
     """Load checkpoint ``resume`` and check it belongs to this run; return the brain, its
     progress record and the running hash of the snapshots it covers."""
@@ -182,7 +186,7 @@ def _resume_point(
         expected_digest, fingerprint = str(progress["output_sha256"]), str(progress["experiment_sha256"])
     except (TypeError, ValueError, KeyError, UnicodeDecodeError):
         raise CliError(f"cannot resume from {resume}: it is not a checkpoint of an experiment run") from None
-    if fingerprint != _fingerprint(experiment):
+    if fingerprint != experiment_sha256:
         raise CliError(f"cannot resume from {resume}: it is a checkpoint of another experiment")
     if not 0 <= step <= total or every < 1:
         raise CliError(f"cannot resume from {resume}: its step {step} is outside the experiment's {total} steps")
@@ -229,7 +233,7 @@ def _run_resumable(
         file: BinaryIO = open(partial, "wb")
     else:
         inputs = proto_parse.decode_input(experiment.input)
-        brain, state, digest = _resume_point(os.fspath(resume), experiment, partial, len(inputs))
+        brain, state, digest = _resume_point(os.fspath(resume), fingerprint, partial, len(inputs))
         step, length = state["step"], state["output_bytes"]
         every = checkpoint_every if checkpoint_every is not None else state["every"]
         file = open(partial, "r+b")
@@ -291,6 +295,8 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"OUTPUT {args.output} is the experiment file itself; choose another name")
     experiment = load_experiment(args.experiment, args.format)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
+    if args.checkpoint is not None and args.checkpoint_every is None and args.resume is None:
+        raise CliError("--checkpoint needs --checkpoint-every or --resume")
     for flag, path in (("--resume", args.resume), ("--checkpoint", args.checkpoint)):
         if path is not None and (_same_file(path, args.experiment) or _same_file(path, args.output)):
             raise CliError(f"{flag} {path} is the experiment or the output; choose another name")
@@ -308,7 +314,8 @@ def run(args: argparse.Namespace) -> int:
     except MemoryError as err:
         raise CliError(f"experiment {args.experiment}: the model does not fit in memory ({err})") from None
     except OSError as err:
-        raise CliError(f"cannot write {args.output}: {_reason(err)}") from None
+        # The checkpoint or the partial file may be the one that failed: name it.
+        raise CliError(f"cannot write {err.filename or args.output}: {_reason(err)}") from None
     return 0
 
 

@@ -83,7 +83,11 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     if os.path.isdir(target):
         raise IsADirectoryError(21, "Is a directory", target)
     directory, name = os.path.split(os.path.abspath(target))
-    temporary, fd = _create_temporary(directory, name)
+    try:
+        temporary, fd = _create_temporary(directory, name)
+    except OSError as err:
+        err.filename = target  # the file the caller asked for, not our temporary name
+        raise
     try:
         with os.fdopen(fd, "wb") as file:
             yield file
