@@ -49,6 +49,7 @@ from protobrain.proto import checkpoint_pb2 as pb
 from protobrain.sensor import Sensor
 from protobrain.synapses import Input, Output, OutputMerge, OutputSlice, _check_synapses, _new_activity
 from protobrain.util.atomic import atomic_write
+from protobrain.util.proto_io import read_exactly
 
 __all__ = [
     "FORMAT_VERSION",
@@ -583,21 +584,10 @@ def read(path: str | os.PathLike[str], allow_pickle: bool = False) -> LoadedChec
         return _Loader(name, header, arrays, bool(allow_pickle)).build()
 
 
-def _read_exactly(file: io.BufferedIOBase, size: int) -> bytes:
-    pieces = []
-    while size > 0:
-        piece = file.read(min(size, _CHUNK))
-        if not piece:
-            break
-        pieces.append(piece)
-        size -= len(piece)
-    return b"".join(pieces)
-
-
-def _read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[np.ndarray]]:
+def _read_file(file: BinaryIO, name: str) -> tuple[pb.Checkpoint, list[np.ndarray]]:
     """Check the preamble, the length and the header; read and check every array."""
     size = os.fstat(file.fileno()).st_size
-    preamble = _read_exactly(file, PREAMBLE_SIZE)
+    preamble = read_exactly(file, PREAMBLE_SIZE)
     if preamble[: len(MAGIC)] != MAGIC[: len(preamble)] or (not preamble and size):
         raise NotACheckpointError(
             f"{name} is not a protobrain checkpoint: it starts with {preamble[:8]!r}, not {MAGIC!r}"
@@ -629,7 +619,7 @@ def _read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[
         )
     header_start = PREAMBLE_SIZE + data_length
     file.seek(header_start)
-    data = _read_exactly(file, header_length)
+    data = read_exactly(file, header_length)
     if len(data) != header_length:
         raise TruncatedCheckpointError(f"checkpoint {name} is truncated: its header ends early")
     if zlib.crc32(data) != header_crc:
@@ -672,7 +662,7 @@ def _check_array_table(header: pb.Checkpoint, data_length: int, name: str) -> No
         )
 
 
-def _read_array(file: io.BufferedIOBase, entry: pb.CheckpointArray, name: str) -> np.ndarray:
+def _read_array(file: BinaryIO, entry: pb.CheckpointArray, name: str) -> np.ndarray:
     array = np.empty(tuple(entry.shape), dtype=_DTYPES[entry.dtype])
     view = _as_bytes(array)
     crc = 0

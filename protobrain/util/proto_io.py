@@ -23,7 +23,7 @@ from typing import IO, Generic, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "LENGTH_PREFIX_SIZE", "ProtoReader", "ProtoStreamError", "ProtoWriter"]
+__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "LENGTH_PREFIX_SIZE", "ProtoReader", "ProtoStreamError", "ProtoWriter", "read_exactly"]
 
 #: Bytes in the length prefix of every message.
 LENGTH_PREFIX_SIZE = 4
@@ -76,6 +76,20 @@ class ProtoWriter:
         self.file.flush()
 
 
+def read_exactly(file: IO[bytes], size: int) -> bytes:
+    """Read up to ``size`` bytes, fewer only at the end of the stream (pipes included), in
+    chunks, so a huge size read from a damaged file allocates only what is really there."""
+    pieces = []
+    remaining = size
+    while remaining > 0:
+        piece = file.read(min(remaining, _CHUNK))
+        if not piece:
+            break
+        pieces.append(piece)
+        remaining -= len(piece)
+    return b"".join(pieces)
+
+
 class ProtoReader(Generic[M]):
     """Iterates over the messages of a stream written by :class:`ProtoWriter`.
 
@@ -96,16 +110,7 @@ class ProtoReader(Generic[M]):
         self.offset = 0
 
     def _read_exactly(self, size: int) -> bytes:
-        """Read up to ``size`` bytes, fewer only at the end of the stream (pipes included)."""
-        pieces = []
-        remaining = size
-        while remaining > 0:
-            piece = self.file.read(min(remaining, _CHUNK))
-            if not piece:
-                break
-            pieces.append(piece)
-            remaining -= len(piece)
-        return b"".join(pieces)
+        return read_exactly(self.file, size)
 
     def read(self) -> M | None:
         """The next message, or None at the end of the stream."""
