@@ -584,7 +584,7 @@ def read(path: str | os.PathLike[str], allow_pickle: bool = False) -> LoadedChec
         return _Loader(name, header, arrays, bool(allow_pickle)).build()
 
 
-def _read_file(file: BinaryIO, name: str) -> tuple[pb.Checkpoint, list[np.ndarray]]:
+def _read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[np.ndarray]]:
     """Check the preamble, the length and the header; read and check every array."""
     size = os.fstat(file.fileno()).st_size
     preamble = read_exactly(file, PREAMBLE_SIZE)
@@ -662,7 +662,7 @@ def _check_array_table(header: pb.Checkpoint, data_length: int, name: str) -> No
         )
 
 
-def _read_array(file: BinaryIO, entry: pb.CheckpointArray, name: str) -> np.ndarray:
+def _read_array(file: io.BufferedIOBase, entry: pb.CheckpointArray, name: str) -> np.ndarray:
     array = np.empty(tuple(entry.shape), dtype=_DTYPES[entry.dtype])
     view = _as_bytes(array)
     crc = 0

@@ -19,7 +19,7 @@ memory is set aside for it) and bytes that do not parse as the message class all
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Generic, TypeVar
+from typing import IO, Generic, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
@@ -76,7 +76,11 @@ class ProtoWriter:
         self.file.flush()
 
 
-def read_exactly(file: IO[bytes], size: int) -> bytes:
+class _Readable(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def read_exactly(file: _Readable, size: int) -> bytes:
     """Read up to ``size`` bytes, fewer only at the end of the stream (pipes included), in
     chunks, so a huge size read from a damaged file allocates only what is really there."""
     pieces = []
