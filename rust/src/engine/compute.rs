@@ -139,13 +139,8 @@ pub struct Buffers {
 /// The activation of every post unit (SPEC section 3): for every input in order, then
 /// every pre unit `i` with a non-zero value in ascending order, add `v[i] * W[i, j]`.
 /// Only the rows of active inputs are read. This order is what makes results
-/// bit-identical to the reference whatever the thread count.
-pub fn activation(inputs: &[&Connection], post: usize, act: &mut Vec<f64>) -> Result<()> {
-    activation_into(inputs.iter().copied(), post, act, &mut Vec::new())
-}
-
-/// [`activation`] over any sequence of inputs; `active` is a buffer for one input's
-/// active units.
+/// bit-identical to the reference whatever the thread count. `active` is a buffer for
+/// one input's active units.
 fn activation_into<'a>(
     inputs: impl IntoIterator<Item = &'a Connection>,
     post: usize,

@@ -27,18 +27,6 @@ pub struct Weights {
     pending: Pending,
 }
 
-impl PartialEq for Weights {
-    /// Compares current weights (pending decrements applied on a copy where needed).
-    fn eq(&self, other: &Self) -> bool {
-        let current = |w: &Weights| {
-            let mut w = w.clone();
-            w.flush();
-            w.data
-        };
-        self.pre == other.pre && self.post == other.post && current(self) == current(other)
-    }
-}
-
 impl Weights {
     /// All-zero weights (every synapse dead).
     pub fn zeros(pre: usize, post: usize) -> Result<Self> {
@@ -85,6 +73,13 @@ impl Weights {
     pub fn as_slice(&mut self) -> &[f64] {
         self.flush();
         &self.data
+    }
+
+    /// Where the weights lie in memory, without bringing them up to date (to tell whether
+    /// another slice overlaps them).
+    pub fn address_range(&self) -> std::ops::Range<usize> {
+        let range = self.data.as_ptr_range();
+        range.start as usize..range.end as usize
     }
 
     /// Raw pointer to the first weight, up to date, for exposing the matrix as a numpy view.
@@ -191,18 +186,13 @@ impl Weights {
                 catch_up(part, owed, Some((*v, &mut *act)));
             }
         };
-        if jobs.len() == 1 {
-            let (a, rows) = &mut jobs[0];
-            run(0, a, rows);
-        } else {
-            let run = &run;
-            run_split(
-                jobs.iter_mut()
-                    .enumerate()
-                    .map(|(k, (a, rows))| -> Job<'_> { Box::new(move || run(k, a, rows)) })
-                    .collect(),
-            );
-        }
+        let run = &run;
+        run_split(
+            jobs.iter_mut()
+                .enumerate()
+                .map(|(k, (a, rows))| -> Job<'_> { Box::new(move || run(k, a, rows)) })
+                .collect(),
+        );
         let caught_up = log.caught_up();
         for &(i, _) in active {
             if let Some(state) = self.pending.rows.get_mut(i) {

@@ -71,10 +71,10 @@ impl PyConnection {
         let new = contiguous(&values)?;
         // `values` may be a view of these very weights (`inp.synapses = inp.synapses`):
         // copy it first rather than read and write the same memory at once.
-        let ours = weights.as_mut_ptr() as usize;
-        let ours_end = ours + weights.pre() * weights.post() * std::mem::size_of::<f64>();
+        // (No catching up here: every weight is about to be replaced.)
+        let ours = weights.address_range();
         let theirs = new.as_ptr() as usize;
-        let overlaps = theirs < ours_end && ours < theirs + std::mem::size_of_val(new);
+        let overlaps = theirs < ours.end && ours.start < theirs + std::mem::size_of_val(new);
         if overlaps {
             #[allow(clippy::unnecessary_to_owned)] // the copy is the point: the memory overlaps
             weights.assign(&new.to_vec())?;
