@@ -226,6 +226,16 @@ def test_a_differently_laid_out_group_is_refused_until_reset(make):
     m.next(layered())
 
 
+@pytest.mark.parametrize("make", [spike_count.SpikeCount, spike_density.SpikeDensity])
+def test_the_same_group_relayered_between_steps_is_refused(make):
+    group = neuron.FeedForward([neuron.Neurons(4), neuron.Neurons(3)])
+    m = make()
+    m.next(group)
+    group.layers.append(neuron.Neurons(5))
+    with pytest.raises(ValueError, match="layers changed"):
+        m.next(group)
+
+
 def random_layout():
     leaf = st.integers(1, 5).map(lambda n: ("leaf", n))
     return st.recursive(leaf, lambda kids: st.lists(kids, min_size=1, max_size=3), max_leaves=5)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -122,9 +121,9 @@ class Layout:
         self.tree = tree
 
     @classmethod
-    def of(cls, neurons: Any) -> Layout:
-        """The layout of ``neurons``."""
-        leaves: list[Any] = []
+    def of(cls, neurons: Any, leaves: list[Any] | None = None) -> Layout:
+        """The layout of ``neurons``; its leaf layers are appended to ``leaves`` when given."""
+        leaves = [] if leaves is None else leaves
         tree = _collect_leaves(neurons, leaves)
         return cls([tuple(leaf.shape) for leaf in leaves], tree)
 
@@ -209,8 +208,6 @@ class LayerMetric(Metric):
         self.layout = None
         self.steps = 0
         self._pending: list[list[np.ndarray]] = []
-        self._source: weakref.ref[Any] | None = None
-        self._leaves: list[Any] = []
 
     def next(self, neurons: Any) -> None:
         leaves = self._leaves_of(neurons)
@@ -237,12 +234,10 @@ class LayerMetric(Metric):
         self.steps += Layout.steps_in(batches)
 
     def _leaves_of(self, neurons: Any) -> list[Any]:
-        """The leaf layers of ``neurons``, checked against (or taken as) the recorded layout."""
-        if self._source is not None and self._source() is neurons:
-            return self._leaves
+        """The leaf layers of ``neurons``, checked against (or taken as) the recorded layout.
+        Walked every step: a group's layers may be replaced or added between steps."""
         leaves: list[Any] = []
-        tree = _collect_leaves(neurons, leaves)
-        layout = Layout([tuple(leaf.shape) for leaf in leaves], tree)
+        layout = Layout.of(neurons, leaves)
         if self.layout is None:
             self._start(layout)
         elif layout != self.layout:
@@ -250,11 +245,6 @@ class LayerMetric(Metric):
                 f"the neurons' layers changed between steps: recorded {self.layout!r}, now {layout!r}; "
                 "reset() the metric before recording another model"
             )
-        try:
-            self._source = weakref.ref(neurons)
-        except TypeError:  # an object without weak references: walk its layers every step
-            self._source = None
-        self._leaves = leaves
         return leaves
 
     def _flush(self) -> None:
@@ -277,11 +267,6 @@ class LayerMetric(Metric):
     @abc.abstractmethod
     def _add_batch(self, batches: list[np.ndarray]) -> None:
         """Accumulate steps: one (steps x units) array per layer, depth-first."""
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_source"], state["_leaves"] = None, []  # the recorded group is not part of a metric
-        return state
 
 
 def _collect_leaves(group: Any, leaves: list[Any]) -> Tree:
