@@ -9,9 +9,16 @@ activity are shared with the engine, so changing them needs no recompilation.
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 _version = 0
+#: Per thread: how many constructors of new model objects are running.
+_building = threading.local()
+
+F = TypeVar("F", bound=Callable[..., None])
 
 
 def version() -> int:
@@ -20,9 +27,26 @@ def version() -> int:
 
 
 def changed() -> None:
-    """Record that some model's structure changed."""
+    """Record that some model's structure changed (not while a new object is being built:
+    no compiled network can contain it yet)."""
     global _version
-    _version += 1
+    if not getattr(_building, "depth", 0):
+        _version += 1
+
+
+def new_object(init: F) -> F:
+    """Decorates an ``__init__`` that sets up only the new object itself (through the same
+    setters users call), so building objects between steps recompiles nothing."""
+
+    @functools.wraps(init)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+        _building.depth = getattr(_building, "depth", 0) + 1
+        try:
+            init(self, *args, **kwargs)
+        finally:
+            _building.depth -= 1
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _tracking(method_name: str, base: type) -> Any:

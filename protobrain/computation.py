@@ -49,6 +49,7 @@ class _Builtin(NativeState, Computation):
 class StandardComputation(_Builtin):
     """A unit fires when its activation is strictly above ``threshold`` (>= 0)."""
 
+    @_graph.new_object
     def __init__(self, threshold: float) -> None:
         self.threshold = threshold
 
@@ -81,6 +82,7 @@ class SparseComputation(_Builtin):
     An int ``n`` means k = n; a float ``n`` in (0, 1] means k = ceil(n * number_of_units).
     """
 
+    @_graph.new_object
     def __init__(self, n: float) -> None:
         self.n = n
 

@@ -42,6 +42,7 @@ class Neurons(_graph.TracksStepMethods):
 
     MAIN_INPUT = "main"
 
+    @_graph.new_object
     def __init__(
         self,
         shape: int | Sequence[int],
@@ -164,6 +165,7 @@ class Neurons(_graph.TracksStepMethods):
 class LayeredNeurons(_graph.TracksStepMethods):
     """Groups used as layers: inputs are the first layer's, the output is the last layer's."""
 
+    @_graph.new_object
     def __init__(self, layers: Sequence[Any]) -> None:
         self.layers = list(layers)
         if not self.layers:

@@ -24,6 +24,7 @@ class Sensor(_graph.TracksStepMethods):
     ``values`` always agree.
     """
 
+    @_graph.new_object
     def __init__(self, encoder: Encoder) -> None:
         if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
             raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")

@@ -34,6 +34,7 @@ _DRAW_CHUNK = 1 << 20
 class Output:
     """The activity of a group of neurons or a sensor: ``values`` of a fixed ``shape``."""
 
+    @_graph.new_object
     def __init__(self, shape: int | Sequence[int]) -> None:
         self._shape = normalize_shape(shape)
         self._activity = _new_activity(self._shape)
@@ -232,6 +233,7 @@ class Input:
     ``shape`` is the shape of the neurons it feeds (the post-synaptic side).
     """
 
+    @_graph.new_object
     def __init__(self, name: str, shape: int | Sequence[int]) -> None:
         self.name = name
         self._shape = normalize_shape(shape)

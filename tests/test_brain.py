@@ -167,3 +167,17 @@ def step_and_values(b, value):
     out = b.compute()
     b.learn()
     return out
+
+
+def test_building_new_objects_between_steps_recompiles_nothing():
+    b = benchmark_brain((6, 5), sensor_length=32)
+    step(b, 3)
+    compiled = b.__dict__["_network_cache"]
+    neuron.LayeredNeurons([neuron.Neurons((2, 3)), neuron.Neurons(4)])  # (wiring layers is a change)
+    computation.SparseComputation(2), computation.StandardComputation(0.5), learning.HebbianLearning()
+    sensor.Sensor(numerical.CyclicEncoder(0, 10, 16))
+    step(b, 4)
+    assert b.__dict__["_network_cache"] is compiled
+    b.neurons.layers[0].computation = computation.SparseComputation(1)  # a change still counts
+    step(b, 5)
+    assert b.__dict__["_network_cache"] is not compiled

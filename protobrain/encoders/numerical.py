@@ -42,6 +42,7 @@ class NumericalEncoder(NativeState, Encoder):
 
     _kind: ClassVar[str | None] = None
 
+    @_graph.new_object
     def __init__(self, min_value: float, max_value: float, length: int, sparsity: float = 0.02) -> None:
         if isinstance(length, bool) or not isinstance(length, numbers.Integral):
             raise ValueError(f"length must be an int >= 1, got {length!r}")
