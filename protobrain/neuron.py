@@ -168,8 +168,6 @@ class LayeredNeurons(_graph.TracksStepMethods):
     @_graph.new_object
     def __init__(self, layers: Sequence[Any]) -> None:
         self.layers = list(layers)
-        if not self.layers:
-            raise ValueError("LayeredNeurons needs at least one layer, got an empty list")
 
     @property
     def layers(self) -> list[Any]:
@@ -178,7 +176,10 @@ class LayeredNeurons(_graph.TracksStepMethods):
 
     @layers.setter
     def layers(self, value: Sequence[Any]) -> None:
-        self._layers = _graph.TrackedList(value)
+        layers = _graph.TrackedList(value)
+        if not layers:
+            raise ValueError("LayeredNeurons needs at least one layer, got an empty list")
+        self._layers = layers
         _graph.changed()
 
     @property

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from protobrain import _graph
-from protobrain._util import Shape
+from protobrain._util import Shape, normalize_shape
 from protobrain.encoders import Encoder
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
 from protobrain.synapses import Output
@@ -26,8 +26,7 @@ class Sensor(_graph.TracksStepMethods):
 
     @_graph.new_object
     def __init__(self, encoder: Encoder) -> None:
-        if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
-            raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")
+        _check_encoder(encoder)
         self._encoder = encoder
         self._output = Output(encoder.shape)
         self._value: Any = None
@@ -47,7 +46,8 @@ class Sensor(_graph.TracksStepMethods):
 
     @encoder.setter
     def encoder(self, encoder: Encoder) -> None:
-        if tuple(encoder.shape) != self.output.shape:
+        _check_encoder(encoder)
+        if normalize_shape(encoder.shape) != self.output.shape:
             raise ValueError(f"the new encoder's shape {tuple(encoder.shape)} is not the sensor's {self.output.shape}")
         self._encoder = encoder
         _graph.changed()
@@ -88,3 +88,8 @@ class Sensor(_graph.TracksStepMethods):
 
     def __repr__(self) -> str:
         return f"Sensor({self.encoder!r})"
+
+
+def _check_encoder(encoder: Any) -> None:
+    if not (hasattr(encoder, "encode") and hasattr(encoder, "shape")):
+        raise TypeError(f"encoder must have .encode and .shape, got {type(encoder).__name__}")

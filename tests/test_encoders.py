@@ -82,3 +82,12 @@ def test_the_default_value_follows_a_new_min_value():
     assert e.default_value == 5
     s = Sensor(e)  # feeds the default, which must be inside the new range
     assert s.value == 5
+
+
+def test_a_new_encoder_is_checked_like_the_first():
+    s = Sensor(SimpleEncoder(0, 1, 8))
+    with pytest.raises(TypeError, match="encode"):
+        s.encoder = object()
+    with pytest.raises(ValueError, match=r"\(6,\)"):
+        s.encoder = SimpleEncoder(0, 1, 6)
+    s.encoder = CyclicEncoder(0, 1, 8)

@@ -146,3 +146,10 @@ def test_loop_back_reads_the_previous_step():
 def test_neuron_module_exports():
     for name in ["Neurons", "LayeredNeurons", "FeedForward", "FeedBackward", "LoopBack"]:
         assert hasattr(neuron, name)
+
+
+def test_a_stack_refuses_an_empty_layer_list_however_it_gets_one():
+    stack = neuron.LayeredNeurons([neuron.Neurons(2)])
+    with pytest.raises(ValueError, match="at least one layer"):
+        stack.layers = []
+    assert len(stack.layers) == 1
