@@ -20,20 +20,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
 
 import reference  # noqa: E402
-from protobrain import brain, computation, learning, neuron, sensor  # noqa: E402
-from protobrain.encoders import numerical  # noqa: E402
-
-
-def build(layer_sizes, sensor_length):
-    np.random.seed(0)
-    layers = [neuron.Neurons(n) for n in layer_sizes]
-    encoder = numerical.CyclicEncoder(0, 100, sensor_length)
-    return brain.Brain(
-        neuron.FeedForward(layers),
-        sensor.Sensor(encoder),
-        computation=computation.SparseComputation(0.05),
-        learning=learning.HebbianLearning(0.005, 0.001),
-    )
+from helpers import benchmark_brain as build  # noqa: E402  (the benchmark model, as the tests build it)
 
 
 def main() -> None:

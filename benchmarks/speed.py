@@ -80,18 +80,11 @@ def numpy_step(weights: list[np.ndarray], sensor: int, value: float) -> None:
 
 # -- protobrain ----------------------------------------------------------------------------
 def protobrain_model(sensor: int, layers: tuple[int, ...]):
-    from protobrain import brain, computation, learning, neuron
-    from protobrain import sensor as sensor_module
-    from protobrain.encoders import numerical
+    """The benchmark model as the tests build it (``tests/helpers.py``)."""
+    sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+    from helpers import benchmark_brain
 
-    np.random.seed(0)
-    stack = neuron.FeedForward([neuron.Neurons(n) for n in layers])
-    return brain.Brain(
-        stack,
-        sensor_module.Sensor(numerical.CyclicEncoder(0, 100, sensor)),
-        computation=computation.SparseComputation(0.05),
-        learning=learning.HebbianLearning(0.005, 0.001),
-    )
+    return benchmark_brain(layers, sensor)
 
 
 def worker(workload: str, mode: str, steps: int) -> dict[str, float]:
