@@ -45,25 +45,19 @@ pub fn shape_size(shape: &[usize]) -> Result<usize> {
     })
 }
 
-/// Allocates a zeroed `Vec<f64>` of `len` elements, reporting an impossible size as an
+/// Allocates a `Vec` of `len` copies of `value`, reporting an impossible size as an
 /// [`EngineError::Allocation`] instead of aborting the process.
-pub(crate) fn zeroed(len: usize, what: &str) -> Result<Vec<f64>> {
-    let mut v: Vec<f64> = Vec::new();
+pub fn filled<T: Clone>(len: usize, value: T, what: &str) -> Result<Vec<T>> {
+    let mut v: Vec<T> = Vec::new();
     v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
         what: what.to_string(),
-        bytes: len.checked_mul(std::mem::size_of::<f64>()),
+        bytes: len.checked_mul(std::mem::size_of::<T>()),
     })?;
-    v.resize(len, 0.0);
+    v.resize(len, value);
     Ok(v)
 }
 
-/// Allocates a `Vec<bool>` of `len` falses, reporting an impossible size as an error.
-pub fn zeroed_bools(len: usize, what: &str) -> Result<Vec<bool>> {
-    let mut v: Vec<bool> = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| EngineError::Allocation {
-        what: what.to_string(),
-        bytes: Some(len),
-    })?;
-    v.resize(len, false);
-    Ok(v)
+/// [`filled`] with zeros.
+pub(crate) fn zeroed(len: usize, what: &str) -> Result<Vec<f64>> {
+    filled(len, 0.0, what)
 }

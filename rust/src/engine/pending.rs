@@ -20,7 +20,8 @@
 //! behind. Before each step is logged, [`Pending::overdue`] names, once every quarter of
 //! the ring, the rows more than half the ring behind, and the caller brings them up to date.
 
-use super::error::{EngineError, Result};
+use super::error::Result;
+use super::filled;
 use super::kernels::{catch_up, halfway_binade, Owed};
 
 /// Where one row stands: it has every change of steps `..=synced`, and, when `pre` is set,
@@ -57,12 +58,11 @@ const MIN_RING: usize = 16;
 
 impl Pending {
     pub(crate) fn for_rows(pre: usize, post: usize) -> Result<Self> {
-        let mut rows = Vec::new();
-        rows.try_reserve_exact(pre).map_err(|_| EngineError::Allocation {
-            what: format!("learning state for {pre} rows"),
-            bytes: pre.checked_mul(std::mem::size_of::<RowState>()),
-        })?;
-        rows.resize(pre, RowState { synced: 0, pre: false });
+        let rows = filled(
+            pre,
+            RowState { synced: 0, pre: false },
+            &format!("learning state for {pre} rows"),
+        )?;
         Ok(Pending {
             ring: Vec::new(),
             ring_len: ring_len(pre, post),
@@ -132,14 +132,11 @@ impl Pending {
     pub(crate) fn push(&mut self, columns: &[usize], increase: f64, decrease: f64, pre_rows: &[usize]) -> Result<()> {
         let (len, post) = (self.ring_len, self.post);
         if self.ring.is_empty() {
-            let bytes = len * post;
-            self.ring
-                .try_reserve_exact(bytes)
-                .map_err(|_| EngineError::Allocation {
-                    what: format!("learning log of {len} steps for {post} neurons"),
-                    bytes: Some(bytes),
-                })?;
-            self.ring.resize(bytes, 0);
+            self.ring = filled(
+                len * post,
+                0,
+                &format!("learning log of {len} steps for {post} neurons"),
+            )?;
         }
         let from = slot(self.clock, len) * post;
         let to = slot(self.clock + 1, len) * post;

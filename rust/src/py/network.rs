@@ -228,7 +228,7 @@ impl PyNetwork {
         let mut buffers: Vec<Option<Vec<bool>>> = Vec::with_capacity(record.len());
         for (i, &wanted) in record.iter().enumerate() {
             buffers.push(if wanted {
-                Some(crate::engine::zeroed_bools(values.len() * sizes[i], "a recording")?)
+                Some(crate::engine::filled(values.len() * sizes[i], false, "a recording")?)
             } else {
                 None
             });
