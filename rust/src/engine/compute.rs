@@ -2,6 +2,7 @@
 use super::activity::{read, write, SharedActivity};
 use super::connection::Connection;
 use super::error::{EngineError, Result};
+use super::kernels;
 
 /// A built-in computation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,15 +198,17 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usiz
         let mut rank = [f64::NEG_INFINITY; FEW_WINNERS];
         let mut unit = [0usize; FEW_WINNERS];
         let mut kept = 0;
-        for (j, &a) in act.iter().enumerate() {
+        let mut j = 0;
+        while j < act.len() {
             if kept == k {
-                if a > rank[k - 1] {
-                    kept -= 1;
-                } else {
-                    continue;
+                // Only a unit above the worst kept one enters: skip to the next such.
+                j = kernels::first_above(act, j, rank[k - 1]);
+                if j == act.len() {
+                    break;
                 }
+                kept -= 1;
             }
-            let r = if a.is_nan() { f64::NEG_INFINITY } else { a };
+            let r = if act[j].is_nan() { f64::NEG_INFINITY } else { act[j] };
             let mut s = kept;
             while s > 0 && rank[s - 1] < r {
                 rank[s] = rank[s - 1];
@@ -215,6 +218,7 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usiz
             rank[s] = r;
             unit[s] = j;
             kept += 1;
+            j += 1;
         }
         out.extend_from_slice(&unit[..k]);
         out.sort_unstable();

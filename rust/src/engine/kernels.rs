@@ -64,6 +64,25 @@ pub(crate) fn for_each_nonzero(values: &[f64], f: impl FnMut(usize, f64)) {
     nonzero_portable(values, 0, f)
 }
 
+/// The first position `j >= from` with `values[j] > t` (NaN never is), or `values.len()`.
+#[inline]
+pub(crate) fn first_above(values: &[f64], from: usize, t: f64) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { avx2::first_above(values, from, t) };
+    }
+    above_portable(values, from, t)
+}
+
+#[inline(always)]
+fn above_portable(values: &[f64], from: usize, t: f64) -> usize {
+    values[from.min(values.len())..]
+        .iter()
+        .position(|&v| v > t)
+        .map_or(values.len(), |k| from + k)
+}
+
 /// [`for_each_nonzero`] on `values`, whose first element is at position `base`.
 #[inline(always)]
 fn nonzero_portable(values: &[f64], base: usize, mut f: impl FnMut(usize, f64)) {
@@ -243,6 +262,26 @@ mod avx2 {
             i += 16;
         }
         super::nonzero_portable(&values[i..], i, f)
+    }
+
+    /// See [`super::first_above`]: sixteen values tested per branch.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn first_above(values: &[f64], from: usize, t: f64) -> usize {
+        let t4 = _mm256_set1_pd(t);
+        let mut i = from;
+        while i + 16 <= values.len() {
+            // SAFETY: i + 16 <= values.len().
+            let mask = unsafe {
+                let p = values.as_ptr().add(i);
+                let above = |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_loadu_pd(p.add(k)), t4));
+                above(0) | above(4) << 4 | above(8) << 8 | above(12) << 12
+            };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        super::above_portable(values, i, t)
     }
 
     /// Lanes where steps of `w` are steady (see `super::closed`): one step is `step`, and so
@@ -495,17 +534,16 @@ mod avx2 {
         }
     }
 
-    /// At most one decrement a lane: `decrease` itself where owed, on live weights. Lanes
-    /// owing none (and dead weights) add -0.0, which changes nothing; the clip at 0 is a max
-    /// with the weight second (NaN and -0.0 pass through).
+    /// At most one decrement a lane: `n * decrease` with `n` the lane's count (0 or 1) as a
+    /// float, and 0 on dead weights. `1 * decrease` is `decrease` exactly and `0 * decrease`
+    /// is -0.0, which changes nothing (not even -0.0); the clip at 0 is a max with the
+    /// weight second (NaN and -0.0 pass through). Arithmetic rather than byte masks: the
+    /// compiler turns a byte mask widened to four lanes into a dozen instructions.
     #[inline(always)]
     unsafe fn once(c: &Consts, w: __m256d, owed: __m128i) -> __m256d {
-        let owing = _mm256_castsi256_pd(_mm256_cvtepi8_epi64(_mm_cmpeq_epi8(owed, _mm_set1_epi8(1))));
-        let live = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero), owing);
-        _mm256_max_pd(
-            c.zero,
-            _mm256_add_pd(w, _mm256_blendv_pd(c.negative_zero, c.decrease, live)),
-        )
+        let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed));
+        let live_n = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero), n);
+        _mm256_max_pd(c.zero, _mm256_add_pd(w, _mm256_mul_pd(live_n, c.decrease)))
     }
 
     /// Any number of decrements a lane: the closed form of `super::closed` where every step
@@ -702,6 +740,29 @@ mod tests {
         }
         assert_eq!(halfway_binade(0.001), 2f64.powi(-7).to_bits());
         assert_eq!((halfway_binade(0.0), halfway_binade(f64::INFINITY)), (1, 1));
+    }
+
+    #[test]
+    fn first_above_finds_the_first_greater_value_from_a_position() {
+        let mut values = vec![0.5; 70];
+        values[3] = f64::NAN;
+        values[20] = 0.75;
+        values[37] = 2.0;
+        values[69] = 1.0;
+        for (from, t, want) in [
+            (0, 0.5, 20),
+            (0, 0.25, 0), // NaN is never above, 0.5 is
+            (4, 0.6, 20),
+            (21, 0.6, 37),
+            (38, 0.6, 69),
+            (38, 1.0, 70),
+            (70, 0.0, 70),
+            (90, 0.0, 70),
+            (0, f64::NAN, 70),
+        ] {
+            assert_eq!(first_above(&values, from, t), want, "from {from}, t {t}");
+            assert_eq!(above_portable(&values, from, t), want, "from {from}, t {t}");
+        }
     }
 
     #[test]
