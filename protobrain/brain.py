@@ -123,7 +123,9 @@ class Brain(_graph.TracksStepMethods):
         is recorded (``record=True``: all; ``False``: none; or a list of indices), a bool
         array of shape ``(len(values),) + group.shape``. Results are bit-identical to the
         documented per-step loop. With only built-in parts the whole run stays in Rust with
-        the GIL released; user parts are called back at their place in each step. When
+        the GIL released (held instead while a ``synapses`` view of the brain's weights is
+        alive, so no other thread can write through it meanwhile); user parts are called
+        back at their place in each step. When
         every part is built in, every value is checked before the first step; otherwise a
         bad value stops the run at its step (the steps before it stay done). Ctrl-C stops
         the run after a whole step (the brain stays usable) and raises KeyboardInterrupt.

@@ -248,3 +248,39 @@ def test_recording_outside_the_buffer_is_an_index_error():
     buffers = [np.zeros((2, size), dtype=bool) for size in network.sizes]
     with pytest.raises(IndexError, match="step 2"):
         network.record(buffers, 2)
+
+
+@pytest.mark.parametrize("hold_view", [False, True], ids=["no view", "view held"])
+def test_a_run_keeps_the_gil_while_a_view_of_the_weights_is_held(hold_view):
+    """Another thread could write through a held view while the engine updates the same
+    weights; a run keeps the GIL then, so no Python thread runs until it returns."""
+    import threading
+    import time
+
+    b = benchmark_brain((300, 300, 300), sensor_length=2048)
+    view = b.neurons.layers[0].input.synapses if hold_view else None
+    ticks, stop = [], threading.Event()
+
+    def tick():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+            time.sleep(0.0005)  # releases the GIL between ticks
+
+    ticker = threading.Thread(target=tick)
+    ticker.start()
+    try:
+        time.sleep(0.02)
+        start = time.perf_counter()
+        b.run([i % 100 for i in range(5000)])
+        end = time.perf_counter()
+    finally:
+        stop.set()
+        ticker.join()
+    assert end - start > 0.2, "the run is too short to tell"
+    # Python code around the engine call may let the ticker in at its edges.
+    inside = [t for t in ticks if start + 0.05 < t < end - 0.05]
+    if hold_view:
+        assert inside == []
+        assert view.shape == (2048, 300)
+    else:
+        assert len(inside) > 10

@@ -98,7 +98,7 @@ impl PyConnection {
 
 impl PyConnection {
     /// Whether a numpy view of the weights is still referenced somewhere.
-    fn views_alive(&self, py: Python<'_>) -> bool {
+    pub(crate) fn views_alive(&self, py: Python<'_>) -> bool {
         // SAFETY: the object is alive (we hold a reference) and the GIL is held.
         unsafe { pyo3::ffi::Py_REFCNT(self.buffer.bind(py).as_ptr()) > 1 }
     }

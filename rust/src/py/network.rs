@@ -14,7 +14,7 @@ use super::learning::PyHebbian;
 use crate::engine::parallel::with_team;
 use crate::engine::{Group, Network, Sensor};
 
-/// How often a run released from the GIL checks for Ctrl-C and other signals.
+/// How often a run checks for Ctrl-C and other signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(20);
 
 /// One group as the Python layer describes it: its output, its connected inputs in order,
@@ -56,6 +56,14 @@ impl PyNetwork {
                 "this brain is running in another thread (Brain.run); wait for it to finish",
             )),
         }
+    }
+
+    /// Whether the user holds a numpy view of any connection's weights.
+    fn views_held(&self, py: Python<'_>) -> bool {
+        self.calls
+            .iter()
+            .flat_map(|calls| &calls.connections)
+            .any(|c| c.get().views_alive(py))
     }
 
     /// After learning: connections whose weights the user holds a view of are brought up
@@ -195,7 +203,8 @@ impl PyNetwork {
         Ok(())
     }
 
-    /// A whole run in Rust with the GIL released (every part must be built in). Returns
+    /// A whole run in Rust with the GIL released (every part must be built in), or held
+    /// while the user holds a numpy view of some weights. Returns
     /// (steps done, recordings, interruption): per group, a (steps, units) bool array of its
     /// activity, or None where `record[i]` is false; a signal (Ctrl-C) stops the run after
     /// a whole step and its exception is returned for the caller to raise once it has
@@ -234,7 +243,11 @@ impl PyNetwork {
             });
         }
         let mut interrupt: Option<PyErr> = None;
-        let result = py.detach(|| {
+        // While the user holds a numpy view of some weights, another Python thread could
+        // write through it during the run; keeping the GIL stops such writes (the run
+        // reads and writes those weights without any lock).
+        let views_held = self.views_held(py);
+        let mut body = || {
             let mut slots: Vec<Option<&mut [bool]>> = buffers.iter_mut().map(|b| b.as_deref_mut()).collect();
             let mut last_check = Instant::now();
             let mut net = self.net()?;
@@ -252,7 +265,8 @@ impl PyNetwork {
                 }
             })?;
             Ok::<usize, PyErr>(done)
-        });
+        };
+        let result = if views_held { body() } else { py.detach(body) };
         self.after_learning(py);
         let steps = result?;
         let recordings = buffers
