@@ -97,21 +97,27 @@ def test_repeat_builds_the_set_ups_again_with_new_weights_and_seed_changes_them(
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--steps", "0"], "--steps"),
-        (["--layers", "10", "0"], "--layers"),
-        (["--sensor", "0"], "--sensor"),
-        (["--sparsity", "1.5"], "--sparsity"),
-        (["--jobs", "0"], "--jobs"),
-        (["--repeat", "0"], "--repeat"),
-        (["--seed", "-1"], "--seed"),
+        (["--steps", "0"], "argument --steps: must be at least 1, got 0"),
+        (["--layers", "10", "0"], "argument --layers: must be at least 1, got 0"),
+        (["--sensor", "0"], "argument --sensor: must be at least 1, got 0"),
+        (["--sensor", "ten"], "argument --sensor: expected a whole number, got 'ten'"),
+        (["--sparsity", "1.5"], "argument --sparsity: must be in (0, 1], got 1.5"),
+        (["--sparsity", "nan"], "argument --sparsity: must be in (0, 1], got nan"),
+        (["--jobs", "0"], "argument --jobs: must be at least 1, got 0"),
+        (["--repeat", "0"], "argument --repeat: must be at least 1, got 0"),
+        (["--seed", "-1"], "argument --seed: must be at least 0, got -1"),
+        (["--seed", str(2**32)], f"argument --seed: must be at most {2**32 - 1}, got {2**32}"),
+        (["--no-such-flag"], "unrecognized arguments: --no-such-flag"),
     ],
 )
-def test_bad_values_are_one_line_errors(capsys, args, message):
-    assert main(["benchmark", *args]) == 1
+def test_bad_values_are_one_line_usage_errors(capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["benchmark", *args])
+    assert exit_.value.code == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1 and captured.err.startswith("protobrain: error: ")
-    assert message in captured.err
+    assert message in captured.err and captured.err.rstrip().endswith("--help)")
 
 
 def test_jobs_and_scheduler_exclude_each_other(capsys):

@@ -368,3 +368,20 @@ def test_module_entry_point_runs_without_traceback(spec8, tmp_path):
     assert len(_read_stream(tmp_path / "out.bin", spec8.Snapshot)) == 2
     bad = subprocess.run([*run, str(tmp_path / "nope"), str(tmp_path / "o.bin")], capture_output=True, text=True, timeout=60)
     _assert_one_line_error(bad.returncode, bad.stderr, "cannot read experiment")
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        ([], "the following arguments are required: EXPERIMENT, OUTPUT"),
+        (["a.pb", "out.bin", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+        (["a.pb", "out.bin", "--checkpoint-every", "0"], "argument --checkpoint-every: must be at least 1, got 0"),
+    ],
+)
+def test_usage_errors_are_one_line_and_point_at_help(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(argv)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("protobrain: error: ")
+    assert message in err and err.rstrip().endswith("(see protobrain-experiment --help)")

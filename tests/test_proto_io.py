@@ -203,3 +203,16 @@ def test_leftovers_of_a_killed_atomic_write_are_removed_and_nothing_else(tmp_pat
     assert sorted(os.path.basename(p) for p in removed) == sorted([ours, ".out.bin.0123abcd.tmp"])
     assert sorted(os.listdir(tmp_path)) == sorted(keep)
     assert atomic.remove_leftovers(tmp_path / "missing" / "x") == []
+
+
+def test_a_message_too_large_for_the_prefix_is_refused_and_nothing_is_written(monkeypatch):
+    message = experiment_pb2.Experiment(cortex=experiment_pb2.Cortex(layer=[300] * 100))
+    size = len(message.SerializeToString())
+    assert proto_io.frame(message) == size.to_bytes(4, "big") + message.SerializeToString()
+    monkeypatch.setattr(proto_io, "_MAX_PREFIX_VALUE", size - 1)  # as if 4 bytes held less
+    buffer = io.BytesIO()
+    with pytest.raises(ValueError, match=f"Experiment of {size} bytes does not fit"):
+        ProtoWriter(buffer).write(message)
+    assert buffer.getvalue() == b""
+    with pytest.raises(ValueError, match="does not fit"):
+        proto_io.frame(message)

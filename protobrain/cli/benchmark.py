@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from protobrain import brain, computation, learning, neuron, sensor
-from protobrain.cli.errors import CliError, check_plot_output
+from protobrain.cli.errors import CliError, check_plot_output, fraction, reason, whole_number
 from protobrain.encoders import numerical
 from protobrain.metrics.benchmark import Benchmark, Results
 from protobrain.metrics.spike_count import SpikeCount
@@ -59,24 +59,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
             "fed 0..99 repeatedly, measuring spike density and spike counts per layer."
         ),
     )
+    count = whole_number(1)
     parser.add_argument(
-        "--layers", type=int, nargs="+", default=[100, 100, 100], metavar="UNITS", help="layer sizes (100 100 100)"
+        "--layers", type=count, nargs="+", default=[100, 100, 100], metavar="UNITS", help="layer sizes (100 100 100)"
     )
-    parser.add_argument("--sensor", type=int, default=1024, metavar="BITS", help="sensor length in bits (1024)")
-    parser.add_argument("--steps", type=int, default=500, help="inputs fed to each brain: 0..99 cycled (500)")
-    parser.add_argument("--seed", type=int, default=0, help="numpy.random.seed before building the brains (0)")
+    parser.add_argument("--sensor", type=count, default=1024, metavar="BITS", help="sensor length in bits (1024)")
+    parser.add_argument("--steps", type=count, default=500, help="inputs fed to each brain: 0..99 cycled (500)")
+    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0, help="numpy.random.seed before building the brains (0)")
     parser.add_argument(
-        "--sparsity", type=float, default=0.05, help="fraction of active units, SparseComputation(SPARSITY) (0.05)"
+        "--sparsity", type=fraction, default=0.05, help="fraction of active units, SparseComputation(SPARSITY) (0.05)"
     )
     parser.add_argument(
         "--repeat",
-        type=int,
+        type=count,
         default=1,
         metavar="K",
         help="build the five set-ups K times, each with its own weights: 5*K brains (1)",
     )
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=int, default=1, metavar="N", help="run the brains on N processes (1: here)")
+    where.add_argument("--jobs", type=count, default=1, metavar="N", help="run the brains on N processes (1: here)")
     where.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -95,8 +96,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Build the brains, run the benchmark, print the tables or JSON."""
-    _check(args)
+    """Build the brains, run the benchmark, print the tables or JSON (``args`` as the
+    parser made them: its argument types check every value)."""
     plot_to = getattr(args, "plot", None)
     if plot_to is not None:
         check_plot_output(plot_to)
@@ -143,19 +144,7 @@ def _write_plot(results: list[Results], labels: list[str], settings: dict[str, A
     try:
         plot.save(plot.compare(results, labels, title=title), path)
     except OSError as err:
-        raise CliError(f"--plot: cannot write {path}: {err.strerror or err}") from None
-
-
-def _check(args: argparse.Namespace) -> None:
-    if any(size < 1 for size in args.layers):
-        raise CliError(f"--layers: every layer needs at least one unit, got {args.layers}")
-    for name in ("sensor", "steps", "repeat", "jobs"):
-        if getattr(args, name) < 1:
-            raise CliError(f"--{name} must be at least 1, got {getattr(args, name)}")
-    if not 0 < args.sparsity <= 1:
-        raise CliError(f"--sparsity must be in (0, 1], got {args.sparsity}")
-    if not 0 <= args.seed < 2**32:
-        raise CliError(f"--seed must be in [0, 2**32), got {args.seed}")
+        raise CliError(f"--plot: cannot write {path}: {reason(err)}") from None
 
 
 def build_brains(

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 class CliError(Exception):
@@ -17,6 +18,15 @@ def fail(message: str, code: int = 1) -> int:
     """Print ``protobrain: error: message`` on one line to stderr; return the exit code."""
     print(f"protobrain: error: {' '.join(message.split())}", file=sys.stderr)
     return code
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error (a missing argument, a bad value) is one line
+    on stderr, like every other error of the tools, pointing at ``--help``; the exit code
+    stays argparse's 2. Subcommand parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.exit(fail(f"{message} (see {self.prog} --help)", code=2))
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
@@ -37,8 +47,16 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         return 141
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type`` accepting whole numbers of at least ``minimum``."""
+def reason(err: BaseException) -> str:
+    """What went wrong, for one line: an OSError's system message ("No such file or
+    directory") without the errno and path the caller names itself, else the exception's text."""
+    if isinstance(err, OSError) and err.strerror:
+        return err.strerror
+    return str(err)
+
+
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers from ``minimum`` to ``maximum`` (inclusive)."""
 
     def parse(text: str) -> int:
         try:
@@ -47,9 +65,22 @@ def whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
     return parse
+
+
+def fraction(text: str) -> float:
+    """An argparse ``type`` accepting numbers in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return value
 
 
 def check_plot_output(path: str) -> None:

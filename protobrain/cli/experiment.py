@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -37,11 +37,11 @@ from tqdm import tqdm
 
 from protobrain import checkpoint as _checkpoint
 from protobrain.brain import Brain
-from protobrain.cli.errors import CliError, dispatch, whole_number
+from protobrain.cli.errors import ArgumentParser, CliError, dispatch, reason, whole_number
 from protobrain.proto import experiment_pb2
 from protobrain.util import proto_parse
 from protobrain.util.atomic import _sync_directory, atomic_write, remove_leftovers
-from protobrain.util.proto_io import LENGTH_PREFIX_SIZE, ProtoWriter
+from protobrain.util.proto_io import frame
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
@@ -76,10 +76,6 @@ _DESCRIPTION = (
 )
 
 
-def _reason(err: OSError) -> str:
-    return err.strerror or str(err)
-
-
 def load_experiment(path: str | os.PathLike[str], file_format: str = "auto") -> experiment_pb2.Experiment:
     """Read an ``Experiment`` from ``path``; CliError naming the file and what is wrong.
 
@@ -89,7 +85,7 @@ def load_experiment(path: str | os.PathLike[str], file_format: str = "auto") -> 
     try:
         data = Path(name).read_bytes()
     except OSError as err:
-        raise CliError(f"cannot read experiment {name}: {_reason(err)}") from None
+        raise CliError(f"cannot read experiment {name}: {reason(err)}") from None
     text = file_format == "text" or (file_format == "auto" and name.lower().endswith(TEXT_SUFFIXES))
     experiment = experiment_pb2.Experiment()
     if text:
@@ -132,20 +128,30 @@ def run_experiment(
     if checkpoint_every is not None or resume is not None:
         return _run_resumable(experiment, os.fspath(output), progress, checkpoint_every, checkpoint, resume)
     brain, inputs = proto_parse.decode_experiment(experiment)
-    snapshot = None
-    with atomic_write(output) as file:
-        writer = ProtoWriter(file)
-        with tqdm(
-            total=len(inputs), unit="step", desc="experiment", disable=not progress, delay=PROGRESS_DELAY, file=sys.stderr
-        ) as bar:
-            for value in inputs:
-                brain.sensor.feed(value)
-                brain.compute()
-                brain.learn()
-                snapshot = proto_parse.encode_brain(brain, snapshot)
-                writer.write(snapshot)
-                bar.update()
+    with atomic_write(output) as file, _progress_bar(len(inputs), 0, progress) as bar:
+        for record in _records(brain, inputs):
+            file.write(record)
+            bar.update()
     return len(inputs)
+
+
+def _records(brain: Brain, inputs: Sequence[Any]) -> Iterator[bytes]:
+    """Step ``brain`` through ``inputs`` (feed, compute, learn: SPEC section 8) and yield
+    each step's snapshot as the record the output file holds (see ``proto_io.frame``)."""
+    snapshot = None
+    for value in inputs:
+        brain.sensor.feed(value)
+        brain.compute()
+        brain.learn()
+        snapshot = proto_parse.encode_brain(brain, snapshot)
+        yield frame(snapshot)
+
+
+def _progress_bar(total: int, done: int, show: bool) -> Any:
+    """The run's progress bar on stderr, shown only when asked and after PROGRESS_DELAY."""
+    return tqdm(
+        total=total, initial=done, unit="step", desc="experiment", disable=not show, delay=PROGRESS_DELAY, file=sys.stderr
+    )
 
 
 def _fingerprint(experiment: experiment_pb2.Experiment) -> str:
@@ -175,8 +181,7 @@ def _resume_point(
     try:
         loaded = _checkpoint.read(resume)
     except (OSError, ValueError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        raise CliError(f"cannot resume from {resume}: {reason}") from None
+        raise CliError(f"cannot resume from {resume}: {reason(err)}") from None
     record = loaded.metadata.get(PROGRESS_KEY)
     if record is None:
         raise CliError(f"cannot resume from {resume}: it is not a checkpoint of an experiment run")
@@ -196,7 +201,7 @@ def _resume_point(
         digest = _hash_prefix(partial, length)
     except OSError as err:
         raise CliError(
-            f"cannot resume from {resume}: the partial output {partial} is missing or short ({_reason(err)})"
+            f"cannot resume from {resume}: the partial output {partial} is missing or short ({reason(err)})"
         ) from None
     if digest.hexdigest() != expected_digest:
         raise CliError(f"cannot resume from {resume}: the partial output {partial} is not the one it recorded")
@@ -239,18 +244,8 @@ def _run_resumable(
         file = open(partial, "r+b")
         file.truncate(length)
         file.seek(length)
-    snapshot = None
-    with file, tqdm(
-        total=len(inputs), initial=step, unit="step", desc="experiment", disable=not progress,
-        delay=PROGRESS_DELAY, file=sys.stderr,
-    ) as bar:
-        for value in inputs[step:]:
-            brain.sensor.feed(value)
-            brain.compute()
-            brain.learn()
-            snapshot = proto_parse.encode_brain(brain, snapshot)
-            data = snapshot.SerializeToString()  # framed exactly as ProtoWriter frames it
-            record = len(data).to_bytes(LENGTH_PREFIX_SIZE, "big") + data
+    with file, _progress_bar(len(inputs), step, progress) as bar:
+        for record in _records(brain, inputs[step:]):
             file.write(record)
             digest.update(record)
             length += len(record)
@@ -315,7 +310,7 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"experiment {args.experiment}: the model does not fit in memory ({err})") from None
     except OSError as err:
         # The checkpoint or the partial file may be the one that failed: name it.
-        raise CliError(f"cannot write {err.filename or args.output}: {_reason(err)}") from None
+        raise CliError(f"cannot write {err.filename or args.output}: {reason(err)}") from None
     return 0
 
 
@@ -365,7 +360,7 @@ def add_parser(subparsers: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``protobrain-experiment``."""
-    parser = argparse.ArgumentParser(prog="protobrain-experiment", description=_DESCRIPTION)
+    parser = ArgumentParser(prog="protobrain-experiment", description=_DESCRIPTION)
     _add_arguments(parser)
     return parser
 

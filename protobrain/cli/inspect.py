@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain.cli.errors import CliError, check_plot_output, whole_number
+from protobrain.cli.errors import CliError, check_plot_output, reason, whole_number
 from protobrain.proto import sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoStreamError
 from protobrain.util.proto_parse import decode_value
@@ -114,7 +114,7 @@ def summarise(path: str, top: int = 5) -> dict[str, Any]:
                     other_values += 1
                 steps += 1
     except OSError as err:
-        raise CliError(f"cannot read snapshots {path}: {err.strerror or err}") from None
+        raise CliError(f"cannot read snapshots {path}: {reason(err)}") from None
     except ProtoStreamError as err:
         raise CliError(f"snapshots {path}: {err}") from None
     except MemoryError:
@@ -190,7 +190,7 @@ def _write_plot(snapshots: str, path: str) -> None:
     try:
         plot.save(plot.overview(plot.read_snapshots(snapshots), title=f"{snapshots}"), path)
     except OSError as err:
-        raise CliError(f"--plot: cannot write {path}: {err.strerror or err}") from None
+        raise CliError(f"--plot: cannot write {path}: {reason(err)}") from None
     except ValueError as err:
         raise CliError(f"--plot: {err}") from None
 

@@ -8,20 +8,19 @@ exit non-zero, without a traceback.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 from collections.abc import Sequence
 
-from protobrain.cli.errors import dispatch
+from protobrain.cli.errors import ArgumentParser, dispatch
 
 #: Subcommand modules, in the order ``protobrain --help`` lists them.
 SUBCOMMANDS = ("experiment", "inspect", "benchmark")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> ArgumentParser:
     """The ``protobrain`` parser with every subcommand whose module is present."""
-    parser = argparse.ArgumentParser(prog="protobrain", description="protobrain command-line tools")
+    parser = ArgumentParser(prog="protobrain", description="protobrain command-line tools")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in SUBCOMMANDS:
         importlib.import_module(f"protobrain.cli.{name}").add_parser(subparsers)

@@ -23,7 +23,15 @@ from typing import IO, Generic, Protocol, TypeVar
 
 from google.protobuf.message import DecodeError, Message
 
-__all__ = ["DEFAULT_MAX_MESSAGE_SIZE", "LENGTH_PREFIX_SIZE", "ProtoReader", "ProtoStreamError", "ProtoWriter", "read_exactly"]
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "LENGTH_PREFIX_SIZE",
+    "ProtoReader",
+    "ProtoStreamError",
+    "ProtoWriter",
+    "frame",
+    "read_exactly",
+]
 
 #: Bytes in the length prefix of every message.
 LENGTH_PREFIX_SIZE = 4
@@ -51,6 +59,17 @@ class ProtoStreamError(ValueError):
         self.offset = offset
 
 
+def frame(message: Message) -> bytes:
+    """One record of a stream: the message's 4-byte big-endian length, then the message.
+
+    Raises ValueError if the message is too large for a 4-byte length.
+    """
+    data = message.SerializeToString()
+    if len(data) > _MAX_PREFIX_VALUE:
+        raise ValueError(f"a {type(message).__name__} of {len(data)} bytes does not fit a 4-byte length prefix")
+    return len(data).to_bytes(LENGTH_PREFIX_SIZE, "big") + data
+
+
 class ProtoWriter:
     """Appends messages to a binary file, each preceded by its 4-byte big-endian length."""
 
@@ -58,18 +77,13 @@ class ProtoWriter:
         self.file = file
 
     def write(self, message: Message) -> int:
-        """Write one message; return the number of bytes written (prefix included).
+        """Write one message (one :func:`frame`); return the number of bytes written.
 
-        Raises ValueError if the message is too large for a 4-byte length.
+        Raises ValueError, writing nothing, if the message is too large for a 4-byte length.
         """
-        data = message.SerializeToString()
-        if len(data) > _MAX_PREFIX_VALUE:
-            raise ValueError(
-                f"a {type(message).__name__} of {len(data)} bytes does not fit a 4-byte length prefix"
-            )
-        self.file.write(len(data).to_bytes(LENGTH_PREFIX_SIZE, "big"))
-        self.file.write(data)
-        return LENGTH_PREFIX_SIZE + len(data)
+        record = frame(message)
+        self.file.write(record)
+        return len(record)
 
     def flush(self) -> None:
         """Flush the underlying file."""
