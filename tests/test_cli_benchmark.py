@@ -79,6 +79,32 @@ def test_json_numbers_agree_with_the_metrics(capsys):
         assert summary["steps_per_second"] > 0
 
 
+def test_json_spike_statistics_are_those_of_the_brains_stepped_by_hand(capsys):
+    """The report against twin brains stepped by the documented loop and counted here."""
+    report = run_json(capsys)
+    twins = cli_benchmark.build_brains([20, 15], 128, 0.05, seed=0)
+    for (label, twin), summary in zip(twins, report["brains"], strict=True):
+        assert summary["learning"] == label
+        spikes = [np.zeros(20, dtype=np.int64), np.zeros(15, dtype=np.int64)]
+        active = []
+        for step in range(40):
+            twin.sensor.feed(step % 100)
+            twin.compute()
+            twin.learn()
+            outputs = [layer.output.values != 0 for layer in twin.neurons.layers]
+            for count, output in zip(spikes, outputs):
+                count += output
+            active.append(sum(int(output.sum()) for output in outputs))
+        assert summary["density_per_step"] == [a / 35 for a in active]
+        for row, counts in zip(summary["layers"], [*spikes, np.concatenate(spikes)], strict=True):
+            histogram = {int(k): v for k, v in row["histogram"].items()}
+            assert {k: v for k, v in histogram.items() if v} == {
+                int(k): int(v) for k, v in zip(*np.unique(counts, return_counts=True))
+            }
+            assert (row["spikes_min"], row["spikes_max"]) == (counts.min(), counts.max())
+            assert row["spikes_median"] == np.median(counts) and row["spikes_sd"] == pytest.approx(counts.std())
+
+
 def test_jobs_give_the_same_numbers_as_a_serial_run(capsys):
     serial = run_json(capsys)
     parallel = run_json(capsys, "--jobs", "2")
