@@ -18,7 +18,8 @@ already changed is put back:
 What a Python part changes outside the model (its own attributes, files, other objects)
 is its business: it is not rolled back.
 
-Which objects to snapshot is worked out once per model structure (see :mod:`_graph`).
+Which objects to snapshot is worked out when the brain compiles its model (once per model
+structure, see :mod:`_graph`).
 """
 
 from __future__ import annotations
@@ -26,16 +27,13 @@ from __future__ import annotations
 import contextlib
 import signal
 import threading
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from protobrain import _core, _graph
-from protobrain.computation import BUILTIN
-from protobrain.learning import HebbianLearning
+from protobrain import _core
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.sensor import Sensor
 from protobrain.synapses import Input, Output, OutputMerge, OutputSlice
@@ -47,7 +45,6 @@ __all__ = ["Plan", "deferred_interrupt", "plan", "whole_step"]
 class Plan:
     """What a step of one brain can change, for its current structure."""
 
-    version: int
     activities: tuple[_core.Activity, ...]
     inputs: tuple[Input, ...]
     #: A compute step calls Python code.
@@ -56,31 +53,13 @@ class Plan:
     guard_learn: bool
 
 
-_plans: weakref.WeakKeyDictionary[Any, Plan] = weakref.WeakKeyDictionary()
-
-
-def plan(brain: Any, layers: list[Any]) -> Plan:
-    """The :class:`Plan` of ``brain`` (whose compiled groups are ``layers``), cached."""
-    version = _graph.version()
-    cached = _plans.get(brain)
-    if cached is not None and cached.version == version:
-        return cached
+def plan(brain: Any, guard_compute: bool, guard_learn: bool) -> Plan:
+    """The :class:`Plan` of ``brain``, whose compiled network calls Python code when
+    computing (``guard_compute``) or learning (``guard_learn``): which parts are Python is
+    the compiler's decision, so it is passed in, not worked out again here. The brain keeps
+    the plan with its compiled network (both are rebuilt when the structure changes)."""
     activities, inputs = _reachable(brain)
-    guard_compute = guard_learn = False
-    for group in layers:
-        if type(group) is not Neurons or any(name in vars(group) for name in ("compute", "learn")):
-            guard_compute = guard_learn = True
-            continue
-        if any(i._mirror is not None for i in group.inputs.values() if i.connected):
-            guard_compute = guard_learn = True
-        computation, learning = group.computation, group.learning
-        if type(computation) not in BUILTIN:
-            guard_compute = True
-        if learning is not None and type(learning) is not HebbianLearning:
-            guard_learn = True
-    result = Plan(version, tuple(activities), tuple(inputs), guard_compute, guard_learn)
-    _plans[brain] = result
-    return result
+    return Plan(tuple(activities), tuple(inputs), guard_compute, guard_learn)
 
 
 def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
@@ -137,15 +116,13 @@ class _Snapshot:
 
 
 @contextlib.contextmanager
-def whole_step(
-    brain: Any, layers: list[Any], *, compute: bool, learn: bool, feed: bool = False
-) -> Iterator[None]:
-    """Run the body as one step: if it raises, restore what it changed and re-raise.
+def whole_step(brain: Any, the_plan: Plan, *, compute: bool, learn: bool, feed: bool = False) -> Iterator[None]:
+    """Run the body as one step of ``brain`` (whose :class:`Plan` is ``the_plan``): if it
+    raises, restore what it changed and re-raise.
 
     ``compute``/``learn``/``feed`` say what the body does. Nothing is snapshotted when the
     body cannot fail part-way (only built-in parts and no feeding).
     """
-    the_plan = plan(brain, layers)
     guard_weights = learn and the_plan.guard_learn
     if not (feed or guard_weights or (compute and the_plan.guard_compute)):
         yield

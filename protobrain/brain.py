@@ -92,9 +92,9 @@ class Brain(_graph.TracksStepMethods):
         If a part raises, the exception propagates unchanged and every output keeps the
         activity it had before the call (see ``docs/checkpoints.md``).
         """
-        network, layers, guards = self._compiled_with_guards()
-        if guards.guard_compute:
-            with _rollback.whole_step(self, layers, compute=True, learn=False):
+        network, _, plan = self._compiled_with_guards()
+        if plan.guard_compute:
+            with _rollback.whole_step(self, plan, compute=True, learn=False):
                 network.compute()
         else:
             network.compute()
@@ -109,9 +109,9 @@ class Brain(_graph.TracksStepMethods):
         If a Python learning rule raises, the exception propagates unchanged and every
         weight and output is as it was before the call.
         """
-        network, layers, guards = self._compiled_with_guards()
-        if guards.guard_learn:
-            with _rollback.whole_step(self, layers, compute=False, learn=True):
+        network, _, plan = self._compiled_with_guards()
+        if plan.guard_learn:
+            with _rollback.whole_step(self, plan, compute=False, learn=True):
                 network.learn()
         else:
             network.learn()
@@ -132,11 +132,11 @@ class Brain(_graph.TracksStepMethods):
         An exception from a user part propagates unchanged; the step it interrupted is
         undone, so the brain is as the previous whole step left it.
         """
-        network, layers = self._compiled()
+        network, layers, plan = self._compiled_with_guards()
         wanted = _record_mask(record, len(layers))
         steps = len(values)
         if network.builtin:
-            with _rollback.whole_step(self, layers, compute=True, learn=False):
+            with _rollback.whole_step(self, plan, compute=True, learn=False):
                 done, recorded, interrupt = network.run(_values_array(values), bool(learn), wanted)
             if done:
                 self.sensor._value = values[done - 1]
@@ -146,7 +146,7 @@ class Brain(_graph.TracksStepMethods):
             recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, network.sizes)]
             with _rollback.deferred_interrupt() as interrupted:
                 for step, value in enumerate(values):
-                    with _rollback.whole_step(self, layers, compute=True, learn=bool(learn), feed=True):
+                    with _rollback.whole_step(self, plan, compute=True, learn=bool(learn), feed=True):
                         self.sensor.feed(value)
                         network.compute()
                         if learn:
@@ -165,8 +165,8 @@ class Brain(_graph.TracksStepMethods):
         rebuilt only when the model's structure changed."""
         cache = self.__dict__.get("_network_cache")
         if cache is None or cache[3] != _graph._version:  # one check per step: keep it cheap
-            network, layers = _compile(self)
-            plan = _rollback.plan(self, layers)
+            network, layers, guard_compute, guard_learn = _compile(self)
+            plan = _rollback.plan(self, guard_compute, guard_learn)
             cache = (network, layers, plan, _graph.version(), _values_activity(self.neurons))
             self.__dict__["_network_cache"] = cache
         return cache[:3]  # type: ignore[return-value]
@@ -244,7 +244,9 @@ def _overrides(obj: Any, names: tuple[str, ...]) -> bool:
     return any(name in vars(obj) for name in names)
 
 
-def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
+def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool]:
+    """The engine network of ``brain``, its groups in compute order, and whether a compute
+    step and a learn step call Python code (a group, computation or learning rule of yours)."""
     layers = _groups(brain.neurons)
     specs: list[tuple[Any, ...]] = []
     for group in layers:
@@ -278,4 +280,6 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any]]:
         network = _core.Network((sensor.encoder._native, sensor.output._activity), None, specs)
     else:
         network = _core.Network(None, sensor.feed, specs)
-    return network, layers
+    guard_compute = any(spec[4] is not None for spec in specs)
+    guard_learn = any(spec[5] is not None for spec in specs)
+    return network, layers, guard_compute, guard_learn
