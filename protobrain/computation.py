@@ -102,7 +102,7 @@ class SparseComputation(_Builtin):
         if isinstance(n, bool) or not isinstance(n, numbers.Real):
             raise TypeError(f"n must be an int or a float, got {n!r}")
         if isinstance(n, numbers.Integral):
-            if not 0 < n < 2**63:
+            if not 0 < int(n) < 2**63:
                 raise ValueError(f"n: must be positive (an int n is at most the group's size), got {n}")
             return _core.Computation.k_winners(int(n))
         return _core.Computation.k_fraction(float(n))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -132,7 +132,7 @@ class Neurons(_graph.TracksStepMethods):
         if computation is None:
             raise ValueError("no computation is set for this group of neurons")
         if type(computation) in _computation.BUILTIN:
-            computation._compute_into(self)
+            cast(_computation._Builtin, computation)._compute_into(self)
         else:
             self.output.values = computation(**self.inputs)
         return self.values

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from protobrain import _graph
 from protobrain._util import Shape, normalize_shape
 from protobrain.encoders import Encoder
-from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.encoders.numerical import CyclicEncoder, NumericalEncoder, SimpleEncoder
 from protobrain.synapses import Output
 
 __all__ = ["Encoder", "Sensor"]
@@ -56,7 +56,7 @@ class Sensor(_graph.TracksStepMethods):
         """Encode ``value`` and set it as the sensor's output."""
         encoder = self._encoder
         if type(encoder) in _BUILTIN_ENCODERS:
-            encoder._encode_into(value, self._output._activity)
+            cast(NumericalEncoder, encoder)._encode_into(value, self._output._activity)
         else:
             self._output.values = encoder.encode(value)
         self.__dict__["_value"] = value  # not a step method: skip the tracking __setattr__

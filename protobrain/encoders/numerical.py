@@ -41,6 +41,9 @@ class NumericalEncoder(NativeState, Encoder):
     """
 
     _kind: ClassVar[str | None] = None
+    _length: int
+    #: (min_value, max_value, sparsity)
+    _params: tuple[float, float, float]
 
     @_graph.new_object
     def __init__(self, min_value: float, max_value: float, length: int, sparsity: float = 0.02) -> None:
