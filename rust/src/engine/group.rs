@@ -125,13 +125,43 @@ impl Group {
 
     /// Computes the group's new activity from every connected input.
     pub fn compute(&mut self) -> Result<()> {
+        self.fire()?;
+        self.publish()
+    }
+
+    /// The first half of [`compute`](Self::compute): works out which units fire, without
+    /// changing the group's output yet (rows its inputs read are brought up to date, which
+    /// changes no weight anyone can see).
+    pub(crate) fn fire(&mut self) -> Result<()> {
         let computation = self.computation.ok_or_else(|| EngineError::InvalidParameter {
             name: "computation",
             message: "the group has no computation set".into(),
         })?;
         let size = self.size();
-        computation.fire(connected(&self.inputs), size, &mut self.buffers)?;
+        computation.fire(connected(&self.inputs), size, &mut self.buffers)
+    }
+
+    /// The second half of [`compute`](Self::compute): the output becomes what
+    /// [`fire`](Self::fire) worked out.
+    pub(crate) fn publish(&mut self) -> Result<()> {
         super::activity::write(&self.output).set_ones(self.buffers.ones.iter().copied())
+    }
+
+    /// Whether any connected input reads `activity`.
+    pub fn reads(&self, activity: &SharedActivity) -> bool {
+        connected(&self.inputs).any(|c| c.source().reads(activity))
+    }
+
+    /// Whether `other` is one of this group's connections.
+    pub(crate) fn has_connection(&self, other: &SharedConnection) -> bool {
+        self.inputs
+            .iter()
+            .any(|(_, c)| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, other)))
+    }
+
+    /// The connected inputs, as shared handles.
+    pub(crate) fn shared_connections(&self) -> impl Iterator<Item = &SharedConnection> {
+        self.inputs.iter().filter_map(|(_, c)| c.as_ref())
     }
 
     /// Lets every input learn, when a learning rule is set.

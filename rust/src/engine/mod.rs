@@ -19,6 +19,7 @@ pub mod learn;
 pub mod network;
 pub mod parallel;
 mod pending;
+mod pipeline;
 pub mod source;
 #[cfg(test)]
 mod test_support;

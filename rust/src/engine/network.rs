@@ -4,6 +4,7 @@ use super::activity::{read, write, SharedActivity};
 use super::encode::NumericalEncoder;
 use super::error::{EngineError, Result};
 use super::group::Group;
+use super::pipeline::{self, Mode, Timing, PROBE_STEPS};
 
 /// A sensor whose encoder is a built-in numerical encoder.
 #[derive(Debug)]
@@ -84,26 +85,31 @@ impl Network {
     /// Writes group `i`'s activity as booleans (non-zero) into `out`.
     pub fn record_group(&self, i: usize, out: &mut [bool]) -> Result<()> {
         let group = self.groups.get(i).ok_or_else(|| no_group(i, self.groups.len()))?;
-        let activity = read(group.output());
-        if out.len() != activity.size() {
-            return Err(EngineError::ShapeMismatch {
-                what: "recording buffer".into(),
-                expected: vec![activity.size()],
-                found: vec![out.len()],
-            });
-        }
-        out.fill(false);
-        activity.for_each_nonzero(|i, _| out[i] = true);
-        Ok(())
+        record_into(group, out)
     }
 
     /// Runs one step per value: feed, compute every group, learn every group (when `learn`).
     /// Every part must be built in. `record[i]`, when given, receives group i's activity of
     /// every step (steps x units, row-major). Every value is checked before the first step,
     /// so a bad value changes nothing. After each whole step `keep_going(steps_done)` may
-    /// stop the run; the number of steps done is returned.
+    /// stop the run; the number of steps done is returned. It is called on the calling
+    /// thread, also when the first group runs a step ahead on another (see the `pipeline`
+    /// module and `PROTOBRAIN_PIPELINE`), which changes no result.
     pub fn run(
         &mut self,
+        values: &[f64],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
+        self.run_in(Mode::from_env(), values, learn, record, keep_going)
+    }
+
+    /// [`run`](Self::run) with the pipelining `mode` given rather than read from the
+    /// environment.
+    pub(crate) fn run_in(
+        &mut self,
+        mode: Mode,
         values: &[f64],
         learn: bool,
         record: &mut [Option<&mut [bool]>],
@@ -138,20 +144,69 @@ impl Network {
         }
         self.check_groups()?;
         // One set of helper threads for the whole run rather than new ones per kernel.
-        super::parallel::with_team(|| self.steps(values, learn, record, keep_going))
+        super::parallel::with_team(|| self.steps(values, learn, record, keep_going, mode))
     }
 
+    /// The steps of a run. Long runs of networks whose kernels are too small to split
+    /// take a few steps one at a time, timing them, then may go on with the first group a
+    /// step ahead on a second core (see the `pipeline` module); the results are the same.
     fn steps(
         &mut self,
         values: &[f64],
         learn: bool,
         record: &mut [Option<&mut [bool]>],
         mut keep_going: impl FnMut(usize) -> bool,
+        mode: Mode,
     ) -> Result<usize> {
-        for (step, &value) in values.iter().enumerate() {
+        let probe = match mode {
+            Mode::Off => values.len(),
+            Mode::On => 1,
+            Mode::Auto => PROBE_STEPS,
+        };
+        let long_enough = match mode {
+            Mode::Auto => values.len() >= PROBE_STEPS + pipeline::MIN_STEPS,
+            _ => values.len() > probe,
+        };
+        if !long_enough || !pipeline::possible(self.sensor.as_ref(), &self.groups) {
+            return Ok(self.serial(values, 0, learn, record, &mut keep_going, None)?.0);
+        }
+        let mut timing = Timing::start();
+        let (done, stopped) = self.serial(&values[..probe], 0, learn, record, &mut keep_going, Some(&mut timing))?;
+        if stopped {
+            return Ok(done);
+        }
+        match (&self.sensor, mode == Mode::On || timing.worth_it()) {
+            (Some(sensor), true) => {
+                pipeline::run(sensor, &mut self.groups, values, done, learn, record, &mut keep_going)
+            }
+            _ => Ok(self.serial(values, done, learn, record, &mut keep_going, None)?.0),
+        }
+    }
+
+    /// Steps `start..values.len()` of a run, one whole step at a time, timing them into
+    /// `timing` when given. Returns the number of steps done and whether `keep_going`
+    /// stopped the run.
+    fn serial(
+        &mut self,
+        values: &[f64],
+        start: usize,
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        keep_going: &mut impl FnMut(usize) -> bool,
+        mut timing: Option<&mut Timing>,
+    ) -> Result<(usize, bool)> {
+        for (step, &value) in values.iter().enumerate().skip(start) {
+            if let Some(t) = timing.as_deref_mut() {
+                t.step_begins();
+            }
             self.feed(value)?;
             for i in 0..self.groups.len() {
                 self.compute_group(i)?;
+                if i == 0 {
+                    if let Some(t) = timing.as_deref_mut() {
+                        t.first_group_done();
+                    }
+                }
             }
             if learn {
                 for i in 0..self.groups.len() {
@@ -164,17 +219,35 @@ impl Network {
                     self.record_group(i, &mut buf[step * size..(step + 1) * size])?;
                 }
             }
+            if let Some(t) = timing.as_deref_mut() {
+                t.step_ends();
+            }
             if !keep_going(step + 1) {
-                return Ok(step + 1);
+                return Ok((step + 1, true));
             }
         }
-        Ok(values.len())
+        Ok((values.len(), false))
     }
 
     fn group_mut(&mut self, i: usize) -> Result<&mut Group> {
         let n = self.groups.len();
         self.groups.get_mut(i).ok_or_else(|| no_group(i, n))
     }
+}
+
+/// Writes `group`'s activity as booleans (non-zero) into `out`.
+pub(crate) fn record_into(group: &Group, out: &mut [bool]) -> Result<()> {
+    let activity = read(group.output());
+    if out.len() != activity.size() {
+        return Err(EngineError::ShapeMismatch {
+            what: "recording buffer".into(),
+            expected: vec![activity.size()],
+            found: vec![out.len()],
+        });
+    }
+    out.fill(false);
+    activity.for_each_nonzero(|i, _| out[i] = true);
+    Ok(())
 }
 
 fn no_group(i: usize, n: usize) -> EngineError {
@@ -283,5 +356,143 @@ mod tests {
         assert!(err.to_string().contains("11"), "{err}");
         assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
         assert_eq!(n.run(&[1.0, 2.0, 3.0], true, &mut [], |done| done < 2).unwrap(), 2);
+    }
+
+    /// The wirings the pipeline tests use, beyond a plain feed-forward stack.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Wiring {
+        FeedForward,
+        /// Every layer also reads its own output (the first group included).
+        LoopBack,
+        /// The second layer also reads the third.
+        LaterFeedback,
+        /// The first layer also reads the second (cannot be pipelined).
+        FirstReadsSecond,
+        /// The second layer also reads the sensor (cannot be pipelined).
+        SensorTwice,
+    }
+
+    fn wired(wiring: Wiring) -> Network {
+        let mut seed = 11u64;
+        let sensor_out = Activity::zeros(&[40]).unwrap().shared();
+        let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 100.0, 40, 0.1).unwrap();
+        let mut layers: Vec<Group> = [12, 9, 7].iter().map(|&n| Group::new(&[n]).unwrap()).collect();
+        let mut weights = crate::engine::test_support::lcg_weights(&mut seed);
+        layers[0]
+            .set("main", Source::Whole(sensor_out.clone()), weights(40, 12).unwrap())
+            .unwrap();
+        crate::engine::feed_forward(&mut layers, "main", &mut weights).unwrap();
+        match wiring {
+            Wiring::LoopBack => crate::engine::loop_back(&mut layers, "self", &mut weights).unwrap(),
+            Wiring::LaterFeedback => {
+                let source = layers[2].as_source();
+                layers[1].set("back", source, weights(7, 9).unwrap()).unwrap();
+            }
+            Wiring::FirstReadsSecond => {
+                let source = layers[1].as_source();
+                layers[0].set("back", source, weights(9, 12).unwrap()).unwrap();
+            }
+            Wiring::SensorTwice => {
+                layers[1]
+                    .set("sensor", Source::Whole(sensor_out.clone()), weights(40, 9).unwrap())
+                    .unwrap();
+            }
+            Wiring::FeedForward => {}
+        }
+        for (layer, k) in layers.iter_mut().zip([3, 2, 2]) {
+            layer.computation = Some(Computation::k_winners(k).unwrap());
+            layer.learning = Some(Hebbian::new(0.05, 0.01).unwrap());
+        }
+        Network::new(
+            Some(Sensor {
+                encoder,
+                output: sensor_out,
+            }),
+            layers,
+        )
+        .unwrap()
+    }
+
+    /// Everything a run leaves that a user can see: outputs, sensor, every weight.
+    fn state(n: &Network) -> (Vec<Vec<f64>>, Vec<f64>, Vec<Vec<f64>>) {
+        let outputs = n.groups().iter().map(|g| read(g.output()).values().to_vec()).collect();
+        let sensor = read(&n.sensor.as_ref().unwrap().output).values().to_vec();
+        let weights = n
+            .groups()
+            .iter()
+            .flat_map(|g| g.connections())
+            .map(|c| c.weights_mut().as_slice().to_vec())
+            .collect();
+        (outputs, sensor, weights)
+    }
+
+    fn recorded(n: &mut Network, mode: Mode, values: &[f64], learn: bool, stop_at: usize) -> (usize, Vec<Vec<bool>>) {
+        let sizes: Vec<usize> = n.groups().iter().map(|g| g.size()).collect();
+        let mut bufs: Vec<Vec<bool>> = sizes.iter().map(|&s| vec![false; s * values.len()]).collect();
+        let mut slots: Vec<Option<&mut [bool]>> = bufs.iter_mut().map(|b| Some(&mut b[..])).collect();
+        let done = n
+            .run_in(mode, values, learn, &mut slots, |done| done < stop_at)
+            .unwrap();
+        (done, bufs)
+    }
+
+    #[test]
+    fn pipelined_runs_equal_serial_runs() {
+        let values: Vec<f64> = (0..300).map(|i| ((i * 7) % 101) as f64).collect();
+        for wiring in [Wiring::FeedForward, Wiring::LoopBack, Wiring::LaterFeedback] {
+            for learn in [true, false] {
+                let (mut a, mut b) = (wired(wiring), wired(wiring));
+                assert!(pipeline::possible(a.sensor.as_ref(), a.groups()));
+                let (done_a, rec_a) = recorded(&mut a, Mode::On, &values, learn, usize::MAX);
+                let (done_b, rec_b) = recorded(&mut b, Mode::Off, &values, learn, usize::MAX);
+                assert_eq!((done_a, done_b), (300, 300));
+                assert!(rec_a == rec_b, "recordings differ");
+                assert!(state(&a) == state(&b), "final states differ");
+            }
+        }
+    }
+
+    #[test]
+    fn a_pipelined_run_stops_after_the_whole_step_it_was_told_to() {
+        let values: Vec<f64> = (0..120).map(|i| ((i * 13) % 97) as f64).collect();
+        let cases = [1, 2, 3, 17, 119, 120].map(|s| (Mode::On, s));
+        let at_the_probe = [PROBE_STEPS - 1, PROBE_STEPS, PROBE_STEPS + 1].map(|s| (Mode::Auto, s));
+        for (mode, stop_at) in cases.into_iter().chain(at_the_probe) {
+            let mut a = wired(Wiring::LoopBack);
+            let (done, rec) = recorded(&mut a, mode, &values, true, stop_at);
+            assert_eq!(done, stop_at);
+            let mut b = wired(Wiring::LoopBack);
+            let (_, rec_b) = recorded(&mut b, Mode::Off, &values[..stop_at], true, usize::MAX);
+            assert!(state(&a) == state(&b), "stopped at {stop_at}: states differ");
+            for (x, y) in rec.iter().zip(&rec_b) {
+                assert_eq!(&x[..y.len()], &y[..], "stopped at {stop_at}");
+                assert!(x[y.len()..].iter().all(|&v| !v), "steps after the stop were recorded");
+            }
+            // And it goes on from there as if it had never stopped.
+            a.run_in(Mode::On, &values[stop_at..], true, &mut [], |_| true).unwrap();
+            b.run_in(Mode::Off, &values[stop_at..], true, &mut [], |_| true)
+                .unwrap();
+            assert!(state(&a) == state(&b), "resumed after {stop_at}: states differ");
+        }
+    }
+
+    #[test]
+    fn networks_whose_first_group_depends_on_the_others_are_not_pipelined() {
+        for wiring in [Wiring::FirstReadsSecond, Wiring::SensorTwice] {
+            let n = wired(wiring);
+            assert!(!pipeline::possible(n.sensor.as_ref(), n.groups()));
+            // Asking for it anyway runs serially, with the same results.
+            let values: Vec<f64> = (0..50).map(|i| i as f64).collect();
+            let (mut a, mut b) = (wired(wiring), wired(wiring));
+            let (_, rec_a) = recorded(&mut a, Mode::On, &values, true, usize::MAX);
+            let (_, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
+            assert!(rec_a == rec_b && state(&a) == state(&b));
+        }
+        let single = {
+            let mut n = wired(Wiring::FeedForward);
+            n.groups.truncate(1);
+            n
+        };
+        assert!(!pipeline::possible(single.sensor.as_ref(), single.groups()));
     }
 }

@@ -83,6 +83,14 @@ struct LazyTeam<'a> {
 thread_local! {
     /// The team of the call this thread is in, if any.
     static TEAM: Cell<*const LazyTeam<'static>> = const { Cell::new(std::ptr::null()) };
+    /// How many times a kernel on this thread was split over threads (see [`splits`]).
+    static SPLITS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// How many times a kernel called on this thread has been split over several threads so
+/// far: a caller compares two readings to learn whether its work was large enough to split.
+pub fn splits() -> u64 {
+    SPLITS.with(|s| s.get())
 }
 
 /// How long a waiting thread spins before it sleeps: most waits in a run are shorter (a
@@ -160,6 +168,9 @@ pub fn run_split(mut jobs: Vec<Job<'_>>) {
         return;
     }
     let first = jobs.remove(0);
+    if !jobs.is_empty() {
+        SPLITS.with(|s| s.set(s.get() + 1));
+    }
     let lazy = TEAM.with(|t| t.get());
     // SAFETY: a non-null pointer is the team of a `with_team` call still running on this
     // thread (it is cleared before the team is dropped).

@@ -103,6 +103,14 @@ impl Source {
         }
     }
 
+    /// Whether this source reads `activity` (as a whole or as one of its gathered parts).
+    pub fn reads(&self, activity: &SharedActivity) -> bool {
+        match self {
+            Source::Whole(a) => Arc::ptr_eq(a, activity),
+            Source::Gather { parts, .. } => parts.iter().any(|p| Arc::ptr_eq(p, activity)),
+        }
+    }
+
     /// The positions whose value is exactly 1, ascending (what Hebbian learning calls active).
     pub fn ones(&self) -> Vec<usize> {
         let mut out = Vec::with_capacity(64);

@@ -1,0 +1,296 @@
+//! A run on two cores for networks too small to split their kernels: the first group works
+//! out step `t + 1` on a second thread while the other groups finish step `t`.
+//!
+//! A step is: feed the sensor, compute every group in order, let every group learn in
+//! order. Only the first group reads the sensor, so feeding step `t + 1` and working out
+//! which of the first group's units fire (its *fire*: the activation and the winners, kept
+//! in the group's own buffers) need nothing the other groups do in step `t`. Its output
+//! is another matter: the other groups read it during step `t`, so the first group
+//! *publishes* step `t + 1` (sets its output, learns, records) only once they are done.
+//! The other groups then take step `t + 1` from there, in order, as in a serial run.
+//!
+//! Every group computes and learns from exactly what it would read in a serial run, in the
+//! same order, so results are bit-identical (the first group learning before the others
+//! compute changes nothing: learning touches only its own weights, which no other group
+//! reads). Whether a run is pipelined is decided by timing, never by data, and it changes
+//! no result.
+//!
+//! A stop (a `keep_going` that says no, an error) is honoured at a whole step: the first
+//! group publishes step `t + 1` only after the others finished step `t` and were told to go
+//! on; otherwise it puts the sensor back as step `t` left it (its fire changed nothing else
+//! anyone can see).
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::activity::write;
+use super::error::Result;
+use super::group::Group;
+use super::network::{record_into, Sensor};
+use super::parallel;
+
+/// Whether runs may be pipelined: `PROTOBRAIN_PIPELINE` set to `off` (never), `on` (every
+/// run that can be, from its second step, without timing), or anything else (`auto`, the
+/// default: when timing says it pays). `PROTOBRAIN_THREADS=1` turns it off too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Auto,
+    On,
+    Off,
+}
+
+impl Mode {
+    /// The mode `PROTOBRAIN_PIPELINE` asks for (read once per process).
+    pub fn from_env() -> Mode {
+        static MODE: std::sync::OnceLock<Mode> = std::sync::OnceLock::new();
+        *MODE.get_or_init(
+            || match std::env::var("PROTOBRAIN_PIPELINE").as_deref().map(str::trim) {
+                Ok("off") => Mode::Off,
+                Ok("on") => Mode::On,
+                _ => Mode::Auto,
+            },
+        )
+    }
+}
+
+/// Steps a run takes one at a time, timing them, before it decides how to take the rest.
+pub(crate) const PROBE_STEPS: usize = 32;
+/// The fewest steps after the probe for which starting a second thread is worth it.
+pub(crate) const MIN_STEPS: usize = 64;
+/// What handing a step from one core to the other costs (a few cache lines crossing,
+/// about 0.3 us each on a small VM), added to the pipelined step's estimate.
+const HANDOFF: Duration = Duration::from_micros(1);
+/// A waiting thread spins this many times before it yields the core between checks.
+const SPINS: u32 = 1 << 14;
+
+/// Whether a network may be pipelined at all: two threads, two groups or more, the sensor
+/// read by the first group only, and the first group reading nothing the others write nor
+/// sharing a connection or an output with them.
+pub(crate) fn possible(sensor: Option<&Sensor>, groups: &[Group]) -> bool {
+    let (Some(sensor), Some((first, rest))) = (sensor, groups.split_first()) else {
+        return false;
+    };
+    parallel::threads() >= 2
+        && !rest.is_empty()
+        && rest.iter().all(|g| {
+            !g.reads(&sensor.output)
+                && !first.reads(g.output())
+                && !std::sync::Arc::ptr_eq(g.output(), first.output())
+                && !first.shared_connections().any(|c| g.has_connection(c))
+        })
+        && !std::sync::Arc::ptr_eq(&sensor.output, first.output())
+}
+
+/// Where the time of the probe's steps went.
+#[derive(Debug)]
+pub(crate) struct Timing {
+    /// Feeding and computing the first group.
+    first: Duration,
+    /// Everything else.
+    rest: Duration,
+    steps: u32,
+    /// [`parallel::splits`] when the probe began.
+    splits: u64,
+    step_start: Option<Instant>,
+    first_done: Option<Instant>,
+}
+
+impl Timing {
+    pub(crate) fn start() -> Self {
+        Timing {
+            first: Duration::ZERO,
+            rest: Duration::ZERO,
+            steps: 0,
+            splits: parallel::splits(),
+            step_start: None,
+            first_done: None,
+        }
+    }
+
+    pub(crate) fn step_begins(&mut self) {
+        self.step_start = Some(Instant::now());
+    }
+
+    pub(crate) fn first_group_done(&mut self) {
+        self.first_done = Some(Instant::now());
+    }
+
+    pub(crate) fn step_ends(&mut self) {
+        if let (Some(start), Some(first)) = (self.step_start.take(), self.first_done.take()) {
+            let end = Instant::now();
+            self.first += first - start;
+            self.rest += end - first;
+            self.steps += 1;
+        }
+    }
+
+    /// Whether a pipelined run should beat a serial one by a fifth at least: no kernel was
+    /// split over threads (those would compete for the cores), and the longer of the two
+    /// halves plus a handoff is at most 80% of a whole step.
+    pub(crate) fn worth_it(&self) -> bool {
+        if self.steps == 0 || parallel::splits() != self.splits {
+            return false;
+        }
+        let whole = self.first + self.rest;
+        let pipelined = self.first.max(self.rest) + HANDOFF * self.steps;
+        pipelined * 5 <= whole * 4
+    }
+}
+
+/// How far the two threads got, and whether to stop.
+struct Baton {
+    /// Steps the first group has published.
+    published: AtomicUsize,
+    /// Steps the other groups have finished (and were told to go on after, unless `stop`).
+    finished: AtomicUsize,
+    stop: AtomicBool,
+}
+
+impl Baton {
+    /// Waits until `count` reaches `target`; false when the run stops instead.
+    fn wait(&self, count: &AtomicUsize, target: usize) -> bool {
+        let mut spins = 0;
+        loop {
+            if self.stop.load(Ordering::Acquire) {
+                return false;
+            }
+            if count.load(Ordering::Acquire) >= target {
+                // `stop` is set before the count that goes with it, so this sees it.
+                return !self.stop.load(Ordering::Acquire);
+            }
+            if spins < SPINS {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// Sets `stop` if the thread unwinds, so the other thread does not wait forever.
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Steps `start..values.len()` of a run (the steps before were taken serially), the first
+/// group on a second thread. Returns the number of steps done, as `Network::run` does.
+pub(crate) fn run(
+    sensor: &Sensor,
+    groups: &mut [Group],
+    values: &[f64],
+    start: usize,
+    learn: bool,
+    record: &mut [Option<&mut [bool]>],
+    keep_going: &mut impl FnMut(usize) -> bool,
+) -> Result<usize> {
+    debug_assert!(
+        start >= 1,
+        "the sensor is put back to the previous step's value on a stop"
+    );
+    let (first, rest) = groups.split_first_mut().expect("checked by `possible`");
+    let split = record.len().min(1);
+    let (record_first, record_rest) = record.split_at_mut(split);
+    let baton = Baton {
+        published: AtomicUsize::new(start),
+        finished: AtomicUsize::new(start),
+        stop: AtomicBool::new(false),
+    };
+    std::thread::scope(|scope| {
+        let ahead = scope.spawn(|| {
+            let _guard = StopOnPanic(&baton.stop);
+            let result = first_group(sensor, first, values, start, learn, record_first, &baton);
+            if result.is_err() {
+                baton.stop.store(true, Ordering::Release);
+            }
+            result
+        });
+        let behind = {
+            let _guard = StopOnPanic(&baton.stop);
+            let result = other_groups(rest, values, start, learn, record_rest, keep_going, &baton);
+            if result.is_err() {
+                baton.stop.store(true, Ordering::Release);
+            }
+            result
+        };
+        let ahead = ahead.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        ahead.and(behind)
+    })
+}
+
+/// The first group's thread: feed and fire step `t` while the others finish `t - 1`, then
+/// publish, learn and record step `t`.
+fn first_group(
+    sensor: &Sensor,
+    group: &mut Group,
+    values: &[f64],
+    start: usize,
+    learn: bool,
+    record: &mut [Option<&mut [bool]>],
+    baton: &Baton,
+) -> Result<()> {
+    let size = group.size();
+    for t in start..values.len() {
+        sensor.encoder.encode_into(values[t], &mut write(&sensor.output))?;
+        group.fire()?;
+        if !baton.wait(&baton.finished, t) {
+            // The run stops after step t - 1: the sensor shows that step's value again.
+            return sensor.encoder.encode_into(values[t - 1], &mut write(&sensor.output));
+        }
+        group.publish()?;
+        if learn {
+            group.learn()?;
+        }
+        if let Some(Some(buf)) = record.first_mut() {
+            record_into(group, &mut buf[t * size..(t + 1) * size])?;
+        }
+        baton.published.store(t + 1, Ordering::Release);
+    }
+    Ok(())
+}
+
+/// The calling thread: the other groups, one whole step after the first group published
+/// it, then the question whether to go on.
+fn other_groups(
+    groups: &mut [Group],
+    values: &[f64],
+    start: usize,
+    learn: bool,
+    record: &mut [Option<&mut [bool]>],
+    keep_going: &mut impl FnMut(usize) -> bool,
+    baton: &Baton,
+) -> Result<usize> {
+    for t in start..values.len() {
+        if !baton.wait(&baton.published, t + 1) {
+            return Ok(t); // the first group failed; its error is the run's
+        }
+        for group in groups.iter_mut() {
+            group.compute()?;
+        }
+        if learn {
+            for group in groups.iter_mut() {
+                group.learn()?;
+            }
+        }
+        for (group, slot) in groups.iter().zip(record.iter_mut()) {
+            if let Some(buf) = slot {
+                let size = group.size();
+                record_into(group, &mut buf[t * size..(t + 1) * size])?;
+            }
+        }
+        let go = keep_going(t + 1);
+        if !go {
+            baton.stop.store(true, Ordering::Release);
+        }
+        baton.finished.store(t + 1, Ordering::Release);
+        if !go {
+            return Ok(t + 1);
+        }
+    }
+    Ok(values.len())
+}
