@@ -171,16 +171,29 @@ impl Network {
             return Ok(self.serial(values, 0, learn, record, &mut keep_going, None)?.0);
         }
         let mut timing = Timing::start();
-        let (done, stopped) = self.serial(&values[..probe], 0, learn, record, &mut keep_going, Some(&mut timing))?;
+        let (mut done, stopped) =
+            self.serial(&values[..probe], 0, learn, record, &mut keep_going, Some(&mut timing))?;
         if stopped {
             return Ok(done);
         }
-        match (&self.sensor, mode == Mode::On || timing.worth_it()) {
-            (Some(sensor), true) => {
-                pipeline::run(sensor, &mut self.groups, values, done, learn, record, &mut keep_going)
+        if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
+            let end;
+            (done, end) = pipeline::run(
+                sensor,
+                &mut self.groups,
+                values,
+                done,
+                learn,
+                record,
+                &mut keep_going,
+                &timing,
+            )?;
+            if end != pipeline::End::Slow {
+                return Ok(done);
             }
-            _ => Ok(self.serial(values, done, learn, record, &mut keep_going, None)?.0),
         }
+        // Not pipelined, or the pipeline turned out slower: the rest one step at a time.
+        Ok(self.serial(values, done, learn, record, &mut keep_going, None)?.0)
     }
 
     /// Steps `start..values.len()` of a run, one whole step at a time, timing them into
@@ -494,5 +507,30 @@ mod tests {
             n
         };
         assert!(!pipeline::possible(single.sensor.as_ref(), single.groups()));
+    }
+
+    #[test]
+    fn a_pipeline_slower_than_serial_steps_hands_over_to_them_at_a_whole_step() {
+        let values: Vec<f64> = (0..1000).map(|i| ((i * 3) % 89) as f64).collect();
+        let mut a = wired(Wiring::LoopBack);
+        let sizes: Vec<usize> = a.groups().iter().map(|g| g.size()).collect();
+        let mut bufs: Vec<Vec<bool>> = sizes.iter().map(|&s| vec![false; s * values.len()]).collect();
+        let mut slots: Vec<Option<&mut [bool]>> = bufs.iter_mut().map(|b| Some(&mut b[..])).collect();
+        let mut go = |_| true;
+        let (done, _) = a.serial(&values[..1], 0, true, &mut slots, &mut go, None).unwrap();
+        // A probe that claims serial steps take no time: every judged window is too slow.
+        let timing = Timing::claiming(std::time::Duration::ZERO);
+        let sensor = a.sensor.as_ref().unwrap();
+        let (done, end) =
+            pipeline::run(sensor, &mut a.groups, &values, done, true, &mut slots, &mut go, &timing).unwrap();
+        assert_eq!(end, pipeline::End::Slow);
+        assert_eq!(done, 1 + (pipeline::WARM_UP + 2) * pipeline::WINDOW);
+        let (done, stopped) = a.serial(&values, done, true, &mut slots, &mut go, None).unwrap();
+        assert_eq!((done, stopped), (1000, false));
+        drop(slots);
+        let mut b = wired(Wiring::LoopBack);
+        let (_, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
+        assert!(bufs == rec_b, "recordings differ");
+        assert!(state(&a) == state(&b), "final states differ");
     }
 }

@@ -59,8 +59,15 @@ pub(crate) const MIN_STEPS: usize = 64;
 /// What handing a step from one core to the other costs (a few cache lines crossing,
 /// about 0.3 us each on a small VM), added to the pipelined step's estimate.
 const HANDOFF: Duration = Duration::from_micros(1);
-/// A waiting thread spins this many times before it yields the core between checks.
-const SPINS: u32 = 1 << 14;
+/// A waiting thread spins this long (a few steps of a small network) before it sleeps
+/// until woken, so that a busy machine gets the core back.
+const SPIN: Duration = Duration::from_micros(20);
+/// Pipelined steps are timed in windows of this many; two windows in a row (after the
+/// first) much slower than the serial steps of the probe end the pipeline: the machine is
+/// busier than when it was timed, and two threads waiting on each other suffer most.
+pub(crate) const WINDOW: usize = 64;
+/// Windows not judged at the start of a pipeline.
+pub(crate) const WARM_UP: usize = 4;
 
 /// Whether a network may be pipelined at all: two threads, two groups or more, the sensor
 /// read by the first group only, and the first group reading nothing the others write nor
@@ -123,6 +130,19 @@ impl Timing {
         }
     }
 
+    /// A probe that found serial steps to take `step` each (for tests of the fallback).
+    #[cfg(test)]
+    pub(crate) fn claiming(step: Duration) -> Self {
+        let mut timing = Timing::start();
+        (timing.first, timing.steps) = (step, 1);
+        timing
+    }
+
+    /// The mean time of a serial step in the probe.
+    fn serial_step(&self) -> Duration {
+        (self.first + self.rest) / self.steps.max(1)
+    }
+
     /// Whether a pipelined run should beat a serial one by a fifth at least: no kernel was
     /// split over threads (those would compete for the cores), and the longer of the two
     /// halves plus a handoff is at most 80% of a whole step.
@@ -143,43 +163,94 @@ struct Baton {
     /// Steps the other groups have finished (and were told to go on after, unless `stop`).
     finished: AtomicUsize,
     stop: AtomicBool,
+    /// Per thread (0: the first group's, 1: the caller's): its handle, and whether it is
+    /// asleep waiting for the other.
+    threads: [std::sync::OnceLock<std::thread::Thread>; 2],
+    asleep: [AtomicBool; 2],
 }
 
 impl Baton {
-    /// Waits until `count` reaches `target`; false when the run stops instead.
-    fn wait(&self, count: &AtomicUsize, target: usize) -> bool {
-        let mut spins = 0;
-        loop {
-            if self.stop.load(Ordering::Acquire) {
-                return false;
-            }
-            if count.load(Ordering::Acquire) >= target {
-                // `stop` is set before the count that goes with it, so this sees it.
-                return !self.stop.load(Ordering::Acquire);
-            }
-            if spins < SPINS {
-                spins += 1;
+    fn new(start: usize) -> Self {
+        Baton {
+            published: AtomicUsize::new(start),
+            finished: AtomicUsize::new(start),
+            stop: AtomicBool::new(false),
+            threads: [std::sync::OnceLock::new(), std::sync::OnceLock::new()],
+            asleep: [AtomicBool::new(false), AtomicBool::new(false)],
+        }
+    }
+
+    /// Thread `me` waits until `count` reaches `target`; false when the run stops instead.
+    /// It spins for [`SPIN`], then sleeps until the other thread wakes it.
+    fn wait(&self, me: usize, count: &AtomicUsize, target: usize) -> bool {
+        let ready = || self.stop.load(Ordering::SeqCst) || count.load(Ordering::SeqCst) >= target;
+        let since = Instant::now();
+        while !ready() {
+            if since.elapsed() < SPIN {
                 std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
+                continue;
+            }
+            // Say so before the last look: the other thread sets the count, then looks
+            // whether we sleep (all SeqCst), so one of us sees the other.
+            self.asleep[me].store(true, Ordering::SeqCst);
+            if !ready() {
+                // A timeout only guards against a wake-up lost some other way.
+                std::thread::park_timeout(Duration::from_millis(10));
+            }
+            self.asleep[me].store(false, Ordering::SeqCst);
+        }
+        // `stop` is set before the count that goes with it, so this sees it.
+        !self.stop.load(Ordering::SeqCst)
+    }
+
+    /// Thread `me` sets `count` and wakes the other thread if it sleeps.
+    fn post(&self, me: usize, count: &AtomicUsize, value: usize) {
+        count.store(value, Ordering::SeqCst);
+        self.wake(1 - me);
+    }
+
+    /// Stops the run and wakes both threads.
+    fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.wake(0);
+        self.wake(1);
+    }
+
+    fn wake(&self, who: usize) {
+        if self.asleep[who].load(Ordering::SeqCst) {
+            if let Some(thread) = self.threads[who].get() {
+                thread.unpark();
             }
         }
     }
 }
 
-/// Sets `stop` if the thread unwinds, so the other thread does not wait forever.
-struct StopOnPanic<'a>(&'a AtomicBool);
+/// How a pipelined run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum End {
+    /// Every step is done.
+    Done,
+    /// `keep_going` said no.
+    Stopped,
+    /// Pipelined steps were slower than serial ones; the caller goes on serially.
+    Slow,
+}
+
+/// Stops the run if the thread unwinds, so the other thread does not wait forever.
+struct StopOnPanic<'a>(&'a Baton);
 
 impl Drop for StopOnPanic<'_> {
     fn drop(&mut self) {
         if std::thread::panicking() {
-            self.0.store(true, Ordering::Release);
+            self.0.stop();
         }
     }
 }
 
-/// Steps `start..values.len()` of a run (the steps before were taken serially), the first
-/// group on a second thread. Returns the number of steps done, as `Network::run` does.
+/// Steps `start..` of a run (the steps before were taken serially, and timed into
+/// `timing`), the first group on a second thread. Returns the number of steps done and
+/// why the pipeline ended.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     sensor: &Sensor,
     groups: &mut [Group],
@@ -188,33 +259,34 @@ pub(crate) fn run(
     learn: bool,
     record: &mut [Option<&mut [bool]>],
     keep_going: &mut impl FnMut(usize) -> bool,
-) -> Result<usize> {
-    debug_assert!(
+    timing: &Timing,
+) -> Result<(usize, End)> {
+    assert!(
         start >= 1,
         "the sensor is put back to the previous step's value on a stop"
     );
     let (first, rest) = groups.split_first_mut().expect("checked by `possible`");
     let split = record.len().min(1);
     let (record_first, record_rest) = record.split_at_mut(split);
-    let baton = Baton {
-        published: AtomicUsize::new(start),
-        finished: AtomicUsize::new(start),
-        stop: AtomicBool::new(false),
-    };
+    let baton = Baton::new(start);
+    let _ = baton.threads[1].set(std::thread::current());
+    let serial_step = timing.serial_step();
     std::thread::scope(|scope| {
         let ahead = scope.spawn(|| {
-            let _guard = StopOnPanic(&baton.stop);
+            let _guard = StopOnPanic(&baton);
             let result = first_group(sensor, first, values, start, learn, record_first, &baton);
             if result.is_err() {
-                baton.stop.store(true, Ordering::Release);
+                baton.stop();
             }
             result
         });
+        let _ = baton.threads[0].set(ahead.thread().clone());
+        baton.wake(0); // in case it went to sleep before its handle was known
         let behind = {
-            let _guard = StopOnPanic(&baton.stop);
-            let result = other_groups(rest, values, start, learn, record_rest, keep_going, &baton);
+            let _guard = StopOnPanic(&baton);
+            let result = other_groups(rest, values, start, learn, record_rest, keep_going, &baton, serial_step);
             if result.is_err() {
-                baton.stop.store(true, Ordering::Release);
+                baton.stop();
             }
             result
         };
@@ -238,7 +310,7 @@ fn first_group(
     for t in start..values.len() {
         sensor.encoder.encode_into(values[t], &mut write(&sensor.output))?;
         group.fire()?;
-        if !baton.wait(&baton.finished, t) {
+        if !baton.wait(0, &baton.finished, t) {
             // The run stops after step t - 1: the sensor shows that step's value again.
             return sensor.encoder.encode_into(values[t - 1], &mut write(&sensor.output));
         }
@@ -249,13 +321,15 @@ fn first_group(
         if let Some(Some(buf)) = record.first_mut() {
             record_into(group, &mut buf[t * size..(t + 1) * size])?;
         }
-        baton.published.store(t + 1, Ordering::Release);
+        baton.post(0, &baton.published, t + 1);
     }
     Ok(())
 }
 
 /// The calling thread: the other groups, one whole step after the first group published
-/// it, then the question whether to go on.
+/// it, then the question whether to go on, and every [`WINDOW`] steps whether the
+/// pipeline still beats `serial_step` a step.
+#[allow(clippy::too_many_arguments)]
 fn other_groups(
     groups: &mut [Group],
     values: &[f64],
@@ -264,10 +338,12 @@ fn other_groups(
     record: &mut [Option<&mut [bool]>],
     keep_going: &mut impl FnMut(usize) -> bool,
     baton: &Baton,
-) -> Result<usize> {
+    serial_step: Duration,
+) -> Result<(usize, End)> {
+    let (mut window, mut slow_before) = (Instant::now(), false);
     for t in start..values.len() {
-        if !baton.wait(&baton.published, t + 1) {
-            return Ok(t); // the first group failed; its error is the run's
+        if !baton.wait(1, &baton.published, t + 1) {
+            return Ok((t, End::Stopped)); // the first group failed; its error is the run's
         }
         for group in groups.iter_mut() {
             group.compute()?;
@@ -283,14 +359,26 @@ fn other_groups(
                 record_into(group, &mut buf[t * size..(t + 1) * size])?;
             }
         }
-        let go = keep_going(t + 1);
-        if !go {
-            baton.stop.store(true, Ordering::Release);
+        let end = if !keep_going(t + 1) {
+            Some(End::Stopped)
+        } else if (t + 1 - start) % WINDOW == 0 && t + 1 < values.len() {
+            // The first windows warm the second core up (and give the scheduler time to
+            // put the two threads on different cores); after that, two windows in a row
+            // taking half as long again as serial steps would mean the machine is busy
+            // elsewhere (one alone may just have been interrupted).
+            let slow = t + 1 - start > WARM_UP * WINDOW && window.elapsed() * 2 > serial_step * 3 * WINDOW as u32;
+            let twice = slow && slow_before;
+            (window, slow_before) = (Instant::now(), slow);
+            twice.then_some(End::Slow)
+        } else {
+            None
+        };
+        if let Some(end) = end {
+            baton.stop.store(true, Ordering::SeqCst);
+            baton.post(1, &baton.finished, t + 1);
+            return Ok((t + 1, end));
         }
-        baton.finished.store(t + 1, Ordering::Release);
-        if !go {
-            return Ok(t + 1);
-        }
+        baton.post(1, &baton.finished, t + 1);
     }
-    Ok(values.len())
+    Ok((values.len(), End::Done))
 }
