@@ -462,6 +462,8 @@ def test_decode_experiment_without_learning():
         ({"input": [1, "x"]}, r"input 1 \('x'\)"),
         ({"cortex": experiment_pb2.Cortex()}, "no layers"),
         ({"cortex": experiment_pb2.Cortex(layer=[8, 4])}, "picks 5 winners but cortex layer 1 has only 4 units"),
+        # A layer of no units is that, not "too few units for the winners".
+        ({"cortex": experiment_pb2.Cortex(layer=[8, 0])}, "cortex layer 1 has size 0; sizes must be positive"),
     ],
 )
 def test_decode_experiment_errors(overrides, pattern):
@@ -471,9 +473,20 @@ def test_decode_experiment_errors(overrides, pattern):
         pp.decode_experiment(experiment_pb2.Experiment(cortex=experiment_pb2.Cortex(layer=[8])))
 
 
-def test_decode_experiment_checks_before_drawing_from_the_random_state():
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"input": [99]},
+        {"cortex": experiment_pb2.Cortex(layer=[8, 0])},
+        {
+            "cortex": experiment_pb2.Cortex(layer=[8, 0]),
+            "computation": experiment_pb2.Computation(sparse=experiment_pb2.SparseComputation(fraction=0.5)),
+        },
+    ],
+)
+def test_decode_experiment_checks_before_seeding_the_random_state(overrides):
     np.random.seed(5)
     state = np.random.get_state()[1].copy()
     with pytest.raises(ValueError):
-        pp.decode_experiment(_experiment(seed=1, input=[99]))
+        pp.decode_experiment(_experiment(seed=1, **overrides))
     np.testing.assert_array_equal(np.random.get_state()[1], state)

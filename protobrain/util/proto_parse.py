@@ -125,13 +125,18 @@ def decode_neurons(cortex_proto: experiment_pb2.Cortex) -> _neuron.LayeredNeuron
 
     Raises ValueError when there are no layers or a size is not positive.
     """
+    return _neuron.FeedForward([_neuron.Neurons(size) for size in _layer_sizes(cortex_proto)])
+
+
+def _layer_sizes(cortex_proto: experiment_pb2.Cortex) -> list[int]:
+    """The layer sizes; ValueError when there are none or one is not positive."""
     sizes = list(cortex_proto.layer)
     if not sizes:
         raise ValueError("the cortex has no layers")
     for index, size in enumerate(sizes):
         if size < 1:
             raise ValueError(f"cortex layer {index} has size {size}; sizes must be positive")
-    return _neuron.FeedForward([_neuron.Neurons(size) for size in sizes])
+    return sizes
 
 
 def decode_value(value_proto: encoder_pb2.SensorValue) -> SensorInput | None:
@@ -206,9 +211,7 @@ def decode_experiment(experiment: experiment_pb2.Experiment) -> tuple[_brain.Bra
             encoder.encode(value)
         except ValueError as err:
             raise ValueError(f"input {index} ({value!r}): {err}") from None
-    sizes = list(experiment.cortex.layer)
-    if not sizes:
-        raise ValueError("the cortex has no layers")
+    sizes = _layer_sizes(experiment.cortex)
     computation = decode_computation(experiment.computation if experiment.HasField("computation") else None)
     if isinstance(computation, _computation.SparseComputation) and isinstance(computation.n, numbers.Integral):
         for index, size in enumerate(sizes):
