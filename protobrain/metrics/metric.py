@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -117,7 +118,7 @@ class Layout:
 
     def __init__(self, shapes: Sequence[tuple[int, ...]], tree: Tree) -> None:
         self.shapes: tuple[tuple[int, ...], ...] = tuple(tuple(s) for s in shapes)
-        self.sizes: tuple[int, ...] = tuple(int(np.prod(s, dtype=np.int64)) for s in self.shapes)
+        self.sizes: tuple[int, ...] = tuple(int(math.prod(s)) for s in self.shapes)
         self.tree = tree
 
     @classmethod
@@ -237,12 +238,14 @@ class LayerMetric(Metric):
         """The leaf layers of ``neurons``, checked against (or taken as) the recorded layout.
         Walked every step: a group's layers may be replaced or added between steps."""
         leaves: list[Any] = []
-        layout = Layout.of(neurons, leaves)
+        tree = _collect_leaves(neurons, leaves)
+        shapes = tuple(tuple(leaf.shape) for leaf in leaves)
         if self.layout is None:
-            self._start(layout)
-        elif layout != self.layout:
+            self._start(Layout(shapes, tree))
+        elif shapes != self.layout.shapes or tree != self.layout.tree:
+            # (Compared without building a Layout: this runs every step.)
             raise ValueError(
-                f"the neurons' layers changed between steps: recorded {self.layout!r}, now {layout!r}; "
+                f"the neurons' layers changed between steps: recorded {self.layout!r}, now {Layout(shapes, tree)!r}; "
                 "reset() the metric before recording another model"
             )
         return leaves
