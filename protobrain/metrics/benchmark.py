@@ -93,10 +93,10 @@ class Benchmark:
         self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
     ) -> list[tuple[Results, float]]:
         outcomes = []
-        on_step = None if bar.disable else bar.update
+        on_steps = None if bar.disable else bar.update
         for index, brain in enumerate(brains):
             bar.set_postfix_str(f"brain {index + 1}/{len(brains)}", refresh=False)
-            outcomes.append(_evaluate(brain, self.metrics, inputs, learning, on_step))
+            outcomes.append(_evaluate(brain, self.metrics, inputs, learning, on_steps))
         return outcomes
 
     def _run_on(
@@ -127,9 +127,10 @@ def _evaluate(
     metrics: Sequence[Metric],
     inputs: Sequence[Any],
     learning: bool,
-    on_step: Callable[[], Any] | None,
+    on_steps: Callable[[int], Any] | None,
 ) -> tuple[Results, float]:
-    """Step one brain through ``inputs`` recording ``metrics``; return the results and seconds taken."""
+    """Step one brain through ``inputs`` recording ``metrics``; return the results and seconds
+    taken. ``on_steps(n)``, when given, is told every time ``n`` more steps are done."""
     start = time.perf_counter()
     for metric in metrics:
         metric.reset()
@@ -137,15 +138,14 @@ def _evaluate(
         # Brain.run gives the same activity as the loop below, bit for bit, and the
         # built-in metrics take its recordings whole; chunks keep a progress bar moving.
         # Other metrics get next(brain.neurons) every step, as SPEC section 7 says.
-        chunk = _RUN_CHUNK if on_step is not None else max(1, len(inputs))
+        chunk = max(_RUN_CHUNK, len(inputs) // 100) if on_steps is not None else max(1, len(inputs))
         for first in range(0, len(inputs), chunk):
             values = inputs[first : first + chunk]
             recorded = brain.run(values, learn=learning)
             for metric in metrics:
                 metric.next_batch(brain.neurons, recorded)
-            if on_step is not None:
-                for _ in values:
-                    on_step()
+            if on_steps is not None:
+                on_steps(len(values))
     else:
         for value in inputs:
             brain.sensor.feed(value)
@@ -154,13 +154,14 @@ def _evaluate(
                 brain.learn()
             for metric in metrics:
                 metric.next(brain.neurons)
-            if on_step is not None:
-                on_step()
+            if on_steps is not None:
+                on_steps(1)
     results = {metric.name: metric.compute() for metric in metrics}
     return results, time.perf_counter() - start
 
 
-#: Steps per Brain.run call when a progress bar is shown.
+#: The fewest steps per Brain.run call when a progress bar is shown (about a hundredth
+#: of the run otherwise, so the bar moves a hundred times).
 _RUN_CHUNK = 256
 
 
