@@ -15,6 +15,9 @@
 //! reads). Whether a run is pipelined is decided by timing, never by data, and it changes
 //! no result.
 //!
+//! The pipeline starts only when timing says it pays and a core looks free, and hands back
+//! to serial steps when it turns out slow (see [`Timing::worth_it`] and [`End::Slow`]).
+//!
 //! A stop (a `keep_going` that says no, an error) is honoured at a whole step: the first
 //! group publishes step `t + 1` only after the others finished step `t` and were told to go
 //! on; otherwise it puts the sensor back as step `t` left it (its fire changed nothing else
@@ -152,8 +155,31 @@ impl Timing {
         }
         let whole = self.first + self.rest;
         let pipelined = self.first.max(self.rest) + HANDOFF * self.steps;
-        pipelined * 5 <= whole * 4
+        pipelined * 5 <= whole * 4 && spare_core()
     }
+}
+
+/// Whether a core looks free for a second thread. Two threads that wait on each other do
+/// badly on a machine whose cores are all busy (other processes running brains, say):
+/// each handoff may wait for the scheduler. On Linux the kernel says how many threads are
+/// runnable right now (this one included, in `/proc/loadavg`); elsewhere, or when it
+/// cannot be read, the pipeline's own timing is the only check.
+fn spare_core() -> bool {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match runnable_threads() {
+        Some(running) => running < cores,
+        None => true,
+    }
+}
+
+/// The runnable threads of the whole system now: the numerator of the fourth field of
+/// `/proc/loadavg` ("0.71 0.77 0.62 2/345 12345").
+fn runnable_threads() -> Option<usize> {
+    runnable_in(&std::fs::read_to_string("/proc/loadavg").ok()?)
+}
+
+fn runnable_in(loadavg: &str) -> Option<usize> {
+    loadavg.split_whitespace().nth(3)?.split('/').next()?.parse().ok()
 }
 
 /// How far the two threads got, and whether to stop.
@@ -381,4 +407,19 @@ fn other_groups(
         baton.post(1, &baton.finished, t + 1);
     }
     Ok((values.len(), End::Done))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runnable_threads_are_read_from_loadavg() {
+        assert_eq!(runnable_in("0.71 0.77 0.62 2/345 12345\n"), Some(2));
+        assert_eq!(runnable_in("0.71 0.77 0.62"), None);
+        assert_eq!(runnable_in(""), None);
+        if cfg!(target_os = "linux") {
+            assert!(runnable_threads().is_some_and(|n| n >= 1), "this thread is running");
+        }
+    }
 }
