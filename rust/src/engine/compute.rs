@@ -179,6 +179,15 @@ pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
 
 /// At most this many winners are chosen by keeping the best so far in a small sorted array.
 const FEW_WINNERS: usize = 16;
+/// Up to this many values scanned in all (winners x units), k-winners scans k times for
+/// the largest value left: a few vector instructions a value, no branch on data.
+const REPEATED_MAX_WORK: usize = 1024;
+
+/// The `u64` buffer as `f64`s (same size and alignment; every bit pattern is a float).
+fn bytemuck_f64(keys: &mut [u64]) -> &mut [f64] {
+    // SAFETY: u64 and f64 have the same size and alignment, and any 64 bits are an f64.
+    unsafe { std::slice::from_raw_parts_mut(keys.as_mut_ptr().cast::<f64>(), keys.len()) }
+}
 
 /// [`k_winners`] into `out` (cleared first); `keys` is a buffer for many winners.
 fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usize>) {
@@ -189,6 +198,24 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usiz
     }
     if k == act.len() {
         out.extend(0..k);
+        return;
+    }
+    if k * act.len() <= REPEATED_MAX_WORK {
+        // k scans for the largest value left, the first of equals (NaN as -inf; -0.0 and
+        // 0.0 equal). Each winner is then struck out as NaN, which no scan picks. Keys
+        // are reused as the f64 copy's storage.
+        keys.clear();
+        keys.extend(
+            act.iter()
+                .map(|&a| if a.is_nan() { f64::NEG_INFINITY } else { a }.to_bits()),
+        );
+        let left: &mut [f64] = bytemuck_f64(keys);
+        for _ in 0..k {
+            let j = kernels::first_max(left);
+            out.push(j);
+            left[j] = f64::NAN;
+        }
+        out.sort_unstable();
         return;
     }
     if k <= FEW_WINNERS {

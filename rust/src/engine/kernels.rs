@@ -83,6 +83,22 @@ fn above_portable(values: &[f64], from: usize, t: f64) -> usize {
         .map_or(values.len(), |k| from + k)
 }
 
+/// The position of the first largest value, NaN ignored (`values` must hold a number).
+#[inline]
+pub(crate) fn first_max(values: &[f64]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { avx2::first_max(values) };
+    }
+    max_portable(values)
+}
+
+fn max_portable(values: &[f64]) -> usize {
+    let max = values.iter().fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+    values.iter().position(|&v| v == max).expect("a value that is a number")
+}
+
 /// [`for_each_nonzero`] on `values`, whose first element is at position `base`.
 #[inline(always)]
 fn nonzero_portable(values: &[f64], base: usize, mut f: impl FnMut(usize, f64)) {
@@ -262,6 +278,50 @@ mod avx2 {
             i += 16;
         }
         super::nonzero_portable(&values[i..], i, f)
+    }
+
+    /// See [`super::first_max`]: four running maxima of four lanes, then a scan for the
+    /// first value equal to their maximum.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn first_max(values: &[f64]) -> usize {
+        let n = values.len();
+        let p = values.as_ptr();
+        let mut acc = [_mm256_set1_pd(f64::NEG_INFINITY); 4];
+        let mut i = 0;
+        while i + 16 <= n {
+            for (k, a) in acc.iter_mut().enumerate() {
+                // max(v, a) is a when v is NaN: struck-out values are skipped.
+                // SAFETY: i + 16 <= n.
+                *a = _mm256_max_pd(unsafe { _mm256_loadu_pd(p.add(i + 4 * k)) }, *a);
+            }
+            i += 16;
+        }
+        let mut lanes = [0.0; 4];
+        let all = _mm256_max_pd(_mm256_max_pd(acc[0], acc[1]), _mm256_max_pd(acc[2], acc[3]));
+        // SAFETY: `lanes` holds four f64.
+        unsafe { _mm256_storeu_pd(lanes.as_mut_ptr(), all) };
+        let max = values[i..]
+            .iter()
+            .chain(&lanes)
+            .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+        let target = _mm256_set1_pd(max);
+        let mut i = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n.
+            let mask = unsafe {
+                let equal =
+                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_loadu_pd(p.add(i + k)), target));
+                equal(0) | equal(4) << 4 | equal(8) << 8 | equal(12) << 12
+            };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i + values[i..]
+            .iter()
+            .position(|&v| v == max)
+            .expect("a value that is a number")
     }
 
     /// See [`super::first_above`]: sixteen values tested per branch.
@@ -762,6 +822,26 @@ mod tests {
         ] {
             assert_eq!(first_above(&values, from, t), want, "from {from}, t {t}");
             assert_eq!(above_portable(&values, from, t), want, "from {from}, t {t}");
+        }
+    }
+
+    #[test]
+    fn first_max_finds_the_first_largest_number() {
+        for n in [1, 5, 16, 17, 40, 100] {
+            let mut values: Vec<f64> = (0..n).map(|i| ((i * 37) % 11) as f64 - 5.0).collect();
+            let want = max_portable(&values);
+            assert_eq!(first_max(&values), want, "n = {n}");
+            assert_eq!(values[want], values.iter().cloned().fold(f64::MIN, f64::max));
+            // Struck out (NaN) values are skipped; of equals the first wins; -inf counts.
+            if n > 1 {
+                values[want] = f64::NAN;
+                assert_eq!(first_max(&values), max_portable(&values), "n = {n}, one struck out");
+            }
+            let mut low = vec![f64::NAN; n];
+            low[n - 1] = f64::NEG_INFINITY;
+            assert_eq!(first_max(&low), n - 1);
+            let zeros: Vec<f64> = (0..n).map(|i| if i % 2 == 0 { -0.0 } else { 0.0 }).collect();
+            assert_eq!(first_max(&zeros), 0);
         }
     }
 
