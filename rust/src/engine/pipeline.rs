@@ -102,6 +102,8 @@ pub(crate) struct Timing {
     splits: u64,
     step_start: Option<Instant>,
     first_done: Option<Instant>,
+    /// The fewest runnable threads the system had at the probe's looks (see [`spare_core`]).
+    runnable: Option<usize>,
 }
 
 impl Timing {
@@ -113,6 +115,7 @@ impl Timing {
             splits: parallel::splits(),
             step_start: None,
             first_done: None,
+            runnable: None,
         }
     }
 
@@ -130,6 +133,13 @@ impl Timing {
             self.first += first - start;
             self.rest += end - first;
             self.steps += 1;
+            if self.steps % 4 == 1 {
+                // A few looks spread over the probe: a thread woken for a moment is
+                // missed by one of them, a busy process by none.
+                if let Some(n) = runnable_threads() {
+                    self.runnable = Some(self.runnable.map_or(n, |m| m.min(n)));
+                }
+            }
         }
     }
 
@@ -155,21 +165,19 @@ impl Timing {
         }
         let whole = self.first + self.rest;
         let pipelined = self.first.max(self.rest) + HANDOFF * self.steps;
-        pipelined * 5 <= whole * 4 && spare_core()
+        pipelined * 5 <= whole * 4 && spare_core(self.runnable)
     }
 }
 
-/// Whether a core looks free for a second thread. Two threads that wait on each other do
+/// Whether a core looked free for a second thread, given the fewest threads the system
+/// had runnable (this one included) at a few looks. Two threads that wait on each other do
 /// badly on a machine whose cores are all busy (other processes running brains, say):
 /// each handoff may wait for the scheduler. On Linux the kernel says how many threads are
-/// runnable right now (this one included, in `/proc/loadavg`); elsewhere, or when it
-/// cannot be read, the pipeline's own timing is the only check.
-fn spare_core() -> bool {
+/// runnable (in `/proc/loadavg`); elsewhere, or when it cannot be read, the pipeline's own
+/// timing is the only check.
+fn spare_core(runnable: Option<usize>) -> bool {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    match runnable_threads() {
-        Some(running) => running < cores,
-        None => true,
-    }
+    runnable.is_none_or(|running| running < cores)
 }
 
 /// The runnable threads of the whole system now: the numerator of the fourth field of
