@@ -130,8 +130,8 @@ pub struct Buffers {
     pub ones: Vec<usize>,
     /// One connection's active inputs and their values.
     active: Vec<(usize, f64)>,
-    /// The sort keys of k-winners with many winners.
-    keys: Vec<u64>,
+    /// k-winners' scratch: the sort keys of every unit, and a few of them picked out.
+    keys: [Vec<u64>; 2],
     /// Learning: the active units of the group and of one input.
     pub(crate) post_ones: Vec<usize>,
     pub(crate) pre_ones: Vec<usize>,
@@ -173,7 +173,7 @@ fn activation_into<'a>(
 /// NaN (only possible with NaN weights) ranks lowest. Linear time.
 pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
     let mut winners = Vec::new();
-    k_winners_into(act, k, &mut Vec::new(), &mut winners);
+    k_winners_into(act, k, &mut Default::default(), &mut winners);
     winners
 }
 
@@ -189,8 +189,9 @@ fn bytemuck_f64(keys: &mut [u64]) -> &mut [f64] {
     unsafe { std::slice::from_raw_parts_mut(keys.as_mut_ptr().cast::<f64>(), keys.len()) }
 }
 
-/// [`k_winners`] into `out` (cleared first); `keys` is a buffer for many winners.
-fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usize>) {
+/// [`k_winners`] into `out` (cleared first); `scratch` holds buffers it reuses.
+fn k_winners_into(act: &[f64], k: usize, scratch: &mut [Vec<u64>; 2], out: &mut Vec<usize>) {
+    let [keys, picked] = scratch;
     out.clear();
     let k = k.min(act.len());
     if k == 0 {
@@ -251,23 +252,52 @@ fn k_winners_into(act: &[f64], k: usize, keys: &mut Vec<u64>, out: &mut Vec<usiz
         out.sort_unstable();
         return;
     }
-    // One integer key per unit, smallest first for the highest activation. The k-th
-    // smallest key is the last winner's; every unit with a smaller key wins, and of the
-    // units tied with it the lowest indices win. Two passes in index order then list the
-    // winners already sorted.
+    if k <= act.len() / 16 {
+        // Few of many win. Each block of 16 units has a largest activation (NaN as -inf);
+        // with k blocks or more, the k-th largest of those bounds the k-th largest of all
+        // from below (k values are at least it), so only units at or above the bound can
+        // win: a few times k candidates, found by one compare per unit.
+        picked.clear();
+        picked.extend(act.chunks_exact(16).map(|block| {
+            let top = block.iter().fold(f64::NEG_INFINITY, |m, &a| if a > m { a } else { m });
+            !ordered(top)
+        }));
+        let bound = f64_of(*picked.select_nth_unstable(k - 1).1);
+        // (At a bound of -inf, NaN units, which rank as -inf, may win too: all are candidates.)
+        if bound > f64::NEG_INFINITY {
+            kernels::for_each_at_least(act, bound, |j| out.push(j));
+            return keep_best(act, k, out, picked);
+        }
+    }
+    // Otherwise every unit is a candidate.
+    out.extend(0..act.len());
+    keep_best(act, k, out, keys);
+}
+
+/// Keeps, of the candidate units in `out` (ascending, every winner among them), the `k`
+/// with the highest activation, ties to the lower index. With one integer key per unit,
+/// smallest first for the highest activation, the k-th smallest key is the last winner's;
+/// every unit with a smaller key wins, and of the units tied with it the lowest indices.
+fn keep_best(act: &[f64], k: usize, out: &mut Vec<usize>, keys: &mut Vec<u64>) {
     keys.clear();
-    keys.extend(act.iter().map(|&a| !ordered(a)));
+    keys.extend(out.iter().map(|&j| !ordered(act[j])));
     let (left, &mut last, _) = keys.select_nth_unstable(k - 1);
     // Every key below the k-th is on its left.
     let better = left.iter().filter(|&&key| key < last).count();
     let mut ties = k - better;
-    for (j, &a) in act.iter().enumerate() {
-        let key = !ordered(a);
-        if key < last || (key == last && ties > 0) {
-            ties -= (key == last) as usize;
-            out.push(j);
-        }
-    }
+    out.retain(|&j| {
+        let key = !ordered(act[j]);
+        let wins = key < last || (key == last && ties > 0);
+        ties -= (wins && key == last) as usize;
+        wins
+    });
+}
+
+/// The activation whose key (`!ordered(a)`) is `key`: the inverse of [`ordered`] for the
+/// values it yields (-0.0 comes back as 0.0, NaN as -inf).
+fn f64_of(key: u64) -> f64 {
+    let bits = !key;
+    f64::from_bits(if bits >> 63 == 1 { bits & !(1 << 63) } else { !bits })
 }
 
 /// Maps an activation to an integer with the same order (-0.0 and 0.0 equal, NaN lowest).
@@ -364,7 +394,7 @@ mod tests {
             f64::NEG_INFINITY,
             1e-300,
         ];
-        let (mut keys, mut out) = (Vec::new(), Vec::new());
+        let (mut keys, mut out) = (Default::default(), Vec::new());
         for round in 0..3000 {
             let n = 1 + next(if round % 10 == 0 { 300 } else { 60 });
             // A few values drawn from the palette make many ties (and NaN, -0.0, infinities
@@ -393,6 +423,33 @@ mod tests {
             ] {
                 k_winners_into(&act, k, &mut keys, &mut out);
                 assert_eq!(out, by_sorting(&act, k), "k = {k}, act = {act:?}");
+            }
+        }
+        // Large groups, where few of many win (the bound from block minima).
+        for round in 0..40 {
+            let n = 1000 + next(3200);
+            let choices: Vec<f64> = (0..1 + next(6)).map(|_| palette[next(palette.len() as u64)]).collect();
+            let act: Vec<f64> = (0..n)
+                .map(|_| match next(10) {
+                    0..=7 if round % 2 == 0 => next(100_000) as f64 * 1e-3,
+                    _ => choices[next(choices.len() as u64)],
+                })
+                .collect();
+            let mut act = act;
+            if round % 5 == 4 {
+                // Mostly NaN and -inf, with few numbers: the bound is -inf, and NaN units
+                // (ranked as -inf) win by index like -inf ones.
+                for (i, a) in act.iter_mut().enumerate() {
+                    *a = match (i % 97, i % 3) {
+                        (0, _) => 1.0,
+                        (_, 0) => f64::NEG_INFINITY,
+                        _ => f64::NAN,
+                    };
+                }
+            }
+            for k in [17, 52, n / 16, n / 16 + 1, n / 5] {
+                k_winners_into(&act, k, &mut keys, &mut out);
+                assert_eq!(out, by_sorting(&act, k), "k = {k}, n = {n}");
             }
         }
     }

@@ -83,6 +83,26 @@ fn above_portable(values: &[f64], from: usize, t: f64) -> usize {
         .map_or(values.len(), |k| from + k)
 }
 
+/// Calls `f(i)` for every `values[i] >= t` (never for NaN), ascending.
+#[inline]
+pub(crate) fn for_each_at_least(values: &[f64], t: f64, f: impl FnMut(usize)) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2() {
+        // SAFETY: the CPU supports AVX2 (checked at run time).
+        return unsafe { avx2::for_each_at_least(values, t, f) };
+    }
+    at_least_portable(values, 0, t, f)
+}
+
+#[inline(always)]
+fn at_least_portable(values: &[f64], base: usize, t: f64, mut f: impl FnMut(usize)) {
+    for (k, &v) in values.iter().enumerate() {
+        if v >= t {
+            f(base + k);
+        }
+    }
+}
+
 /// The position of the first largest value, NaN ignored (`values` must hold a number).
 #[inline]
 pub(crate) fn first_max(values: &[f64]) -> usize {
@@ -278,6 +298,28 @@ mod avx2 {
             i += 16;
         }
         super::nonzero_portable(&values[i..], i, f)
+    }
+
+    /// See [`super::for_each_at_least`]: sixteen values tested per branch.
+    #[target_feature(enable = "avx2")]
+    pub(super) unsafe fn for_each_at_least(values: &[f64], t: f64, mut f: impl FnMut(usize)) {
+        let t4 = _mm256_set1_pd(t);
+        let mut i = 0;
+        while i + 16 <= values.len() {
+            // SAFETY: i + 16 <= values.len().
+            let mut mask = unsafe {
+                let p = values.as_ptr().add(i);
+                let at_least =
+                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_loadu_pd(p.add(k)), t4));
+                at_least(0) | at_least(4) << 4 | at_least(8) << 8 | at_least(12) << 12
+            };
+            while mask != 0 {
+                f(i + mask.trailing_zeros() as usize);
+                mask &= mask - 1;
+            }
+            i += 16;
+        }
+        super::at_least_portable(&values[i..], i, t, f)
     }
 
     /// See [`super::first_max`]: four running maxima of four lanes, then a scan for the
