@@ -66,8 +66,9 @@ const HANDOFF: Duration = Duration::from_micros(1);
 /// until woken, so that a busy machine gets the core back.
 const SPIN: Duration = Duration::from_micros(20);
 /// Pipelined steps are timed in windows of this many; two windows in a row (after the
-/// first) much slower than the serial steps of the probe end the pipeline: the machine is
-/// busier than when it was timed, and two threads waiting on each other suffer most.
+/// [`WARM_UP`] ones) much slower than the serial steps of the probe end the pipeline: the
+/// machine is busier than when it was timed, and two threads waiting on each other suffer
+/// most from that.
 pub(crate) const WINDOW: usize = 64;
 /// Windows not judged at the start of a pipeline.
 pub(crate) const WARM_UP: usize = 4;
