@@ -177,8 +177,6 @@ pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
     winners
 }
 
-/// At most this many winners are chosen by keeping the best so far in a small sorted array.
-const FEW_WINNERS: usize = 16;
 /// Up to this many values scanned in all (winners x units), k-winners scans k times for
 /// the largest value left: a few vector instructions a value, no branch on data.
 const REPEATED_MAX_WORK: usize = 1024;
@@ -201,7 +199,7 @@ fn k_winners_into(act: &[f64], k: usize, scratch: &mut [Vec<u64>; 2], out: &mut 
         out.extend(0..k);
         return;
     }
-    if k * act.len() <= REPEATED_MAX_WORK {
+    if k.saturating_mul(act.len()) <= REPEATED_MAX_WORK {
         // k scans for the largest value left, the first of equals (NaN as -inf; -0.0 and
         // 0.0 equal). Each winner is then struck out as NaN, which no scan picks. Keys
         // are reused as the f64 copy's storage.
@@ -216,39 +214,6 @@ fn k_winners_into(act: &[f64], k: usize, scratch: &mut [Vec<u64>; 2], out: &mut 
             out.push(j);
             left[j] = f64::NAN;
         }
-        out.sort_unstable();
-        return;
-    }
-    if k <= FEW_WINNERS {
-        // The best units so far, best first, by activation with NaN as -inf (-0.0 and 0.0
-        // compare equal). Units come in ascending index, so a unit that only ties the
-        // worst kept one loses the tie and never enters; nor does NaN once k are kept.
-        let mut rank = [f64::NEG_INFINITY; FEW_WINNERS];
-        let mut unit = [0usize; FEW_WINNERS];
-        let mut kept = 0;
-        let mut j = 0;
-        while j < act.len() {
-            if kept == k {
-                // Only a unit above the worst kept one enters: skip to the next such.
-                j = kernels::first_above(act, j, rank[k - 1]);
-                if j == act.len() {
-                    break;
-                }
-                kept -= 1;
-            }
-            let r = if act[j].is_nan() { f64::NEG_INFINITY } else { act[j] };
-            let mut s = kept;
-            while s > 0 && rank[s - 1] < r {
-                rank[s] = rank[s - 1];
-                unit[s] = unit[s - 1];
-                s -= 1;
-            }
-            rank[s] = r;
-            unit[s] = j;
-            kept += 1;
-            j += 1;
-        }
-        out.extend_from_slice(&unit[..k]);
         out.sort_unstable();
         return;
     }
@@ -407,20 +372,7 @@ mod tests {
                     _ => choices[next(choices.len() as u64)],
                 })
                 .collect();
-            for k in [
-                0,
-                1,
-                2,
-                3,
-                5,
-                FEW_WINNERS - 1,
-                FEW_WINNERS,
-                FEW_WINNERS + 1,
-                40,
-                n / 2,
-                n,
-                n + 1,
-            ] {
+            for k in [0, 1, 2, 3, 5, 15, 16, 17, 40, n / 2, n, n + 1] {
                 k_winners_into(&act, k, &mut keys, &mut out);
                 assert_eq!(out, by_sorting(&act, k), "k = {k}, act = {act:?}");
             }

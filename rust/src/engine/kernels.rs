@@ -64,25 +64,6 @@ pub(crate) fn for_each_nonzero(values: &[f64], f: impl FnMut(usize, f64)) {
     nonzero_portable(values, 0, f)
 }
 
-/// The first position `j >= from` with `values[j] > t` (NaN never is), or `values.len()`.
-#[inline]
-pub(crate) fn first_above(values: &[f64], from: usize, t: f64) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 (checked at run time).
-        return unsafe { avx2::first_above(values, from, t) };
-    }
-    above_portable(values, from, t)
-}
-
-#[inline(always)]
-fn above_portable(values: &[f64], from: usize, t: f64) -> usize {
-    values[from.min(values.len())..]
-        .iter()
-        .position(|&v| v > t)
-        .map_or(values.len(), |k| from + k)
-}
-
 /// Calls `f(i)` for every `values[i] >= t` (never for NaN), ascending.
 #[inline]
 pub(crate) fn for_each_at_least(values: &[f64], t: f64, f: impl FnMut(usize)) {
@@ -277,49 +258,64 @@ mod avx2 {
         }
     }
 
-    /// See [`super::for_each_nonzero`]: sixteen values tested per branch.
+    /// Calls `hit(i)` for every `i` of the whole blocks of sixteen values from `i = 0`
+    /// whose lane `test` sets (one branch per block), ascending, until `hit` says stop.
+    /// Returns where the whole blocks end, or `None` when `hit` stopped the scan.
+    #[inline(always)]
+    unsafe fn scan16(
+        values: &[f64],
+        test: impl Fn(__m256d) -> __m256d,
+        mut hit: impl FnMut(usize) -> bool,
+    ) -> Option<usize> {
+        let mut i = 0;
+        while i + 16 <= values.len() {
+            // SAFETY: i + 16 <= values.len().
+            let mut mask = unsafe {
+                let p = values.as_ptr().add(i);
+                let lanes = |k: usize| _mm256_movemask_pd(test(_mm256_loadu_pd(p.add(k))));
+                lanes(0) | lanes(4) << 4 | lanes(8) << 8 | lanes(12) << 12
+            };
+            while mask != 0 {
+                if !hit(i + mask.trailing_zeros() as usize) {
+                    return None;
+                }
+                mask &= mask - 1;
+            }
+            i += 16;
+        }
+        Some(i)
+    }
+
+    /// See [`super::for_each_nonzero`].
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn for_each_nonzero(values: &[f64], mut f: impl FnMut(usize, f64)) {
         let zero = _mm256_setzero_pd();
-        let mut i = 0;
-        while i + 16 <= values.len() {
-            // SAFETY: i + 16 <= values.len().
-            let mut mask = unsafe {
-                let p = values.as_ptr().add(i);
-                let nonzero =
-                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_NEQ_UQ>(_mm256_loadu_pd(p.add(k)), zero));
-                nonzero(0) | nonzero(4) << 4 | nonzero(8) << 8 | nonzero(12) << 12
-            };
-            while mask != 0 {
-                let k = mask.trailing_zeros() as usize;
-                f(i + k, values[i + k]);
-                mask &= mask - 1;
-            }
-            i += 16;
+        let nonzero = |v| _mm256_cmp_pd::<_CMP_NEQ_UQ>(v, zero);
+        // SAFETY: AVX2 is enabled here, as in the callee.
+        if let Some(i) = unsafe {
+            scan16(values, nonzero, |i| {
+                f(i, values[i]);
+                true
+            })
+        } {
+            super::nonzero_portable(&values[i..], i, f)
         }
-        super::nonzero_portable(&values[i..], i, f)
     }
 
-    /// See [`super::for_each_at_least`]: sixteen values tested per branch.
+    /// See [`super::for_each_at_least`].
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn for_each_at_least(values: &[f64], t: f64, mut f: impl FnMut(usize)) {
         let t4 = _mm256_set1_pd(t);
-        let mut i = 0;
-        while i + 16 <= values.len() {
-            // SAFETY: i + 16 <= values.len().
-            let mut mask = unsafe {
-                let p = values.as_ptr().add(i);
-                let at_least =
-                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GE_OQ>(_mm256_loadu_pd(p.add(k)), t4));
-                at_least(0) | at_least(4) << 4 | at_least(8) << 8 | at_least(12) << 12
-            };
-            while mask != 0 {
-                f(i + mask.trailing_zeros() as usize);
-                mask &= mask - 1;
-            }
-            i += 16;
+        let at_least = |v| _mm256_cmp_pd::<_CMP_GE_OQ>(v, t4);
+        // SAFETY: AVX2 is enabled here, as in the callee.
+        if let Some(i) = unsafe {
+            scan16(values, at_least, |i| {
+                f(i);
+                true
+            })
+        } {
+            super::at_least_portable(&values[i..], i, t, f)
         }
-        super::at_least_portable(&values[i..], i, t, f)
     }
 
     /// See [`super::first_max`]: four running maxima of four lanes, then a scan for the
@@ -347,43 +343,28 @@ mod avx2 {
             .chain(&lanes)
             .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
         let target = _mm256_set1_pd(max);
-        let mut i = 0;
-        while i + 16 <= n {
-            // SAFETY: i + 16 <= n.
-            let mask = unsafe {
-                let equal =
-                    |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(_mm256_loadu_pd(p.add(i + k)), target));
-                equal(0) | equal(4) << 4 | equal(8) << 8 | equal(12) << 12
-            };
-            if mask != 0 {
-                return i + mask.trailing_zeros() as usize;
+        let mut first = None;
+        // SAFETY: AVX2 is enabled here, as in the callee.
+        let tail = unsafe {
+            scan16(
+                values,
+                |v| _mm256_cmp_pd::<_CMP_EQ_OQ>(v, target),
+                |i| {
+                    first = Some(i);
+                    false
+                },
+            )
+        };
+        match (first, tail) {
+            (Some(i), _) => i,
+            (None, Some(i)) => {
+                i + values[i..]
+                    .iter()
+                    .position(|&v| v == max)
+                    .expect("the maximum is there")
             }
-            i += 16;
+            (None, None) => unreachable!("the scan stops only at a hit"),
         }
-        i + values[i..]
-            .iter()
-            .position(|&v| v == max)
-            .expect("a value that is a number")
-    }
-
-    /// See [`super::first_above`]: sixteen values tested per branch.
-    #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn first_above(values: &[f64], from: usize, t: f64) -> usize {
-        let t4 = _mm256_set1_pd(t);
-        let mut i = from;
-        while i + 16 <= values.len() {
-            // SAFETY: i + 16 <= values.len().
-            let mask = unsafe {
-                let p = values.as_ptr().add(i);
-                let above = |k: usize| _mm256_movemask_pd(_mm256_cmp_pd::<_CMP_GT_OQ>(_mm256_loadu_pd(p.add(k)), t4));
-                above(0) | above(4) << 4 | above(8) << 8 | above(12) << 12
-            };
-            if mask != 0 {
-                return i + mask.trailing_zeros() as usize;
-            }
-            i += 16;
-        }
-        super::above_portable(values, i, t)
     }
 
     /// Lanes where steps of `w` are steady (see `super::closed`): one step is `step`, and so
@@ -842,29 +823,6 @@ mod tests {
         }
         assert_eq!(halfway_binade(0.001), 2f64.powi(-7).to_bits());
         assert_eq!((halfway_binade(0.0), halfway_binade(f64::INFINITY)), (1, 1));
-    }
-
-    #[test]
-    fn first_above_finds_the_first_greater_value_from_a_position() {
-        let mut values = vec![0.5; 70];
-        values[3] = f64::NAN;
-        values[20] = 0.75;
-        values[37] = 2.0;
-        values[69] = 1.0;
-        for (from, t, want) in [
-            (0, 0.5, 20),
-            (0, 0.25, 0), // NaN is never above, 0.5 is
-            (4, 0.6, 20),
-            (21, 0.6, 37),
-            (38, 0.6, 69),
-            (38, 1.0, 70),
-            (70, 0.0, 70),
-            (90, 0.0, 70),
-            (0, f64::NAN, 70),
-        ] {
-            assert_eq!(first_above(&values, from, t), want, "from {from}, t {t}");
-            assert_eq!(above_portable(&values, from, t), want, "from {from}, t {t}");
-        }
     }
 
     #[test]
