@@ -154,9 +154,7 @@ impl Group {
 
     /// Whether `other` is one of this group's connections.
     pub(crate) fn has_connection(&self, other: &SharedConnection) -> bool {
-        self.inputs
-            .iter()
-            .any(|(_, c)| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, other)))
+        self.shared_connections().any(|c| Arc::ptr_eq(c, other))
     }
 
     /// The connected inputs, as shared handles.

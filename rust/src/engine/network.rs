@@ -178,16 +178,12 @@ impl Network {
         }
         if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
             let end;
-            (done, end) = pipeline::run(
-                sensor,
-                &mut self.groups,
+            let steps = pipeline::Steps {
                 values,
-                done,
+                start: done,
                 learn,
-                record,
-                &mut keep_going,
-                &timing,
-            )?;
+            };
+            (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
             if end != pipeline::End::Slow {
                 return Ok(done);
             }
@@ -226,12 +222,7 @@ impl Network {
                     self.learn_group(i)?;
                 }
             }
-            for (i, slot) in record.iter_mut().enumerate() {
-                if let Some(buf) = slot {
-                    let size = self.groups[i].size();
-                    self.record_group(i, &mut buf[step * size..(step + 1) * size])?;
-                }
-            }
+            record_step(&self.groups, record, step)?;
             if let Some(t) = timing.as_deref_mut() {
                 t.step_ends();
             }
@@ -248,8 +239,20 @@ impl Network {
     }
 }
 
+/// Writes each group's activity into row `step` of its recording (`record[i]` for
+/// `groups[i]`, when given; steps x units, row-major).
+pub(crate) fn record_step(groups: &[Group], record: &mut [Option<&mut [bool]>], step: usize) -> Result<()> {
+    for (group, slot) in groups.iter().zip(record.iter_mut()) {
+        if let Some(buf) = slot {
+            let size = group.size();
+            record_into(group, &mut buf[step * size..(step + 1) * size])?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `group`'s activity as booleans (non-zero) into `out`.
-pub(crate) fn record_into(group: &Group, out: &mut [bool]) -> Result<()> {
+fn record_into(group: &Group, out: &mut [bool]) -> Result<()> {
     let activity = read(group.output());
     if out.len() != activity.size() {
         return Err(EngineError::ShapeMismatch {
@@ -521,8 +524,12 @@ mod tests {
         // A probe that claims serial steps take no time: every judged window is too slow.
         let timing = Timing::claiming(std::time::Duration::ZERO);
         let sensor = a.sensor.as_ref().unwrap();
-        let (done, end) =
-            pipeline::run(sensor, &mut a.groups, &values, done, true, &mut slots, &mut go, &timing).unwrap();
+        let steps = pipeline::Steps {
+            values: &values,
+            start: done,
+            learn: true,
+        };
+        let (done, end) = pipeline::run(sensor, &mut a.groups, steps, &mut slots, &mut go, &timing).unwrap();
         assert_eq!(end, pipeline::End::Slow);
         assert_eq!(done, 1 + (pipeline::WARM_UP + 2) * pipeline::WINDOW);
         let (done, stopped) = a.serial(&values, done, true, &mut slots, &mut go, None).unwrap();

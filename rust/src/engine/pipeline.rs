@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use super::activity::write;
 use super::error::Result;
 use super::group::Group;
-use super::network::{record_into, Sensor};
+use super::network::{record_step, Sensor};
 use super::parallel;
 
 /// Whether runs may be pipelined: `PROTOBRAIN_PIPELINE` set to `off` (never), `on` (every
@@ -282,49 +282,53 @@ impl Drop for StopOnPanic<'_> {
     }
 }
 
-/// Steps `start..` of a run (the steps before were taken serially, and timed into
-/// `timing`), the first group on a second thread. Returns the number of steps done and
-/// why the pipeline ended.
-#[allow(clippy::too_many_arguments)]
+/// Runs one thread's part; if it fails or panics, the run stops, so the other thread
+/// does not wait for it.
+fn stopping_on_failure<T>(baton: &Baton, part: impl FnOnce() -> Result<T>) -> Result<T> {
+    let _guard = StopOnPanic(baton);
+    let result = part();
+    if result.is_err() {
+        baton.stop();
+    }
+    result
+}
+
+/// The steps of a run a pipeline takes: `values[start..]` (the steps before were taken
+/// serially), learning or not.
+#[derive(Clone, Copy)]
+pub(crate) struct Steps<'a> {
+    pub values: &'a [f64],
+    pub start: usize,
+    pub learn: bool,
+}
+
+/// Takes `steps` (after a probe timed into `timing`) with the first group on a second
+/// thread. Returns the number of steps done and why the pipeline ended.
 pub(crate) fn run(
     sensor: &Sensor,
     groups: &mut [Group],
-    values: &[f64],
-    start: usize,
-    learn: bool,
+    steps: Steps<'_>,
     record: &mut [Option<&mut [bool]>],
     keep_going: &mut impl FnMut(usize) -> bool,
     timing: &Timing,
 ) -> Result<(usize, End)> {
     assert!(
-        start >= 1,
+        steps.start >= 1,
         "the sensor is put back to the previous step's value on a stop"
     );
     let (first, rest) = groups.split_first_mut().expect("checked by `possible`");
-    let split = record.len().min(1);
-    let (record_first, record_rest) = record.split_at_mut(split);
-    let baton = Baton::new(start);
+    let (record_first, record_rest) = record.split_at_mut(record.len().min(1));
+    let baton = Baton::new(steps.start);
     let _ = baton.threads[1].set(std::thread::current());
     let serial_step = timing.serial_step();
     std::thread::scope(|scope| {
-        let ahead = scope.spawn(|| {
-            let _guard = StopOnPanic(&baton);
-            let result = first_group(sensor, first, values, start, learn, record_first, &baton);
-            if result.is_err() {
-                baton.stop();
-            }
-            result
-        });
+        let ahead =
+            scope.spawn(|| stopping_on_failure(&baton, || first_group(sensor, first, steps, record_first, &baton)));
         let _ = baton.threads[0].set(ahead.thread().clone());
         baton.wake(0); // in case it went to sleep before its handle was known
-        let behind = {
-            let _guard = StopOnPanic(&baton);
-            let result = other_groups(rest, values, start, learn, record_rest, keep_going, &baton, serial_step);
-            if result.is_err() {
-                baton.stop();
-            }
-            result
-        };
+        let behind = stopping_on_failure(&baton, || {
+            other_groups(rest, steps, record_rest, keep_going, &baton, serial_step)
+        });
         let ahead = ahead.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         ahead.and(behind)
     })
@@ -335,14 +339,12 @@ pub(crate) fn run(
 fn first_group(
     sensor: &Sensor,
     group: &mut Group,
-    values: &[f64],
-    start: usize,
-    learn: bool,
+    steps: Steps<'_>,
     record: &mut [Option<&mut [bool]>],
     baton: &Baton,
 ) -> Result<()> {
-    let size = group.size();
-    for t in start..values.len() {
+    let values = steps.values;
+    for t in steps.start..values.len() {
         sensor.encoder.encode_into(values[t], &mut write(&sensor.output))?;
         group.fire()?;
         if !baton.wait(0, &baton.finished, t) {
@@ -350,12 +352,10 @@ fn first_group(
             return sensor.encoder.encode_into(values[t - 1], &mut write(&sensor.output));
         }
         group.publish()?;
-        if learn {
+        if steps.learn {
             group.learn()?;
         }
-        if let Some(Some(buf)) = record.first_mut() {
-            record_into(group, &mut buf[t * size..(t + 1) * size])?;
-        }
+        record_step(std::slice::from_ref(group), record, t)?;
         baton.post(0, &baton.published, t + 1);
     }
     Ok(())
@@ -364,17 +364,15 @@ fn first_group(
 /// The calling thread: the other groups, one whole step after the first group published
 /// it, then the question whether to go on, and every [`WINDOW`] steps whether the
 /// pipeline still beats `serial_step` a step.
-#[allow(clippy::too_many_arguments)]
 fn other_groups(
     groups: &mut [Group],
-    values: &[f64],
-    start: usize,
-    learn: bool,
+    steps: Steps<'_>,
     record: &mut [Option<&mut [bool]>],
     keep_going: &mut impl FnMut(usize) -> bool,
     baton: &Baton,
     serial_step: Duration,
 ) -> Result<(usize, End)> {
+    let (values, start) = (steps.values, steps.start);
     let (mut window, mut slow_before) = (Instant::now(), false);
     for t in start..values.len() {
         if !baton.wait(1, &baton.published, t + 1) {
@@ -383,17 +381,12 @@ fn other_groups(
         for group in groups.iter_mut() {
             group.compute()?;
         }
-        if learn {
+        if steps.learn {
             for group in groups.iter_mut() {
                 group.learn()?;
             }
         }
-        for (group, slot) in groups.iter().zip(record.iter_mut()) {
-            if let Some(buf) = slot {
-                let size = group.size();
-                record_into(group, &mut buf[t * size..(t + 1) * size])?;
-            }
-        }
+        record_step(groups, record, t)?;
         let end = if !keep_going(t + 1) {
             Some(End::Stopped)
         } else if (t + 1 - start) % WINDOW == 0 && t + 1 < values.len() {
