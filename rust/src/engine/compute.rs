@@ -114,7 +114,7 @@ impl Computation {
             }
             Computation::KWinners(_) => {
                 let k = self.winners(post)?;
-                k_winners_into(&buffers.act, k, &mut buffers.keys, &mut buffers.ones);
+                k_winners_into(&buffers.act, k, &mut buffers.winners, &mut buffers.ones);
             }
         }
         Ok(())
@@ -130,8 +130,8 @@ pub struct Buffers {
     pub ones: Vec<usize>,
     /// One connection's active inputs and their values.
     active: Vec<(usize, f64)>,
-    /// k-winners' scratch: the sort keys of every unit, and a few of them picked out.
-    keys: [Vec<u64>; 2],
+    /// k-winners' scratch.
+    winners: WinnersScratch,
     /// Learning: the active units of the group and of one input.
     pub(crate) post_ones: Vec<usize>,
     pub(crate) pre_ones: Vec<usize>,
@@ -181,15 +181,19 @@ pub fn k_winners(act: &[f64], k: usize) -> Vec<usize> {
 /// the largest value left: a few vector instructions a value, no branch on data.
 const REPEATED_MAX_WORK: usize = 1024;
 
-/// The `u64` buffer as `f64`s (same size and alignment; every bit pattern is a float).
-fn bytemuck_f64(keys: &mut [u64]) -> &mut [f64] {
-    // SAFETY: u64 and f64 have the same size and alignment, and any 64 bits are an f64.
-    unsafe { std::slice::from_raw_parts_mut(keys.as_mut_ptr().cast::<f64>(), keys.len()) }
+/// The buffers k-winners reuses between steps.
+#[derive(Debug, Clone, Default)]
+struct WinnersScratch {
+    /// The activations left to pick from (repeated max scans).
+    left: Vec<f64>,
+    /// Sort keys, and the few block maxima or candidates picked out.
+    keys: Vec<u64>,
+    picked: Vec<u64>,
 }
 
 /// [`k_winners`] into `out` (cleared first); `scratch` holds buffers it reuses.
-fn k_winners_into(act: &[f64], k: usize, scratch: &mut [Vec<u64>; 2], out: &mut Vec<usize>) {
-    let [keys, picked] = scratch;
+fn k_winners_into(act: &[f64], k: usize, scratch: &mut WinnersScratch, out: &mut Vec<usize>) {
+    let WinnersScratch { left, keys, picked } = scratch;
     out.clear();
     let k = k.min(act.len());
     if k == 0 {
@@ -201,14 +205,9 @@ fn k_winners_into(act: &[f64], k: usize, scratch: &mut [Vec<u64>; 2], out: &mut 
     }
     if k.saturating_mul(act.len()) <= REPEATED_MAX_WORK {
         // k scans for the largest value left, the first of equals (NaN as -inf; -0.0 and
-        // 0.0 equal). Each winner is then struck out as NaN, which no scan picks. Keys
-        // are reused as the f64 copy's storage.
-        keys.clear();
-        keys.extend(
-            act.iter()
-                .map(|&a| if a.is_nan() { f64::NEG_INFINITY } else { a }.to_bits()),
-        );
-        let left: &mut [f64] = bytemuck_f64(keys);
+        // 0.0 equal). Each winner is then struck out as NaN, which no scan picks.
+        left.clear();
+        left.extend(act.iter().map(|&a| if a.is_nan() { f64::NEG_INFINITY } else { a }));
         for _ in 0..k {
             let j = kernels::first_max(left);
             out.push(j);
