@@ -279,7 +279,7 @@ def test_a_run_keeps_the_gil_while_a_view_of_the_weights_is_held(hold_view):
     try:
         time.sleep(0.02)
         start = time.perf_counter()
-        b.run([i % 100 for i in range(5000)])
+        b.run([i % 100 for i in range(15000)])
         end = time.perf_counter()
     finally:
         stop.set()

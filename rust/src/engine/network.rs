@@ -150,6 +150,8 @@ impl Network {
     /// The steps of a run. Long runs of networks whose kernels are too small to split
     /// take a few steps one at a time, timing them, then may go on with the first group a
     /// step ahead on a second core (see the `pipeline` module); the results are the same.
+    /// When that does not pay, or stops paying, serial steps follow for a while
+    /// ([`pipeline::RETRY_AFTER`] steps, doubling each time) before the next probe.
     fn steps(
         &mut self,
         values: &[f64],
@@ -170,25 +172,50 @@ impl Network {
         if !long_enough || !pipeline::possible(self.sensor.as_ref(), &self.groups) {
             return Ok(self.serial(values, 0, learn, record, &mut keep_going, None)?.0);
         }
-        let mut timing = Timing::start();
-        let (mut done, stopped) =
-            self.serial(&values[..probe], 0, learn, record, &mut keep_going, Some(&mut timing))?;
-        if stopped {
-            return Ok(done);
-        }
-        if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
-            let end;
-            let steps = pipeline::Steps {
-                values,
-                start: done,
+        let mut done = 0;
+        let mut serial_for = pipeline::RETRY_AFTER;
+        loop {
+            let mut timing = Timing::start();
+            let probe_end = (done + probe).min(values.len());
+            let stopped;
+            (done, stopped) = self.serial(
+                &values[..probe_end],
+                done,
                 learn,
-            };
-            (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
-            if end != pipeline::End::Slow {
+                record,
+                &mut keep_going,
+                Some(&mut timing),
+            )?;
+            if stopped {
                 return Ok(done);
             }
+            let left = values.len() - done;
+            if left == 0 || (mode == Mode::Auto && left < pipeline::MIN_STEPS) {
+                break;
+            }
+            if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
+                let end;
+                let steps = pipeline::Steps {
+                    values,
+                    start: done,
+                    learn,
+                };
+                (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
+                if end != pipeline::End::Slow {
+                    return Ok(done);
+                }
+            }
+            // Not worth it now, or the pipeline turned out slower (the machine got busy):
+            // serial steps for a while, then a new probe; a while that doubles each time,
+            // so a machine that stays busy costs ever fewer probes.
+            let until = (done + serial_for).min(values.len());
+            let stopped;
+            (done, stopped) = self.serial(&values[..until], done, learn, record, &mut keep_going, None)?;
+            if stopped || done == values.len() {
+                return Ok(done);
+            }
+            serial_for = serial_for.saturating_mul(2);
         }
-        // Not pipelined, or the pipeline turned out slower: the rest one step at a time.
         Ok(self.serial(values, done, learn, record, &mut keep_going, None)?.0)
     }
 
@@ -510,6 +537,25 @@ mod tests {
             n
         };
         assert!(!pipeline::possible(single.sensor.as_ref(), single.groups()));
+    }
+
+    #[test]
+    fn a_run_whose_pipeline_turns_slow_goes_on_serially_and_tries_again() {
+        use pipeline::tests_only::{CLAIM, STARTED};
+        // Probes that claim serial steps take no time: each pipeline ends slow after its
+        // warm-up, serial steps follow, then a new probe starts another pipeline.
+        let values: Vec<f64> = (0..6000).map(|i| ((i * 7) % 89) as f64).collect();
+        let (mut a, mut b) = (wired(Wiring::LoopBack), wired(Wiring::LoopBack));
+        CLAIM.set(Some(std::time::Duration::ZERO));
+        STARTED.set(0);
+        let (done_a, rec_a) = recorded(&mut a, Mode::Auto, &values, true, usize::MAX);
+        CLAIM.set(None);
+        // Pipelines of ~6 windows, then 1024, 2048 serial steps: three pipelines at least.
+        assert!(STARTED.get() >= 3, "pipelines started: {}", STARTED.get());
+        let (done_b, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
+        assert_eq!((done_a, done_b), (6000, 6000));
+        assert!(rec_a == rec_b, "recordings differ");
+        assert!(state(&a) == state(&b), "final states differ");
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! no result.
 //!
 //! The pipeline starts only when timing says it pays and a core looks free, and hands back
-//! to serial steps when it turns out slow (see [`Timing::worth_it`] and [`End::Slow`]).
+//! to serial steps when it turns out slow (see [`Timing::worth_it`] and [`End::Slow`]);
+//! the run probes again after a while ([`RETRY_AFTER`]).
 //!
 //! A stop (a `keep_going` that says no, an error) is honoured at a whole step: the first
 //! group publishes step `t + 1` only after the others finished step `t` and were told to go
@@ -65,6 +66,11 @@ const HANDOFF: Duration = Duration::from_micros(1);
 /// A waiting thread spins this long (a few steps of a small network) before it sleeps
 /// until woken, so that a busy machine gets the core back.
 const SPIN: Duration = Duration::from_micros(20);
+/// Serial steps a run takes after a probe that found the pipeline not worth it, or after
+/// the pipeline turned out slow, before it probes again; doubled after each such turn.
+/// A busy moment of the machine costs a long run a few thousand serial steps, not the
+/// rest of the run.
+pub(crate) const RETRY_AFTER: usize = 1024;
 /// Pipelined steps are timed in windows of this many; two windows in a row (after the
 /// [`WARM_UP`] ones) much slower than the serial steps of the probe end the pipeline: the
 /// machine is busier than when it was timed, and two threads waiting on each other suffer
@@ -154,6 +160,10 @@ impl Timing {
 
     /// The mean time of a serial step in the probe.
     fn serial_step(&self) -> Duration {
+        #[cfg(test)]
+        if let Some(step) = tests_only::CLAIM.get() {
+            return step;
+        }
         (self.first + self.rest) / self.steps.max(1)
     }
 
@@ -161,12 +171,30 @@ impl Timing {
     /// split over threads (those would compete for the cores), and the longer of the two
     /// halves plus a handoff is at most 80% of a whole step.
     pub(crate) fn worth_it(&self) -> bool {
+        #[cfg(test)]
+        if tests_only::CLAIM.get().is_some() {
+            return true;
+        }
         if self.steps == 0 || parallel::splits() != self.splits {
             return false;
         }
         let whole = self.first + self.rest;
         let pipelined = self.first.max(self.rest) + HANDOFF * self.steps;
         pipelined * 5 <= whole * 4 && spare_core(self.runnable)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_only {
+    use std::cell::Cell;
+    use std::time::Duration;
+
+    thread_local! {
+        /// When set, every probe on this thread says the pipeline pays and that serial
+        /// steps take this long (zero: every judged window of the pipeline is slow).
+        pub(crate) static CLAIM: Cell<Option<Duration>> = const { Cell::new(None) };
+        /// Pipelines started on this thread.
+        pub(crate) static STARTED: Cell<usize> = const { Cell::new(0) };
     }
 }
 
@@ -321,6 +349,8 @@ pub(crate) fn run(
     let baton = Baton::new(steps.start);
     let _ = baton.threads[1].set(std::thread::current());
     let serial_step = timing.serial_step();
+    #[cfg(test)]
+    tests_only::STARTED.set(tests_only::STARTED.get() + 1);
     std::thread::scope(|scope| {
         let ahead =
             scope.spawn(|| stopping_on_failure(&baton, || first_group(sensor, first, steps, record_first, &baton)));
