@@ -112,6 +112,22 @@ def test_jobs_give_the_same_numbers_as_a_serial_run(capsys):
     assert without_timings(parallel) == without_timings(serial)
 
 
+@pytest.mark.parametrize("preset", [None, "2"], ids=["unset", "set by the user"])
+def test_job_processes_run_their_brains_on_one_thread_unless_told_otherwise(monkeypatch, preset):
+    import argparse
+
+    if preset is None:
+        monkeypatch.delenv("PROTOBRAIN_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("PROTOBRAIN_THREADS", preset)
+    args = argparse.Namespace(scheduler=None, jobs=2)
+    with cli_benchmark._executor(args) as (pool, label):
+        seen = {pool.submit(os.getenv, "PROTOBRAIN_THREADS").result() for _ in range(4)}
+    assert label == "2 processes"
+    assert seen == {preset or "1"}
+    assert os.environ.get("PROTOBRAIN_THREADS") == preset  # this process is left as it was
+
+
 def test_repeat_builds_the_set_ups_again_with_new_weights_and_seed_changes_them(capsys):
     once = without_timings(run_json(capsys))
     twice = without_timings(run_json(capsys, "--repeat", "2"))

@@ -9,7 +9,11 @@ the inputs 0, 1, ..., 99, 0, 1, ... (500 steps by default) while
 :class:`~protobrain.metrics.spike_density.SpikeDensity` and
 :class:`~protobrain.metrics.spike_count.SpikeCount` record it; the command prints a table
 per brain, or JSON with ``--json``. ``--jobs N`` runs the brains on N processes and
-``--scheduler ADDRESS`` on a Dask cluster; the numbers are the same either way.
+``--scheduler ADDRESS`` on a Dask cluster; the numbers are the same either way. The N
+processes run one brain each at a time, on one thread each (``PROTOBRAIN_THREADS=1`` in
+the workers), unless ``PROTOBRAIN_THREADS`` is set: N brains at once already keep N cores
+busy, and a brain that also split its layers over every core would compete with the
+others for them.
 ``--plot FILE`` also draws the brains side by side (:func:`protobrain.plot.compare`).
 """
 
@@ -19,6 +23,7 @@ import argparse
 import contextlib
 import json
 import math
+import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -177,10 +182,16 @@ def _executor(args: argparse.Namespace) -> Iterator[tuple[Executor | None, str]]
         with client:
             yield client.get_executor(), f"dask {args.scheduler}"
     elif args.jobs > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        one_thread = None if "PROTOBRAIN_THREADS" in os.environ else _one_thread
+        with ProcessPoolExecutor(max_workers=args.jobs, initializer=one_thread) as pool:
             yield pool, f"{args.jobs} processes"
     else:
         yield None, "serial"
+
+
+def _one_thread() -> None:
+    """A worker process's start: its brains run on one thread (read at their first step)."""
+    os.environ["PROTOBRAIN_THREADS"] = "1"
 
 
 def summarize(label: str, results: Results, layers: Sequence[int], steps: int, seconds: float) -> dict[str, Any]:
