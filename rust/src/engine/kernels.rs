@@ -951,7 +951,7 @@ mod tests {
                 .collect();
             let act: Vec<f64> = uniform(&mut seed, len);
             let byte = |x: f64| (x * 12.0) as u8;
-            let draws = uniform(&mut seed, 7 * len);
+            let draws = uniform(&mut seed, 8 * len);
             let before: Vec<u8> = draws[..len].iter().map(|&x| byte(x).wrapping_add(250)).collect();
             let after: Vec<u8> = before
                 .iter()
@@ -970,7 +970,8 @@ mod tests {
                 .map(|(&a, &x)| a.wrapping_add((x < 0.5) as u8))
                 .collect();
             // Mostly nothing owed (whole blocks of columns skip the arithmetic), and long
-            // silences (up to 120 steps: weights cross binades or reach 0).
+            // silences (up to 255 steps: weights cross binades or reach 0; counts of 128 and
+            // more would read as negative in a signed compare).
             let sparse: Vec<u8> = after
                 .iter()
                 .zip(&draws[4 * len..5 * len])
@@ -979,13 +980,25 @@ mod tests {
             let long: Vec<u8> = after
                 .iter()
                 .zip(&draws[5 * len..6 * len])
-                .map(|(&a, &x)| a.wrapping_add((x * 120.0) as u8))
+                .map(|(&a, &x)| a.wrapping_add((x * 256.0) as u8))
                 .collect();
             // Up to 8 steps: blocks taken one round per decrement.
             let few: Vec<u8> = after
                 .iter()
-                .zip(&draws[6 * len..])
+                .zip(&draws[6 * len..7 * len])
                 .map(|(&a, &x)| a.wrapping_add((x * 9.0) as u8))
+                .collect();
+            // Small counts with a rare one of 128 or more among them.
+            let spiky: Vec<u8> = after
+                .iter()
+                .zip(&draws[7 * len..])
+                .map(|(&a, &x)| {
+                    a.wrapping_add(if x < 0.05 {
+                        128 + (x * 2000.0) as u8
+                    } else {
+                        (x * 4.0) as u8
+                    })
+                })
                 .collect();
             for (inc, dec, now) in [
                 (0.005, 0.001, &now),
@@ -996,18 +1009,16 @@ mod tests {
                 (0.005, 0.001, &sparse),
                 (0.005, 0.001, &long),
                 (0.005, 0.001, &few),
+                (0.005, 0.001, &spiky),
                 (2.0, 0.5, &few),
                 (0.2, 0.3, &few),
                 (0.05, 3.0 * 2f64.powi(-54), &few),
                 (f64::INFINITY, f64::INFINITY, &now),
                 (0.005, f64::INFINITY, &sparse),
             ] {
-                for (k, (update, decrements)) in [(false, false), (true, false), (false, true), (true, true)]
-                    .into_iter()
-                    .enumerate()
-                {
-                    // No add, an add of 0/1 activity, a scaled add.
-                    let v = [0.75, 1.0, 0.0][(k + len) % 3];
+                // No add, an add of 0/1 activity, a scaled add; each with every kind of debt.
+                let kinds = [(false, false), (true, false), (false, true), (true, true)];
+                for ((update, decrements), v) in kinds.into_iter().flat_map(|k| [(k, 0.75), (k, 1.0), (k, 0.0)]) {
                     let owed = Owed {
                         update: update.then_some((&before[..], &after[..])),
                         decrements: decrements.then_some((&after[..], &now[..])),
@@ -1039,9 +1050,9 @@ mod tests {
                             .map(|x| if x.is_nan() { 1 } else { x.to_bits() })
                             .collect::<Vec<u64>>()
                     };
-                    assert_eq!(bits(&a), bits(&b), "len {len} {update} {decrements}");
-                    assert_eq!(bits(&b), bits(&c), "len {len} {update} {decrements}");
-                    assert_eq!(bits(&x), bits(&y), "len {len} {update} {decrements}");
+                    assert_eq!(bits(&a), bits(&b), "len {len} {update} {decrements} {v}");
+                    assert_eq!(bits(&b), bits(&c), "len {len} {update} {decrements} {v}");
+                    assert_eq!(bits(&x), bits(&y), "len {len} {update} {decrements} {v}");
                 }
             }
         }

@@ -194,20 +194,25 @@ impl Network {
                 break;
             }
             if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
-                let end;
+                let began = done;
                 let steps = pipeline::Steps {
                     values,
                     start: done,
                     learn,
                 };
-                (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
+                let (now_done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
+                done = now_done;
                 if end != pipeline::End::Slow {
                     return Ok(done);
                 }
+                if done - began >= pipeline::PAID_OFF {
+                    // A pipeline that paid for a long while: this busy moment is a new one.
+                    serial_for = pipeline::RETRY_AFTER;
+                }
             }
             // Not worth it now, or the pipeline turned out slower (the machine got busy):
-            // serial steps for a while, then a new probe; a while that doubles each time,
-            // so a machine that stays busy costs ever fewer probes.
+            // serial steps for a while, then a new probe; a while that doubles each time
+            // the machine stays busy, so it costs ever fewer probes.
             let until = (done + serial_for).min(values.len());
             let stopped;
             (done, stopped) = self.serial(&values[..until], done, learn, record, &mut keep_going, None)?;
@@ -542,20 +547,35 @@ mod tests {
     #[test]
     fn a_run_whose_pipeline_turns_slow_goes_on_serially_and_tries_again() {
         use pipeline::tests_only::{CLAIM, STARTED};
+        use std::time::Duration;
         // Probes that claim serial steps take no time: each pipeline ends slow after its
-        // warm-up, serial steps follow, then a new probe starts another pipeline.
-        let values: Vec<f64> = (0..6000).map(|i| ((i * 7) % 89) as f64).collect();
-        let (mut a, mut b) = (wired(Wiring::LoopBack), wired(Wiring::LoopBack));
-        CLAIM.set(Some(std::time::Duration::ZERO));
-        STARTED.set(0);
-        let (done_a, rec_a) = recorded(&mut a, Mode::Auto, &values, true, usize::MAX);
-        CLAIM.set(None);
-        // Pipelines of ~6 windows, then 1024, 2048 serial steps: three pipelines at least.
-        assert!(STARTED.get() >= 3, "pipelines started: {}", STARTED.get());
-        let (done_b, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
-        assert_eq!((done_a, done_b), (6000, 6000));
-        assert!(rec_a == rec_b, "recordings differ");
-        assert!(state(&a) == state(&b), "final states differ");
+        // warm-up (probe 32 steps, pipeline 384, so at 416), then serial steps (1024, 2048,
+        // ...), then a new probe. Or probes that say the pipeline does not pay.
+        let cases = [
+            // (pipeline pays, steps, stop after, pipelines started)
+            (true, 6000, usize::MAX, 3), // ends at 416, 1856, 4320
+            (false, 3000, usize::MAX, 0),
+            (true, 1500, usize::MAX, 1), // 28 steps left after the second probe: serial
+            (true, 6000, 1000, 1),       // stopped in the serial stretch
+            (true, 6000, 1460, 1),       // stopped in the second probe
+            (true, 6000, 1700, 2),       // stopped in the second pipeline
+        ];
+        for (pays, steps, stop_at, started) in cases {
+            let values: Vec<f64> = (0..steps).map(|i| ((i * 7) % 89) as f64).collect();
+            let (mut a, mut b) = (wired(Wiring::LoopBack), wired(Wiring::LoopBack));
+            CLAIM.set(Some((pays, Duration::ZERO)));
+            STARTED.set(0);
+            let (done_a, rec_a) = recorded(&mut a, Mode::Auto, &values, true, stop_at);
+            CLAIM.set(None);
+            let case = format!("pays {pays}, {steps} steps, stop after {stop_at}");
+            assert_eq!(STARTED.get(), started, "pipelines started: {case}");
+            assert_eq!(done_a, steps.min(stop_at), "{case}");
+            let (_, rec_b) = recorded(&mut b, Mode::Off, &values[..done_a], true, usize::MAX);
+            for (x, y) in rec_a.iter().zip(&rec_b) {
+                assert_eq!(&x[..y.len()], &y[..], "recordings differ: {case}");
+            }
+            assert!(state(&a) == state(&b), "final states differ: {case}");
+        }
     }
 
     #[test]

@@ -71,6 +71,9 @@ const SPIN: Duration = Duration::from_micros(20);
 /// A busy moment of the machine costs a long run a few thousand serial steps, not the
 /// rest of the run.
 pub(crate) const RETRY_AFTER: usize = 1024;
+/// Pipelined steps after which a pipeline that turns slow counts as having paid off: the
+/// serial stretch after it starts again from [`RETRY_AFTER`].
+pub(crate) const PAID_OFF: usize = 16 * RETRY_AFTER;
 /// Pipelined steps are timed in windows of this many; two windows in a row (after the
 /// [`WARM_UP`] ones) much slower than the serial steps of the probe end the pipeline: the
 /// machine is busier than when it was timed, and two threads waiting on each other suffer
@@ -161,7 +164,7 @@ impl Timing {
     /// The mean time of a serial step in the probe.
     fn serial_step(&self) -> Duration {
         #[cfg(test)]
-        if let Some(step) = tests_only::CLAIM.get() {
+        if let Some((_, step)) = tests_only::CLAIM.get() {
             return step;
         }
         (self.first + self.rest) / self.steps.max(1)
@@ -172,8 +175,8 @@ impl Timing {
     /// halves plus a handoff is at most 80% of a whole step.
     pub(crate) fn worth_it(&self) -> bool {
         #[cfg(test)]
-        if tests_only::CLAIM.get().is_some() {
-            return true;
+        if let Some((worth_it, _)) = tests_only::CLAIM.get() {
+            return worth_it;
         }
         if self.steps == 0 || parallel::splits() != self.splits {
             return false;
@@ -190,9 +193,9 @@ pub(crate) mod tests_only {
     use std::time::Duration;
 
     thread_local! {
-        /// When set, every probe on this thread says the pipeline pays and that serial
-        /// steps take this long (zero: every judged window of the pipeline is slow).
-        pub(crate) static CLAIM: Cell<Option<Duration>> = const { Cell::new(None) };
+        /// When set, every probe on this thread says whether the pipeline pays and that
+        /// serial steps take this long (zero: every judged window of the pipeline is slow).
+        pub(crate) static CLAIM: Cell<Option<(bool, Duration)>> = const { Cell::new(None) };
         /// Pipelines started on this thread.
         pub(crate) static STARTED: Cell<usize> = const { Cell::new(0) };
     }
