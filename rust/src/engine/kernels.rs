@@ -385,10 +385,11 @@ mod avx2 {
     const ADD: u8 = 1;
     const SCALED_ADD: u8 = 2;
 
-    /// What four weights owe in decrements, as decided for a block of sixteen columns.
+    /// What four weights owe in decrements, as decided for a block of sixteen columns (or
+    /// for the last few columns): nothing, or any number (blocks owing at most
+    /// [`MAX_ROUNDS`] take [`rounds`] instead).
     const NONE: u8 = 0;
-    const ONCE: u8 = 1;
-    const ANY: u8 = 2;
+    const ANY: u8 = 1;
 
     #[target_feature(enable = "avx2")]
     unsafe fn run<const UPDATE: bool, const DECREMENTS: bool>(
@@ -458,7 +459,6 @@ mod avx2 {
             unsafe {
                 let (silent, owed16) = debts::<UPDATE, DECREMENTS>(|s, i| load16(s, i), &owed, i);
                 let none = _mm_movemask_epi8(_mm_cmpeq_epi8(owed16, _mm_setzero_si128()));
-                let at_most_once = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(owed16, _mm_set1_epi8(1)), owed16));
                 // The four vectors of the block; vector q's counts are bytes 4q.. of each.
                 macro_rules! four {
                     ($mode:expr) => {{
@@ -470,8 +470,6 @@ mod avx2 {
                 }
                 if !DECREMENTS || none == 0xffff {
                     four!(NONE);
-                } else if at_most_once == 0xffff {
-                    four!(ONCE);
                 } else {
                     let most = max_byte(owed16);
                     if most <= MAX_ROUNDS {
@@ -573,9 +571,8 @@ mod avx2 {
 
     /// Four weights at `row + i`: the owed update (lanes whose byte of `silent` is set lose
     /// `decrease`, the others gain `increase`), then the decrements counted in the low four
-    /// bytes of `owed` (none, at most one each, or any, as `MODE` says), then the add into
-    /// the activation at `act + i`. `then`/`now` name the counts, for lanes done one at a
-    /// time.
+    /// bytes of `owed` (none or any, as `MODE` says), then the add into the activation at
+    /// `act + i`. `then`/`now` name the counts, for lanes done one at a time.
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     unsafe fn body<const UPDATE: bool, const MODE: u8, const ADD_MODE: u8>(
@@ -597,12 +594,10 @@ mod avx2 {
             if UPDATE {
                 w = updated(c, w, silent);
             }
-            match MODE {
-                ONCE => w = once(c, w, owed),
+            if MODE == ANY {
                 // No test of these four lanes' counts first: which way such a test goes
                 // is data, and a mispredicted branch costs more than the closed form.
-                ANY => w = many(c, w, owed, then, now, i),
-                _ => {}
+                w = many(c, w, owed, then, now, i);
             }
             if UPDATE || MODE != NONE {
                 _mm256_storeu_pd(p, w); // a row that owes nothing is only read
@@ -709,18 +704,6 @@ mod avx2 {
         let delta = _mm256_blendv_pd(c.increase, c.decrease, silent);
         let delta = _mm256_blendv_pd(delta, c.negative_zero, _mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero));
         _mm256_min_pd(c.one, _mm256_max_pd(c.zero, _mm256_add_pd(w, delta)))
-    }
-
-    /// At most one decrement a lane: `n * decrease` with `n` the lane's count (0 or 1) as a
-    /// float, and 0 on dead weights. `1 * decrease` is `decrease` exactly and `0 * decrease`
-    /// is -0.0, which changes nothing (not even -0.0); the clip at 0 is a max with the
-    /// weight second (NaN and -0.0 pass through). Arithmetic rather than byte masks: the
-    /// compiler turns a byte mask widened to four lanes into a dozen instructions.
-    #[inline(always)]
-    unsafe fn once(c: &Consts, w: __m256d, owed: __m128i) -> __m256d {
-        let n = _mm256_cvtepi32_pd(_mm_cvtepu8_epi32(owed));
-        let live_n = _mm256_andnot_pd(_mm256_cmp_pd::<_CMP_EQ_OQ>(w, c.zero), n);
-        _mm256_max_pd(c.zero, _mm256_add_pd(w, _mm256_mul_pd(live_n, c.decrease)))
     }
 
     /// Any number of decrements a lane: the closed form of `super::closed` where every step
