@@ -602,6 +602,15 @@ mod avx2 {
             if UPDATE || MODE != NONE {
                 _mm256_storeu_pd(p, w); // a row that owes nothing is only read
             }
+            add_into::<ADD_MODE>(c, a, w);
+        }
+    }
+
+    /// Adds four caught-up weights into the activation at `a`, as `ADD_MODE` says.
+    #[inline(always)]
+    unsafe fn add_into<const ADD_MODE: u8>(c: &Consts, a: *mut f64, w: __m256d) {
+        // SAFETY (caller): a.. holds four activations when they are added.
+        unsafe {
             match ADD_MODE {
                 ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), w)),
                 SCALED_ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(c.scale, w))),
@@ -682,12 +691,7 @@ mod avx2 {
             }
             for (q, w) in w.into_iter().enumerate() {
                 _mm256_storeu_pd(p.add(4 * q), w);
-                let a = act.wrapping_add(i + 4 * q);
-                match ADD_MODE {
-                    ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), w)),
-                    SCALED_ADD => _mm256_storeu_pd(a, _mm256_add_pd(_mm256_loadu_pd(a), _mm256_mul_pd(c.scale, w))),
-                    _ => {}
-                }
+                add_into::<ADD_MODE>(c, act.wrapping_add(i + 4 * q), w);
             }
         }
     }
@@ -941,48 +945,33 @@ mod tests {
                 .zip(&draws[len..2 * len])
                 .map(|(&b, &x)| b.wrapping_add((x < 0.3) as u8))
                 .collect();
-            let now: Vec<u8> = after
-                .iter()
-                .zip(&draws[2 * len..3 * len])
-                .map(|(&a, &x)| a.wrapping_add(byte(x)))
-                .collect();
+            // The counts after `after` of a row silent since then: `steps(x)` for a draw x.
+            let owed = |k: usize, steps: &dyn Fn(f64) -> u8| -> Vec<u8> {
+                let draws = &draws[(2 + k) * len..(3 + k) * len];
+                after
+                    .iter()
+                    .zip(draws)
+                    .map(|(&a, &x)| a.wrapping_add(steps(x)))
+                    .collect()
+            };
             // Counts of up to 11 steps, and of at most one (a row read every few steps).
-            let once: Vec<u8> = after
-                .iter()
-                .zip(&draws[3 * len..4 * len])
-                .map(|(&a, &x)| a.wrapping_add((x < 0.5) as u8))
-                .collect();
-            // Mostly nothing owed (whole blocks of columns skip the arithmetic), and long
-            // silences (up to 255 steps: weights cross binades or reach 0; counts of 128 and
-            // more would read as negative in a signed compare).
-            let sparse: Vec<u8> = after
-                .iter()
-                .zip(&draws[4 * len..5 * len])
-                .map(|(&a, &x)| a.wrapping_add((x < 0.02) as u8 + (x < 0.005) as u8))
-                .collect();
-            let long: Vec<u8> = after
-                .iter()
-                .zip(&draws[5 * len..6 * len])
-                .map(|(&a, &x)| a.wrapping_add((x * 256.0) as u8))
-                .collect();
+            let now = owed(0, &byte);
+            let once = owed(1, &|x| (x < 0.5) as u8);
+            // Mostly nothing owed (whole blocks of columns skip the arithmetic).
+            let sparse = owed(2, &|x| (x < 0.02) as u8 + (x < 0.005) as u8);
+            // Long silences (up to 255 steps: weights cross binades or reach 0; counts of
+            // 128 and more would read as negative in a signed compare).
+            let long = owed(3, &|x| (x * 256.0) as u8);
             // Up to 8 steps: blocks taken one round per decrement.
-            let few: Vec<u8> = after
-                .iter()
-                .zip(&draws[6 * len..7 * len])
-                .map(|(&a, &x)| a.wrapping_add((x * 9.0) as u8))
-                .collect();
+            let few = owed(4, &|x| (x * 9.0) as u8);
             // Small counts with a rare one of 128 or more among them.
-            let spiky: Vec<u8> = after
-                .iter()
-                .zip(&draws[7 * len..])
-                .map(|(&a, &x)| {
-                    a.wrapping_add(if x < 0.05 {
-                        128 + (x * 2000.0) as u8
-                    } else {
-                        (x * 4.0) as u8
-                    })
-                })
-                .collect();
+            let spiky = owed(5, &|x| {
+                if x < 0.05 {
+                    128 + (x * 2000.0) as u8
+                } else {
+                    (x * 4.0) as u8
+                }
+            });
             for (inc, dec, now) in [
                 (0.005, 0.001, &now),
                 (0.05, 3.0 * 2f64.powi(-54), &now),

@@ -194,25 +194,20 @@ impl Network {
                 break;
             }
             if let (Some(sensor), true) = (&self.sensor, mode == Mode::On || timing.worth_it()) {
-                let began = done;
                 let steps = pipeline::Steps {
                     values,
                     start: done,
                     learn,
                 };
-                let (now_done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
-                done = now_done;
+                let end;
+                (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
                 if end != pipeline::End::Slow {
                     return Ok(done);
                 }
-                if done - began >= pipeline::PAID_OFF {
-                    // A pipeline that paid for a long while: this busy moment is a new one.
-                    serial_for = pipeline::RETRY_AFTER;
-                }
             }
             // Not worth it now, or the pipeline turned out slower (the machine got busy):
-            // serial steps for a while, then a new probe; a while that doubles each time
-            // the machine stays busy, so it costs ever fewer probes.
+            // serial steps for a while, then a new probe; a while that doubles each time,
+            // so a machine that stays busy costs ever fewer probes.
             let until = (done + serial_for).min(values.len());
             let stopped;
             (done, stopped) = self.serial(&values[..until], done, learn, record, &mut keep_going, None)?;
@@ -588,7 +583,8 @@ mod tests {
         let mut go = |_| true;
         let (done, _) = a.serial(&values[..1], 0, true, &mut slots, &mut go, None).unwrap();
         // A probe that claims serial steps take no time: every judged window is too slow.
-        let timing = Timing::claiming(std::time::Duration::ZERO);
+        pipeline::tests_only::CLAIM.set(Some((true, std::time::Duration::ZERO)));
+        let timing = Timing::start();
         let sensor = a.sensor.as_ref().unwrap();
         let steps = pipeline::Steps {
             values: &values,
@@ -596,6 +592,7 @@ mod tests {
             learn: true,
         };
         let (done, end) = pipeline::run(sensor, &mut a.groups, steps, &mut slots, &mut go, &timing).unwrap();
+        pipeline::tests_only::CLAIM.set(None);
         assert_eq!(end, pipeline::End::Slow);
         assert_eq!(done, 1 + (pipeline::WARM_UP + 2) * pipeline::WINDOW);
         let (done, stopped) = a.serial(&values, done, true, &mut slots, &mut go, None).unwrap();

@@ -71,9 +71,6 @@ const SPIN: Duration = Duration::from_micros(20);
 /// A busy moment of the machine costs a long run a few thousand serial steps, not the
 /// rest of the run.
 pub(crate) const RETRY_AFTER: usize = 1024;
-/// Pipelined steps after which a pipeline that turns slow counts as having paid off: the
-/// serial stretch after it starts again from [`RETRY_AFTER`].
-pub(crate) const PAID_OFF: usize = 16 * RETRY_AFTER;
 /// Pipelined steps are timed in windows of this many; two windows in a row (after the
 /// [`WARM_UP`] ones) much slower than the serial steps of the probe end the pipeline: the
 /// machine is busier than when it was timed, and two threads waiting on each other suffer
@@ -151,14 +148,6 @@ impl Timing {
                 }
             }
         }
-    }
-
-    /// A probe that found serial steps to take `step` each (for tests of the fallback).
-    #[cfg(test)]
-    pub(crate) fn claiming(step: Duration) -> Self {
-        let mut timing = Timing::start();
-        (timing.first, timing.steps) = (step, 1);
-        timing
     }
 
     /// The mean time of a serial step in the probe.
