@@ -936,6 +936,13 @@ mod tests {
                 .into_iter()
                 .map(|w| if w < 0.0 { -w } else { w })
                 .collect();
+            // And the same row mostly dead, as learning leaves it: blocks whose live weights
+            // owe few decrements while dead ones owe many, and blocks with no live weight.
+            let dying: Vec<f64> = row
+                .iter()
+                .zip(uniform(&mut seed, len))
+                .map(|(&w, x)| if x < 0.8 { 0.0 } else { w })
+                .collect();
             let act: Vec<f64> = uniform(&mut seed, len);
             let byte = |x: f64| (x * 12.0) as u8;
             let draws = uniform(&mut seed, 8 * len);
@@ -972,59 +979,65 @@ mod tests {
                     (x * 4.0) as u8
                 }
             });
-            for (inc, dec, now) in [
-                (0.005, 0.001, &now),
-                (0.05, 3.0 * 2f64.powi(-54), &now),
-                (2.0, 0.5, &now),
-                (0.005, 0.001, &once),
-                (0.2, 0.3, &once),
-                (0.005, 0.001, &sparse),
-                (0.005, 0.001, &long),
-                (0.005, 0.001, &few),
-                (0.005, 0.001, &spiky),
-                (2.0, 0.5, &few),
-                (0.2, 0.3, &few),
-                (0.05, 3.0 * 2f64.powi(-54), &few),
-                (f64::INFINITY, f64::INFINITY, &now),
-                (0.005, f64::INFINITY, &sparse),
-            ] {
-                // No add, an add of 0/1 activity, a scaled add; each with every kind of debt.
-                let kinds = [(false, false), (true, false), (false, true), (true, true)];
-                for ((update, decrements), v) in kinds.into_iter().flat_map(|k| [(k, 0.75), (k, 1.0), (k, 0.0)]) {
-                    let owed = Owed {
-                        update: update.then_some((&before[..], &after[..])),
-                        decrements: decrements.then_some((&after[..], &now[..])),
-                        increase: inc,
-                        decrease: dec,
-                        halfway: halfway_binade(dec),
-                    };
-                    let (mut a, mut b) = (row.clone(), row.clone());
-                    let (mut x, mut y) = (act.clone(), act.clone());
-                    if v == 0.0 {
-                        catch_up(&mut a, owed, None);
-                        catch_up_portable(&mut b, owed, None);
-                    } else {
-                        catch_up(&mut a, owed, Some((v, &mut x)));
-                        catch_up_portable(&mut b, owed, Some((v, &mut y)));
-                    }
-                    // And the portable build against the rule applied step by step.
-                    let mut c = row.clone();
-                    for j in 0..len {
-                        if update {
-                            c[j] = update_fn(c[j], if after[j] != before[j] { inc } else { -dec });
+            let rows = [
+                (&row, [&now, &once, &sparse, &long, &few, &spiky]),
+                (&dying, [&few, &spiky, &long, &long, &long, &long]),
+            ];
+            for (row, [now, once, sparse, long, few, spiky]) in rows {
+                for (inc, dec, now) in [
+                    (0.005, 0.001, now),
+                    (0.05, 3.0 * 2f64.powi(-54), now),
+                    (2.0, 0.5, now),
+                    (0.005, 0.001, once),
+                    (0.2, 0.3, once),
+                    (0.005, 0.001, sparse),
+                    (0.005, 0.001, long),
+                    (0.005, 0.001, few),
+                    (0.005, 0.001, spiky),
+                    (2.0, 0.5, few),
+                    (0.2, 0.3, few),
+                    (0.05, 3.0 * 2f64.powi(-54), few),
+                    (f64::INFINITY, f64::INFINITY, now),
+                    (0.005, f64::INFINITY, sparse),
+                ] {
+                    // No add, an add of 0/1 activity, a scaled add; each with every kind of debt.
+                    let kinds = [(false, false), (true, false), (false, true), (true, true)];
+                    for ((update, decrements), v) in kinds.into_iter().flat_map(|k| [(k, 0.75), (k, 1.0), (k, 0.0)]) {
+                        let owed = Owed {
+                            update: update.then_some((&before[..], &after[..])),
+                            decrements: decrements.then_some((&after[..], &now[..])),
+                            increase: inc,
+                            decrease: dec,
+                            halfway: halfway_binade(dec),
+                        };
+                        let (mut a, mut b) = (row.clone(), row.clone());
+                        let (mut x, mut y) = (act.clone(), act.clone());
+                        if v == 0.0 {
+                            catch_up(&mut a, owed, None);
+                            catch_up_portable(&mut b, owed, None);
+                        } else {
+                            catch_up(&mut a, owed, Some((v, &mut x)));
+                            catch_up_portable(&mut b, owed, Some((v, &mut y)));
                         }
-                        if decrements {
-                            c[j] = stepwise(c[j], now[j].wrapping_sub(after[j]) as u32, dec);
+                        // And the portable build against the rule applied step by step.
+                        let mut c = row.clone();
+                        for j in 0..len {
+                            if update {
+                                c[j] = update_fn(c[j], if after[j] != before[j] { inc } else { -dec });
+                            }
+                            if decrements {
+                                c[j] = stepwise(c[j], now[j].wrapping_sub(after[j]) as u32, dec);
+                            }
                         }
+                        let bits = |v: &[f64]| {
+                            v.iter()
+                                .map(|x| if x.is_nan() { 1 } else { x.to_bits() })
+                                .collect::<Vec<u64>>()
+                        };
+                        assert_eq!(bits(&a), bits(&b), "len {len} {update} {decrements} {v}");
+                        assert_eq!(bits(&b), bits(&c), "len {len} {update} {decrements} {v}");
+                        assert_eq!(bits(&x), bits(&y), "len {len} {update} {decrements} {v}");
                     }
-                    let bits = |v: &[f64]| {
-                        v.iter()
-                            .map(|x| if x.is_nan() { 1 } else { x.to_bits() })
-                            .collect::<Vec<u64>>()
-                    };
-                    assert_eq!(bits(&a), bits(&b), "len {len} {update} {decrements} {v}");
-                    assert_eq!(bits(&b), bits(&c), "len {len} {update} {decrements} {v}");
-                    assert_eq!(bits(&x), bits(&y), "len {len} {update} {decrements} {v}");
                 }
             }
         }
