@@ -43,16 +43,26 @@ pub enum Mode {
 }
 
 impl Mode {
-    /// The mode `PROTOBRAIN_PIPELINE` asks for (read once per process).
+    /// The mode `PROTOBRAIN_PIPELINE` asks for, `Off` when kernels may use one thread only
+    /// (read once per process).
     pub fn from_env() -> Mode {
         static MODE: std::sync::OnceLock<Mode> = std::sync::OnceLock::new();
-        *MODE.get_or_init(
-            || match std::env::var("PROTOBRAIN_PIPELINE").as_deref().map(str::trim) {
-                Ok("off") => Mode::Off,
-                Ok("on") => Mode::On,
-                _ => Mode::Auto,
-            },
-        )
+        *MODE.get_or_init(|| {
+            Mode::parse(
+                std::env::var("PROTOBRAIN_PIPELINE").ok().as_deref(),
+                parallel::threads(),
+            )
+        })
+    }
+
+    /// The mode a `PROTOBRAIN_PIPELINE` value asks for with `threads` allowed.
+    fn parse(value: Option<&str>, threads: usize) -> Mode {
+        match value.map(str::trim) {
+            _ if threads < 2 => Mode::Off,
+            Some("off") => Mode::Off,
+            Some("on") => Mode::On,
+            _ => Mode::Auto,
+        }
     }
 }
 
@@ -79,15 +89,15 @@ pub(crate) const WINDOW: usize = 64;
 /// Windows not judged at the start of a pipeline.
 pub(crate) const WARM_UP: usize = 4;
 
-/// Whether a network may be pipelined at all: two threads, two groups or more, the sensor
-/// read by the first group only, and the first group reading nothing the others write nor
-/// sharing a connection or an output with them.
+/// Whether a network may be pipelined at all: two groups or more, the sensor read by the
+/// first group only, and the first group reading nothing the others write nor sharing a
+/// connection or an output with them. (Whether a second thread is allowed is the
+/// [`Mode`]'s business.)
 pub(crate) fn possible(sensor: Option<&Sensor>, groups: &[Group]) -> bool {
     let (Some(sensor), Some((first, rest))) = (sensor, groups.split_first()) else {
         return false;
     };
-    parallel::threads() >= 2
-        && !rest.is_empty()
+    !rest.is_empty()
         && rest.iter().all(|g| {
             !g.reads(&sensor.output)
                 && !first.reads(g.output())
@@ -436,6 +446,23 @@ fn other_groups(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mode_follows_the_variable_unless_one_thread_is_allowed() {
+        let cases = [
+            (None, 2, Mode::Auto),
+            (Some("auto"), 8, Mode::Auto),
+            (Some("anything"), 2, Mode::Auto),
+            (Some("on"), 2, Mode::On),
+            (Some(" on\n"), 2, Mode::On),
+            (Some("off"), 2, Mode::Off),
+            (None, 1, Mode::Off),
+            (Some("on"), 1, Mode::Off),
+        ];
+        for (value, threads, mode) in cases {
+            assert_eq!(Mode::parse(value, threads), mode, "{value:?} with {threads} threads");
+        }
+    }
 
     #[test]
     fn the_runnable_threads_are_read_from_loadavg() {
