@@ -12,7 +12,9 @@ The numpy baseline is what the original pure-numpy library did each step: a dens
 ``W == 0`` mask and ``np.clip``. protobrain is timed on the documented per-step loop
 (``sensor.feed(v); brain.compute(); brain.learn()``) and on ``Brain.run``. Each
 measurement runs in a fresh subprocess, so its peak memory (ru_maxrss) is its own.
-Construction is not timed. Also checks, on W1, that ``Brain.run``, the per-step loop and
+Construction is not timed, nor is one warm-up step each mode takes first (its one-off
+costs, such as the first touch of numpy's temporaries, would otherwise weigh on the few
+numpy steps W3 times). Also checks, on W1, that ``Brain.run``, the per-step loop and
 ``tests/reference.py`` agree bit for bit.
 
     python benchmarks/speed.py [--only W1 W2] [--quick] [--json]
@@ -38,7 +40,7 @@ WORKLOADS = {"W1": (1024, (100, 100, 100)), "W2": (2048, (1024, 1024, 1024)), "W
 STEPS = {
     "W1": {"numpy": 500, "step": 20000, "run": 20000},
     "W2": {"numpy": 40, "step": 2000, "run": 2000},
-    "W3": {"numpy": 4, "step": 200, "run": 200},
+    "W3": {"numpy": 6, "step": 200, "run": 200},
 }
 MODES = ("numpy", "step", "run")
 
@@ -90,9 +92,12 @@ def protobrain_model(sensor: int, layers: tuple[int, ...]):
 def worker(workload: str, mode: str, steps: int) -> dict[str, float]:
     """Build one model, time ``steps`` steps of ``mode``, report steps/s and peak memory."""
     sensor, layers = WORKLOADS[workload]
-    values = inputs(steps)
+    # One untimed warm-up step, then the timed ones (the same values in every mode).
+    every = inputs(steps + 1)
+    warm_up, values = every[:1], every[1:]
     if mode == "numpy":
         weights = numpy_model(sensor, layers)
+        numpy_step(weights, sensor, warm_up[0])
         start = time.perf_counter()
         for v in values:
             numpy_step(weights, sensor, v)
@@ -100,12 +105,18 @@ def worker(workload: str, mode: str, steps: int) -> dict[str, float]:
         b = protobrain_model(sensor, layers)
         if mode == "step":
             s = b.sensor
+
+            def steps_of(vs: list[int]) -> None:
+                for v in vs:
+                    s.feed(v)
+                    b.compute()
+                    b.learn()
+
+            steps_of(warm_up)
             start = time.perf_counter()
-            for v in values:
-                s.feed(v)
-                b.compute()
-                b.learn()
+            steps_of(values)
         else:
+            b.run(warm_up, record=True)
             start = time.perf_counter()
             b.run(values, record=True)
     seconds = time.perf_counter() - start
