@@ -151,7 +151,8 @@ impl Network {
     /// take a few steps one at a time, timing them, then may go on with the first group a
     /// step ahead on a second core (see the `pipeline` module); the results are the same.
     /// When that does not pay, or stops paying, serial steps follow for a while
-    /// ([`pipeline::RETRY_AFTER`] steps, doubling each time) before the next probe.
+    /// ([`pipeline::RETRY_AFTER`] steps, doubling each time unless the pipeline paid for
+    /// at least as long as the last stretch) before the next probe.
     fn steps(
         &mut self,
         values: &[f64],
@@ -199,10 +200,16 @@ impl Network {
                     start: done,
                     learn,
                 };
+                let started = done;
                 let end;
                 (done, end) = pipeline::run(sensor, &mut self.groups, steps, record, &mut keep_going, &timing)?;
                 if end != pipeline::End::Slow {
                     return Ok(done);
+                }
+                if done - started >= serial_for {
+                    // It paid for longer than the last serial stretch: the machine was
+                    // busy for a moment, not for good.
+                    serial_for = pipeline::RETRY_AFTER;
                 }
             }
             // Not worth it now, or the pipeline turned out slower (the machine got busy):
@@ -541,28 +548,37 @@ mod tests {
 
     #[test]
     fn a_run_whose_pipeline_turns_slow_goes_on_serially_and_tries_again() {
-        use pipeline::tests_only::{CLAIM, STARTED};
+        use pipeline::tests_only::{CLAIM, PAYS_BETWEEN, STARTED};
         use std::time::Duration;
         // Probes that claim serial steps take no time: each pipeline ends slow after its
         // warm-up (probe 32 steps, pipeline 384, so at 416), then serial steps (1024, 2048,
-        // ...), then a new probe. Or probes that say the pipeline does not pay.
+        // ...), then a new probe. Or probes that say the pipeline does not pay. Windows
+        // ending in `from..to` are not slow: a pipeline then pays until the first two after.
         let cases = [
-            // (pipeline pays, steps, stop after, pipelines started)
-            (true, 6000, usize::MAX, 3), // ends at 416, 1856, 4320
-            (false, 3000, usize::MAX, 0),
-            (true, 1500, usize::MAX, 1), // 28 steps left after the second probe: serial
-            (true, 6000, 1000, 1),       // stopped in the serial stretch
-            (true, 6000, 1460, 1),       // stopped in the second probe
-            (true, 6000, 1700, 2),       // stopped in the second pipeline
+            // (pipeline pays, steps, stop after, (from, to), pipelines started)
+            (true, 6000, usize::MAX, (0, 0), 3), // ends at 416, 1856, 4320
+            (false, 3000, usize::MAX, (0, 0), 0),
+            (true, 1500, usize::MAX, (0, 0), 1), // 28 steps left after the second probe: serial
+            (true, 6000, 1000, (0, 0), 1),       // stopped in the serial stretch
+            (true, 6000, 1460, (0, 0), 1),       // stopped in the second probe
+            (true, 6000, 1700, (0, 0), 2),       // stopped in the second pipeline
+            // The second pipeline (from 1472) pays until 4096, longer than the serial
+            // stretch of 2048 it would face: the stretch is back to 1024, a third
+            // pipeline starts at 5152.
+            (true, 6000, usize::MAX, (1472, 4000), 3),
+            // It pays until 3072 only: the stretch is 2048, the run ends in it.
+            (true, 5000, usize::MAX, (1472, 3000), 2),
         ];
-        for (pays, steps, stop_at, started) in cases {
+        for (pays, steps, stop_at, paying, started) in cases {
             let values: Vec<f64> = (0..steps).map(|i| ((i * 7) % 89) as f64).collect();
             let (mut a, mut b) = (wired(Wiring::LoopBack), wired(Wiring::LoopBack));
             CLAIM.set(Some((pays, Duration::ZERO)));
+            PAYS_BETWEEN.set(paying);
             STARTED.set(0);
             let (done_a, rec_a) = recorded(&mut a, Mode::Auto, &values, true, stop_at);
             CLAIM.set(None);
-            let case = format!("pays {pays}, {steps} steps, stop after {stop_at}");
+            PAYS_BETWEEN.set((0, 0));
+            let case = format!("pays {pays}, {steps} steps, stop after {stop_at}, pays in {paying:?}");
             assert_eq!(STARTED.get(), started, "pipelines started: {case}");
             assert_eq!(done_a, steps.min(stop_at), "{case}");
             let (_, rec_b) = recorded(&mut b, Mode::Off, &values[..done_a], true, usize::MAX);

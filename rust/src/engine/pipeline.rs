@@ -77,9 +77,10 @@ const HANDOFF: Duration = Duration::from_micros(1);
 /// until woken, so that a busy machine gets the core back.
 const SPIN: Duration = Duration::from_micros(20);
 /// Serial steps a run takes after a probe that found the pipeline not worth it, or after
-/// the pipeline turned out slow, before it probes again; doubled after each such turn.
-/// A busy moment of the machine costs a long run a few thousand serial steps, not the
-/// rest of the run.
+/// the pipeline turned out slow, before it probes again; doubled after each such turn,
+/// and back to this after a pipeline that paid for at least as many steps as the last
+/// serial stretch. A busy moment of the machine costs a long run a few thousand serial
+/// steps, not the rest of the run, and a machine that stays busy costs ever fewer probes.
 pub(crate) const RETRY_AFTER: usize = 1024;
 /// Pipelined steps are timed in windows of this many; two windows in a row (after the
 /// [`WARM_UP`] ones) much slower than the serial steps of the probe end the pipeline: the
@@ -197,6 +198,8 @@ pub(crate) mod tests_only {
         pub(crate) static CLAIM: Cell<Option<(bool, Duration)>> = const { Cell::new(None) };
         /// Pipelines started on this thread.
         pub(crate) static STARTED: Cell<usize> = const { Cell::new(0) };
+        /// No window ending at a step of the run in `from..to` is judged slow.
+        pub(crate) static PAYS_BETWEEN: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     }
 }
 
@@ -427,6 +430,11 @@ fn other_groups(
             // taking half as long again as serial steps would mean the machine is busy
             // elsewhere (one alone may just have been interrupted).
             let slow = t + 1 - start > WARM_UP * WINDOW && window.elapsed() * 2 > serial_step * 3 * WINDOW as u32;
+            #[cfg(test)]
+            let slow = slow && {
+                let (from, to) = tests_only::PAYS_BETWEEN.get();
+                !(from..to).contains(&(t + 1))
+            };
             let twice = slow && slow_before;
             (window, slow_before) = (Instant::now(), slow);
             twice.then_some(End::Slow)
