@@ -185,3 +185,63 @@ def test_checkpoint_arguments_are_checked_and_failures_name_the_file(tmp_path, c
     message = load_experiment(str(experiment), "auto")
     with pytest.raises(ValueError, match="checkpoint_every must be .* got 0"):
         run_experiment(message, tmp_path / "o.bin", checkpoint_every=0)
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        # --checkpoint is OUTPUT, which does not exist yet: the finished run would delete it.
+        {"output": "z.bin", "checkpoint": "z.bin"},
+        # --checkpoint is OUTPUT.partial: the checkpoint would be renamed to OUTPUT.
+        {"output": "v.bin", "checkpoint": "v.bin.partial"},
+        # The experiment is OUTPUT.partial, truncated when the run starts.
+        {"output": "y.bin", "experiment": "y.bin.partial"},
+        # The experiment is the default checkpoint, overwritten and then deleted.
+        {"output": "r.bin", "experiment": "r.bin.checkpoint"},
+        # The same through another spelling of the directory.
+        {"output": "q.bin", "checkpoint": "./sub/../q.bin"},
+    ],
+)
+def test_a_resumable_run_refuses_files_that_would_clobber_each_other(tmp_path, capsys, names):
+    (tmp_path / "sub").mkdir()
+    experiment = make_experiment(tmp_path / names.get("experiment", "e.bin"), 12, layers=(10,), length=16)
+    before = experiment.read_bytes()
+    args = [experiment, tmp_path / names["output"], "--checkpoint-every", 5]
+    if "checkpoint" in names:
+        args += ["--checkpoint", tmp_path / names["checkpoint"]]
+    code, err = run_cli(args, capsys)
+    assert code == 1 and "choose" in err and err.count("\n") == 1, err
+    assert experiment.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["sub", experiment.name])
+    # The Python API refuses the clashes it can see (it is not given the experiment's path).
+    if "checkpoint" in names:
+        message = cli.load_experiment(str(experiment))
+        with pytest.raises(cli.CliError, match="same file"):
+            cli.run_experiment(
+                message, tmp_path / names["output"], checkpoint_every=5, checkpoint=tmp_path / names["checkpoint"]
+            )
+
+
+def test_a_run_resumed_into_another_checkpoint_removes_both(tmp_path, capsys, monkeypatch):
+    experiment, output, saved, partial = _stopped_run(tmp_path, capsys, monkeypatch)
+    other = tmp_path / "other.ckpt"
+    assert run_cli([experiment, output, "--resume", saved, "--checkpoint", other], capsys) == (0, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.bin", "o.bin"]
+
+
+def test_a_failed_checkpoint_save_names_the_checkpoint(tmp_path):
+    """A file size limit the snapshots fit under but the checkpoint does not: the error names
+    the checkpoint, not OUTPUT, and OUTPUT is not written."""
+    import resource
+
+    experiment = make_experiment(tmp_path / "e.bin", 40, layers=(400, 400), length=512)
+    output = tmp_path / "g.bin"
+
+    def limit() -> None:  # Python ignores SIGXFSZ, so writes past the limit fail with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output), "--checkpoint-every", "5"]
+    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"protobrain: error: cannot write {output}.checkpoint: "), done.stderr
+    assert done.stderr.count("\n") == 1 and not output.exists()

@@ -23,6 +23,7 @@ finished OUTPUT is byte for byte the one an uninterrupted run writes (see
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -226,10 +227,8 @@ def _run_resumable(
     goes on from the recorded step. When the run completes, the partial file is synced and
     renamed to OUTPUT and the checkpoint, now stale, is removed.
     """
-    partial = output + PARTIAL_SUFFIX
-    target = os.fspath(checkpoint) if checkpoint is not None else (
-        os.fspath(resume) if resume is not None else output + CHECKPOINT_SUFFIX
-    )
+    partial, target = _resumable_paths(output, checkpoint, resume)
+    _check_paths(None, output, checkpoint, resume)
     fingerprint = _fingerprint(experiment)
     if resume is None:
         brain, inputs = proto_parse.decode_experiment(experiment)
@@ -244,7 +243,7 @@ def _run_resumable(
         file = open(partial, "r+b")
         file.truncate(length)
         file.seek(length)
-    with file, _progress_bar(len(inputs), step, progress) as bar:
+    with _naming(partial), file, _progress_bar(len(inputs), step, progress) as bar:
         for record in _records(brain, inputs[step:]):
             file.write(record)
             digest.update(record)
@@ -262,39 +261,103 @@ def _run_resumable(
                     "experiment_sha256": fingerprint,
                     "every": every,
                 }
-                _checkpoint.save(brain, target, metadata={PROGRESS_KEY: json.dumps(progress_record, sort_keys=True)})
+                with _naming(target):
+                    _checkpoint.save(
+                        brain, target, metadata={PROGRESS_KEY: json.dumps(progress_record, sort_keys=True)}
+                    )
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, output)
     _sync_directory(os.path.dirname(os.path.abspath(output)))
-    try:
-        os.unlink(target)
-    except FileNotFoundError:
-        pass
-    # A run killed outright while saving a checkpoint leaves that save's temporary file;
-    # the finished run owns the checkpoint's name, so its leftovers go with it.
-    remove_leftovers(target)
+    # The checkpoint saved to, and the one resumed from when that was another file: both
+    # are stale now. A run killed outright while saving a checkpoint leaves that save's
+    # temporary file; the finished run owns the checkpoint's name, so its leftovers go too.
+    stale = [target] if resume is None or _same_path(resume, target) else [target, os.fspath(resume)]
+    for path in stale:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        remove_leftovers(path)
     return len(inputs)
 
 
-def _same_file(a: str, b: str) -> bool:
+def _resumable_paths(
+    output: str, checkpoint: str | os.PathLike[str] | None, resume: str | os.PathLike[str] | None
+) -> tuple[str, str]:
+    """The partial output and the checkpoint a resumable run writes: OUTPUT.partial, and
+    ``checkpoint``, else the ``resume`` file, else OUTPUT.checkpoint."""
+    if checkpoint is not None:
+        target = os.fspath(checkpoint)
+    elif resume is not None:
+        target = os.fspath(resume)
+    else:
+        target = output + CHECKPOINT_SUFFIX
+    return output + PARTIAL_SUFFIX, target
+
+
+def _check_paths(
+    experiment_path: str | None,
+    output: str,
+    checkpoint: str | os.PathLike[str] | None,
+    resume: str | os.PathLike[str] | None,
+) -> None:
+    """CliError when two of the files a resumable run reads and writes are one file (the
+    experiment, OUTPUT, OUTPUT.partial, the checkpoint, the resumed checkpoint), where one
+    would overwrite or delete another. Files that do not exist yet count too. The resumed
+    checkpoint may be the one saved to (the default)."""
+    partial, target = _resumable_paths(output, checkpoint, resume)
+    named = [("OUTPUT", output), ("the partial output", partial), ("the checkpoint", target)]
+    if resume is not None:
+        named.append(("--resume", os.fspath(resume)))
+    if experiment_path is not None:
+        named.insert(0, ("the experiment", experiment_path))
+    for k, (what, path) in enumerate(named):
+        for other, other_path in named[k + 1 :]:
+            if {what, other} == {"the checkpoint", "--resume"}:
+                continue
+            if _same_path(path, other_path):
+                raise CliError(f"{what} {path} and {other} {other_path} are the same file; choose other names")
+
+
+def _same_path(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same path once resolved (whether or not
+    it exists yet), or the same existing file by another name (a hard link)."""
+    return os.path.realpath(a) == os.path.realpath(b) or _same_file(a, b)
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     try:
         return os.path.samefile(a, b)
     except OSError:
         return False
 
 
+@contextlib.contextmanager
+def _naming(path: str) -> Iterator[None]:
+    """Give an OSError raised inside the block without a file name (a failed write to an
+    open file) the name ``path``, so the error says which file could not be written."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is None:
+            err.filename = path
+        raise
+
+
 def run(args: argparse.Namespace) -> int:
     """The command: ``args.experiment``, ``args.output``, ``args.format``, ``args.progress``."""
-    if _same_file(args.experiment, args.output):
+    if _same_path(args.experiment, args.output):
         raise CliError(f"OUTPUT {args.output} is the experiment file itself; choose another name")
     experiment = load_experiment(args.experiment, args.format)
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     if args.checkpoint is not None and args.checkpoint_every is None and args.resume is None:
         raise CliError("--checkpoint needs --checkpoint-every or --resume")
     for flag, path in (("--resume", args.resume), ("--checkpoint", args.checkpoint)):
-        if path is not None and (_same_file(path, args.experiment) or _same_file(path, args.output)):
+        if path is not None and (_same_path(path, args.experiment) or _same_path(path, args.output)):
             raise CliError(f"{flag} {path} is the experiment or the output; choose another name")
+    if args.checkpoint_every is not None or args.resume is not None:
+        _check_paths(args.experiment, args.output, args.checkpoint, args.resume)
     try:
         run_experiment(
             experiment,
