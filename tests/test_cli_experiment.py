@@ -385,3 +385,17 @@ def test_usage_errors_are_one_line_and_point_at_help(capsys, argv, message):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("protobrain: error: ")
     assert message in err and err.rstrip().endswith("(see protobrain-experiment --help)")
+
+
+def test_an_output_name_as_long_as_the_file_system_allows(tmp_path, capsys):
+    """The temporary file beside OUTPUT repeats at most 240 bytes of its name, so any
+    name the file system takes for OUTPUT itself works (255 bytes on common ones)."""
+    from protobrain.util.atomic import atomic_write, remove_leftovers
+
+    output = tmp_path / ("o" * 251 + ".bin")
+    with atomic_write(output) as file:
+        file.write(b"whole")
+    assert output.read_bytes() == b"whole"
+    leftover = tmp_path / ("." + "o" * 240 + ".0123abcd.tmp")
+    leftover.write_bytes(b"")
+    assert remove_leftovers(output) == [str(leftover)]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +62,7 @@ def test_json_summary_of_a_known_stream(tmp_path, capsys):
     assert summary["steps"] == 3
     assert summary["sensor"] == {
         "shape": [8], "units": 8, "mean_density": 6 / 24,
-        "values": {"numbers": 2, "other": 1, "min": 2.0, "max": 4.0},
+        "values": {"numbers": 2, "other": 1, "nan": 0, "min": 2.0, "max": 4.0},
     }
     layer0, layer1 = summary["layers"]
     assert layer0 == {
@@ -183,3 +186,35 @@ def test_impossible_layer_shapes_are_one_line_errors(tmp_path, capsys, shape):
     code, out, err = _inspect(capsys, path)
     assert code == 1 and out == ""
     assert err.startswith("protobrain: error: ") and "impossible shape" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("extra", [[], ["--json"]])
+def test_a_full_disk_under_standard_output_is_one_line(tmp_path, extra):
+    path = tmp_path / "s.bin"
+    _write(path, HAND_MADE)
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "protobrain.cli.main", "inspect", str(path), *extra],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr == "protobrain: error: cannot write the output: No space left on device\n"
+
+
+def test_json_is_strict_when_the_values_fed_include_nan_and_infinity(tmp_path, capsys):
+    values = [2.0, float("nan"), float("inf"), -1.0]
+    path = _write(tmp_path / "s.bin", [_snapshot([([4], [0])], value=v) for v in values])
+    code, out, err = _inspect(capsys, path, "--json")
+    assert (code, err) == (0, "")
+
+    def no_constants(name):
+        raise AssertionError(f"not JSON: {name}")
+
+    fed = json.loads(out, parse_constant=no_constants)["sensor"]["values"]
+    assert fed == {"numbers": 4, "other": 0, "nan": 1, "min": -1.0, "max": "inf"}
+    code, out, err = _inspect(capsys, path)
+    assert "values -1 to inf, 1 NaN" in out

@@ -30,12 +30,17 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    """Parse ``argv`` and call the chosen ``func``; user errors and Ctrl-C become one line
-    on stderr and an exit code (1, or 130 for Ctrl-C) instead of a traceback, and a closed
-    output pipe ends the command quietly (exit 141, as after SIGPIPE)."""
+    """Parse ``argv`` and call the chosen ``func``; user errors, I/O errors (such as a full
+    disk under standard output) and Ctrl-C become one line on stderr and an exit code (1,
+    or 130 for Ctrl-C) instead of a traceback, and a closed output pipe ends the command
+    quietly (exit 141, as after SIGPIPE)."""
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        # Standard output is written now, while a failure can still be reported, rather
+        # than at exit.
+        sys.stdout.flush()
+        return code
     except CliError as err:
         return fail(str(err))
     except KeyboardInterrupt:
@@ -45,6 +50,14 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
         # tools do, and keep Python from complaining again when it flushes at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except OSError as err:
+        # Commands name the files they read and write in their own errors; what reaches
+        # here unnamed is mostly standard output failing (a full disk, a closed terminal).
+        # What is still buffered for it is dropped, so exit does not fail on it again.
+        if err.filename is None:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return fail(f"cannot write the output: {reason(err)}")
+        return fail(f"{err.filename}: {reason(err)}")
 
 
 def reason(err: BaseException) -> str:

@@ -122,6 +122,9 @@ def summarise(path: str, top: int = 5) -> dict[str, Any]:
 
     sensor_summary = None
     if sensor is not None:
+        # NaN has no place in a range: it is counted apart (and a min/max over it would
+        # depend on the order).
+        ordered = [v for v in numbers_fed if not math.isnan(v)]
         sensor_summary = {
             "shape": list(sensor.shape),
             "units": int(sensor.counts.size),
@@ -129,8 +132,9 @@ def summarise(path: str, top: int = 5) -> dict[str, Any]:
             "values": {
                 "numbers": len(numbers_fed),
                 "other": other_values,
-                "min": min(numbers_fed) if numbers_fed else None,
-                "max": max(numbers_fed) if numbers_fed else None,
+                "nan": len(numbers_fed) - len(ordered),
+                "min": min(ordered) if ordered else None,
+                "max": max(ordered) if ordered else None,
             },
         }
     return {
@@ -145,13 +149,30 @@ def _units(entries: list[dict[str, int]]) -> str:
     return ", ".join(f"{e['unit']} ({e['steps']})" for e in entries) or "-"
 
 
+def _strict_json(value: Any) -> Any:
+    """``value`` with infinite floats as the strings ``"inf"`` and ``"-inf"``, which JSON
+    (unlike Python's ``json`` by default) has no number for."""
+    if isinstance(value, float) and math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict_json(v) for v in value]
+    return value
+
+
 def format_summary(summary: dict[str, Any]) -> str:
     """The readable form of :func:`summarise`'s result."""
     lines = [f"{summary['file']}: {summary['steps']} steps, {len(summary['layers'])} layers"]
     sensor = summary["sensor"]
     if sensor is not None:
         values = sensor["values"]
-        fed = f"values {values['min']:g} to {values['max']:g}" if values["numbers"] else "no numeric values"
+        if values["min"] is not None:
+            fed = f"values {values['min']:g} to {values['max']:g}"
+        else:
+            fed = "no numeric values" if not values["numbers"] else "no values other than NaN"
+        if values["nan"] and values["min"] is not None:
+            fed += f", {values['nan']} NaN"
         if values["other"]:
             fed += f", {values['other']} non-numeric"
         lines.append(f"sensor: shape {tuple(sensor['shape'])}, mean density {sensor['mean_density']:.4f}, {fed}")
@@ -172,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         check_plot_output(plot_to)
     summary = summarise(args.snapshots, top=args.top)
     if args.json:
-        json.dump(summary, sys.stdout, indent=2)
+        json.dump(_strict_json(summary), sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
         print(format_summary(summary))

@@ -16,6 +16,19 @@ from typing import BinaryIO
 __all__ = ["atomic_write", "remove_leftovers"]
 
 
+#: The longest part of the target's name a temporary name repeats, in UTF-8 bytes, so
+#: that ``.<name>.<8 hex digits>.tmp`` fits where the target's own name (up to the usual
+#: limit of 255 bytes) fits.
+_NAME_BYTES = 240
+
+
+def _prefix(name: str) -> str:
+    """The start of the temporary names for the target ``name``: ``.<name>.``, the name
+    cut (at a character boundary) to :data:`_NAME_BYTES` bytes."""
+    short = name.encode("utf-8", "surrogateescape")[:_NAME_BYTES].decode("utf-8", "ignore")
+    return f".{short}."
+
+
 def _create_temporary(directory: str, name: str) -> tuple[str, int]:
     """Create a new, unique temporary file next to ``name``; return its path and descriptor.
 
@@ -24,7 +37,7 @@ def _create_temporary(directory: str, name: str) -> tuple[str, int]:
     """
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
-        path = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+        path = os.path.join(directory, f"{_prefix(name)}{secrets.token_hex(4)}.tmp")
         try:
             return path, os.open(path, flags, 0o666)
         except FileExistsError:
@@ -37,10 +50,12 @@ def remove_leftovers(path: str | os.PathLike[str]) -> list[str]:
 
     Only names of exactly the form :func:`atomic_write` creates for ``path``
     (``.<name>.<8 hex digits>.tmp``) are touched. Call it only when nothing else is
-    writing ``path``, e.g. once a run that owns it has finished.
+    writing ``path``, e.g. once a run that owns it has finished. (Names longer than 240
+    bytes are cut in temporary names, so two such targets sharing their first 240 bytes
+    in one directory share their temporary names' form too.)
     """
     directory, name = os.path.split(os.path.abspath(os.fspath(path)))
-    prefix = f".{name}."
+    prefix = _prefix(name)
     removed: list[str] = []
     try:
         entries = os.listdir(directory)
@@ -77,7 +92,9 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     On success the data is flushed and fsynced, then ``os.replace`` moves it to ``path``.
     On any exception (``KeyboardInterrupt`` included) the temporary file is removed and
     ``path`` is left as it was. Errors creating the file (missing directory, no
-    permission, ``path`` is a directory) are the usual ``OSError``.
+    permission, ``path`` is a directory) are the usual ``OSError``; an ``OSError`` without a
+    file name raised in the block (a failed write: a full disk, a file size limit) gets
+    ``path`` as its name, so the message says which file could not be written.
     """
     target = os.fspath(path)
     if os.path.isdir(target):
@@ -94,8 +111,10 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(err, OSError) and err.filename is None:
+            err.filename = target
         raise
     _sync_directory(directory)
