@@ -50,7 +50,8 @@ def float_array(values: Any, what: str) -> np.ndarray:
         raise TypeError(f"{what} must be an array of numbers: {err}") from None
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{what} must be an array of real numbers, got dtype {array.dtype}")
-    return np.ascontiguousarray(array, dtype=np.float64)
+    # Not np.ascontiguousarray, which turns a 0-d array (a scalar source) into shape (1,).
+    return np.asarray(array, dtype=np.float64, order="C")
 
 
 def real_number(value: Any, what: str) -> float:

@@ -232,3 +232,28 @@ def test_user_metrics_get_the_neurons_every_step_even_for_plain_brains():
     result = Benchmark([metric]).run([b], list(range(20)))
     assert result[0]["changes"].global_result > 0
     assert set(metric.seen) == {("LayeredNeurons", np.dtype("float64"))}
+
+
+def test_a_metric_that_overrides_next_is_called_every_step():
+    """SPEC section 7: every metric gets next(brain.neurons) per input, even when the brain
+    and the other metrics could take the fast whole-run path."""
+
+    class Counting(spike_count.SpikeCount):
+        def reset(self):
+            super().reset()
+            self.calls = 0
+
+        def next(self, neurons):
+            self.calls += 1
+            super().next(neurons)
+
+        @property
+        def name(self):
+            return "counting"
+
+    plain = spike_count.SpikeCount()
+    counting = Counting()
+    inputs = [i % 100 for i in range(25)]
+    results = benchmark.Benchmark([counting, plain]).run([benchmark_brain((20, 10), 64)], inputs)
+    assert counting.calls == 25
+    assert results[0]["counting"].global_result == results[0]["spike_count"].global_result

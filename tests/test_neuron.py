@@ -153,3 +153,18 @@ def test_a_stack_refuses_an_empty_layer_list_however_it_gets_one():
     with pytest.raises(ValueError, match="at least one layer"):
         stack.layers = []
     assert len(stack.layers) == 1
+
+
+def test_a_source_with_zero_dimensional_values_is_read():
+    """SPEC section 1: anything with .values and .shape can be connected, a scalar too."""
+
+    class Scalar:
+        values = np.float64(1.0)
+        shape = ()
+
+    n = Neurons(2, computation=computation.StandardComputation(0.1))
+    n.set("main", Scalar())
+    assert n.input.synapses.shape == (2,)
+    n.compute()
+    expected = (1.0 * n.input.synapses >= 0.1).astype(float)
+    assert np.array_equal(n.values, expected)
