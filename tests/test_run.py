@@ -266,6 +266,10 @@ def test_a_run_keeps_the_gil_while_a_view_of_the_weights_is_held(hold_view):
     import time
 
     b = benchmark_brain((300, 300, 300), sensor_length=2048)
+    # Enough steps for about half a second on this machine (the asserts need 0.2 s).
+    calibrate = time.perf_counter()
+    b.run([i % 100 for i in range(1000)])
+    steps = max(15000, min(2_000_000, int(1000 * 0.5 / (time.perf_counter() - calibrate))))
     view = b.neurons.layers[0].input.synapses if hold_view else None
     ticks, stop = [], threading.Event()
 
@@ -279,7 +283,7 @@ def test_a_run_keeps_the_gil_while_a_view_of_the_weights_is_held(hold_view):
     try:
         time.sleep(0.02)
         start = time.perf_counter()
-        b.run([i % 100 for i in range(15000)])
+        b.run([i % 100 for i in range(steps)])
         end = time.perf_counter()
     finally:
         stop.set()
