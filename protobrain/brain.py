@@ -221,8 +221,18 @@ def _record_mask(record: bool | Sequence[int], count: int) -> list[bool]:
 
 def _values_array(values: Sequence[Any]) -> np.ndarray:
     array = np.asarray(values) if not isinstance(values, np.ndarray) else values
-    if array.ndim == 1 and array.dtype.kind in "iuf":
+    if array.ndim == 1 and array.dtype.kind == "f":
         return np.ascontiguousarray(array, dtype=np.float64)
+    if array.ndim == 1 and array.dtype.kind in "iu":
+        converted = np.ascontiguousarray(array, dtype=np.float64)
+        # Integers beyond 2**53 that float64 rounds are refused, as the encoders refuse them.
+        if array.size and np.abs(converted).max() >= 2.0**53:
+            for i, value in enumerate(array):
+                try:
+                    _encoder_input(int(value))
+                except ValueError as error:
+                    raise ValueError(f"{error} (at position {i})") from None
+        return converted
     out = np.empty(len(values), dtype=np.float64)
     for i, value in enumerate(values):
         try:

@@ -91,3 +91,28 @@ def test_a_new_encoder_is_checked_like_the_first():
     with pytest.raises(ValueError, match=r"\(6,\)"):
         s.encoder = SimpleEncoder(0, 1, 6)
     s.encoder = CyclicEncoder(0, 1, 8)
+
+
+def test_integers_float64_cannot_hold_are_refused_not_rounded():
+    """Encoders compute in float64. Above 2**53 an integer may round: two different bounds
+    would become equal, an out-of-range value could pass, a value could encode as its
+    neighbour. Such integers raise ValueError; those float64 holds exactly work."""
+    from helpers import benchmark_brain
+
+    big = 2**53 + 1
+    with pytest.raises(ValueError, match="max_value 9007199254740993 is not exactly a float64"):
+        SimpleEncoder(0, big, 10, 0.1)
+    encoder = SimpleEncoder(0, 2**54, 10, 0.1)
+    with pytest.raises(ValueError, match="min_value .* not exactly"):
+        encoder.min_value = big
+    assert encoder.min_value == 0
+    for value in (big, np.int64(big), np.uint64(big)):
+        with pytest.raises(ValueError, match="value .*9007199254740993.* is not exactly a float64"):
+            encoder.encode(value)
+    assert np.flatnonzero(encoder.encode(2**53)).tolist() == [4]  # exactly 2**53: fine
+    brain = benchmark_brain((8,), 32)
+    brain.sensor.encoder.max_value = 2**60
+    for values in ([0, big], np.array([0, big], dtype=np.int64)):
+        with pytest.raises(ValueError, match="at position 1"):
+            brain.run(values)
+    assert len(brain.run(np.array([0, 2**59], dtype=np.int64))[0]) == 2

@@ -21,13 +21,38 @@ __all__ = ["CyclicEncoder", "Encoder", "NumericalEncoder", "SimpleEncoder"]
 
 
 def _encoder_input(value: Any) -> float:
-    plain = type(value) is float or type(value) is int  # skips the slower abstract checks
-    if not plain and (isinstance(value, bool) or not isinstance(value, numbers.Real)):
+    # The common cases skip the slower abstract checks.
+    if type(value) is float:
+        return value
+    if type(value) is int and -(2**53) <= value <= 2**53:
+        return float(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"a numerical encoder encodes real numbers, got {value!r}")
     try:
-        return float(value)
+        return _exactly_float(value, "value")
     except OverflowError:
         raise ValueError(f"value {value!r} is outside any encoder's range (too large for a float)") from None
+
+
+def _exactly_float(number: Any, what: str) -> float:
+    """``float(number)``; ValueError for an integer that float64 cannot hold exactly (above
+    2**53 in size and not a multiple of a large enough power of two), which the float64
+    arithmetic of the encoders would silently round (two different bounds could become
+    equal, an out-of-range value could pass)."""
+    result = float(number)
+    if isinstance(number, numbers.Integral) and int(number) != result:
+        raise ValueError(
+            f"{what} {number!r} is not exactly a float64 (the nearest is {result!r}); "
+            "numerical encoders compute in float64: shift the numbers nearer to 0"
+        )
+    return result
+
+
+def _bound(value: Any, what: str) -> float:
+    """``min_value`` or ``max_value`` as a float: TypeError for a non-number, ValueError when
+    too large for a float or not exactly one."""
+    real_number(value, what)
+    return _exactly_float(value, what)
 
 
 class NumericalEncoder(NativeState, Encoder):
@@ -37,7 +62,8 @@ class NumericalEncoder(NativeState, Encoder):
     outside ``[min_value, max_value]``, NaN and non-numbers raise ValueError. A subclass
     may implement its own ``encode`` and still use this validation. ``min_value``,
     ``max_value`` and ``sparsity`` may be changed later (validated again); ``length`` is
-    fixed. Parameters are used as float64.
+    fixed. Parameters and values are used as float64; an integer that float64 cannot hold
+    exactly (beyond 2**53) raises ValueError rather than being rounded.
     """
 
     _kind: ClassVar[str | None] = None
@@ -115,8 +141,8 @@ class NumericalEncoder(NativeState, Encoder):
     def _make_native(self) -> _core.NumericalEncoder:
         return _core.NumericalEncoder(
             self._kind or "simple",
-            real_number(self.min_value, "min_value"),
-            real_number(self.max_value, "max_value"),
+            _bound(self.min_value, "min_value"),
+            _bound(self.max_value, "max_value"),
             self._length,
             real_number(self.sparsity, "sparsity"),
         )
