@@ -376,6 +376,7 @@ def test_module_entry_point_runs_without_traceback(spec8, tmp_path):
         ([], "the following arguments are required: EXPERIMENT, OUTPUT"),
         (["a.pb", "out.bin", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
         (["a.pb", "out.bin", "--checkpoint-every", "0"], "argument --checkpoint-every: must be at least 1, got 0"),
+        (["a.pb", "out.bin", "--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_usage_errors_are_one_line_and_point_at_help(capsys, argv, message):
@@ -399,3 +400,15 @@ def test_an_output_name_as_long_as_the_file_system_allows(tmp_path, capsys):
     leftover = tmp_path / ("." + "o" * 240 + ".0123abcd.tmp")
     leftover.write_bytes(b"")
     assert remove_leftovers(output) == [str(leftover)]
+
+
+@pytest.mark.parametrize("command", [["experiment", "a.pb", "out.bin"], ["inspect", "s.bin"], ["benchmark"]])
+def test_an_unknown_flag_points_at_the_subcommands_help(capsys, command):
+    from protobrain.cli import main as protobrain_main
+
+    with pytest.raises(SystemExit) as exit_:
+        protobrain_main.main([*command, "--bogus"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == (
+        f"protobrain: error: unrecognized arguments: --bogus (see protobrain {command[0]} --help)\n"
+    )

@@ -96,7 +96,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="also draw the brains side by side (density per layer and step, spikes per unit) into FILE "
         "(.png, .pdf, .svg, ...; needs protobrain[plot])",
     )
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, command_parser=parser)
     return parser
 
 

@@ -34,7 +34,10 @@ def dispatch(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int
     disk under standard output) and Ctrl-C become one line on stderr and an exit code (1,
     or 130 for Ctrl-C) instead of a traceback, and a closed output pipe ends the command
     quietly (exit 141, as after SIGPIPE)."""
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        # Reported by the command's own parser, so the pointer is to its --help.
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extras)}")
     try:
         code = int(args.func(args) or 0)
         # Standard output is written now, while a failure can still be reported, rather

@@ -412,7 +412,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="continue the run CHECKPOINT was saved from (same EXPERIMENT and OUTPUT); keeps saving at its interval",
     )
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, command_parser=parser)
 
 
 def add_parser(subparsers: Any) -> None:

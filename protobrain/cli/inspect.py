@@ -235,4 +235,4 @@ def add_parser(subparsers: Any) -> None:
         help="also draw each layer's raster and spike counts and the density per step into FILE "
         "(.png, .pdf, .svg, ...; needs protobrain[plot])",
     )
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, command_parser=parser)
