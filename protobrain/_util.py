@@ -9,6 +9,11 @@ import numpy as np
 
 Shape = tuple[int, ...]
 
+#: The most dimensions a group's or output's shape may have: numpy 1's limit for arrays,
+#: which leaves room for the steps axis of Brain.run's recordings and for weight views
+#: (the source's dimensions and the group's together) within numpy 2's 64.
+MAX_DIMENSIONS = 32
+
 
 def normalize_shape(shape: Any, what: str = "shape") -> Shape:
     """Return ``shape`` (an int or a sequence of ints) as a tuple of positive ints.
@@ -24,6 +29,8 @@ def normalize_shape(shape: Any, what: str = "shape") -> Shape:
             raise ValueError(f"{what} must be an int or a tuple of ints, got {shape!r}") from None
     if not dims:
         raise ValueError(f"{what} must have at least one dimension, got {shape!r}")
+    if len(dims) > MAX_DIMENSIONS:
+        raise ValueError(f"{what} has at most {MAX_DIMENSIONS} dimensions, got {len(dims)}")
     for d in dims:
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d <= 0:
             raise ValueError(f"{what}: every dimension must be a positive int, got {shape!r}")

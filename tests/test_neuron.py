@@ -168,3 +168,17 @@ def test_a_source_with_zero_dimensional_values_is_read():
     n.compute()
     expected = (1.0 * n.input.synapses >= 0.1).astype(float)
     assert np.array_equal(n.values, expected)
+
+
+def test_shapes_have_at_most_32_dimensions():
+    from protobrain.synapses import Output
+
+    for make in (Neurons, Output):
+        with pytest.raises(ValueError, match="at most 32 dimensions, got 33"):
+            make((1,) * 33)
+    # 32 work, including the built-in computation called as a function (which panicked
+    # in rust-numpy above 32 dimensions).
+    n = Neurons((1,) * 31 + (2,), computation=computation.SparseComputation(1))
+    n.input = Output(3)
+    assert computation.SparseComputation(1)(**n.inputs).shape == n.shape
+    assert n.values.shape == n.shape

@@ -32,15 +32,16 @@ impl PyActivity {
     }
 
     /// A read-only copy of the current values, shaped.
-    fn snapshot<'py>(&self, py: Python<'py>) -> Bound<'py, PyArrayDyn<f64>> {
+    fn snapshot<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
         let a = read(&self.inner);
+        super::check_dimensions(a.shape())?;
         // SAFETY: the array is new, C-contiguous and of `a.size()` elements; every element is
         // written before anyone sees it, and only then is it made read-only.
         unsafe {
             let array = PyArrayDyn::<f64>::new(py, a.shape(), false);
             std::ptr::copy_nonoverlapping(a.values().as_ptr(), array.data(), a.size());
             (*array.as_array_ptr()).fields.flags &= !NPY_ARRAY_WRITEABLE; // what PyArray_CLEARFLAGS does
-            array
+            Ok(array)
         }
     }
 

@@ -27,12 +27,29 @@ impl From<EngineError> for PyErr {
     }
 }
 
+/// The most dimensions an array the bindings build may have: numpy 1's limit, which
+/// rust-numpy keeps (it panics above it) and the Python layer enforces for shapes.
+pub(crate) const MAX_DIMENSIONS: usize = 32;
+
+/// ValueError for a shape with more than [`MAX_DIMENSIONS`] dimensions (no array of it
+/// can be built), rather than a panic in numpy's constructor.
+pub(crate) fn check_dimensions(shape: &[usize]) -> PyResult<()> {
+    if shape.len() > MAX_DIMENSIONS {
+        return Err(PyValueError::new_err(format!(
+            "a shape has at most {MAX_DIMENSIONS} dimensions, got {} ({shape:?})",
+            shape.len()
+        )));
+    }
+    Ok(())
+}
+
 /// A fresh numpy array of `shape` holding `values` (C order).
 pub(crate) fn to_numpy<'py>(
     py: Python<'py>,
     shape: &[usize],
     values: Vec<f64>,
 ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+    check_dimensions(shape)?;
     let array = ArrayD::from_shape_vec(IxDyn(shape), values).map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(array.into_pyarray(py))
 }
