@@ -143,9 +143,22 @@ class Brain(_graph.TracksStepMethods):
             if interrupt is not None:
                 raise interrupt
         else:
-            recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, network.sizes)]
+            sizes = list(network.sizes)
+            recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, sizes)]
             with _rollback.deferred_interrupt() as interrupted:
                 for step, value in enumerate(values):
+                    if step:
+                        # A user part may have changed the model (a parameter, a connection)
+                        # during the last step; the documented loop would see that at its
+                        # next compute(), so this run does too.
+                        network, now, plan = self._compiled_with_guards()
+                        if len(now) != len(layers) or any(a is not b for a, b in zip(now, layers)) or (
+                            list(network.sizes) != sizes
+                        ):
+                            raise ValueError(
+                                f"the brain's groups changed during run() (before step {step}), so its "
+                                "recordings no longer fit; step the brain instead"
+                            )
                     with _rollback.whole_step(self, plan, compute=True, learn=bool(learn), feed=True):
                         self.sensor.feed(value)
                         network.compute()

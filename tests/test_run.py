@@ -296,3 +296,49 @@ def test_a_run_keeps_the_gil_while_a_view_of_the_weights_is_held(hold_view):
         assert view.shape == (2048, 300)
     else:
         assert len(inside) > 10
+
+
+def _tweaking_brain(change):
+    """A brain whose Python learning rule calls change(brain_parts) in its third step."""
+    a = neuron.Neurons(20, computation=SparseComputation(2), learning=learning.HebbianLearning())
+
+    class Tweak(learning.Learning):
+        calls = 0
+
+        def __call__(self, neurons):
+            Tweak.calls += 1
+            if Tweak.calls == 3:
+                change(a, c)
+
+    c = neuron.Neurons(10, computation=SparseComputation(2), learning=Tweak())
+    np.random.seed(4)
+    b = brain.Brain(neuron.FeedForward([a, c]), sensor.Sensor(numerical.CyclicEncoder(0, 10, 30, 0.2)))
+    return b, a
+
+
+def test_a_change_made_by_a_user_part_during_run_applies_from_the_next_step():
+    def more_winners(a, c):
+        a.computation.n = 7
+
+    values = [1, 2, 3, 4, 5, 6]
+    by_run, a = _tweaking_brain(more_winners)
+    recorded = by_run.run(values)
+    assert recorded[0].sum(axis=1).tolist() == [2, 2, 2, 7, 7, 7]
+    by_loop, a = _tweaking_brain(more_winners)
+    for v, row in zip(values, recorded[0]):
+        step(by_loop, v)
+        assert np.array_equal(a.values.astype(bool), row)
+    for x, y in zip(by_run.layers, by_loop.layers):
+        assert np.array_equal(x.input.synapses, y.input.synapses)
+
+
+def test_groups_changed_by_a_user_part_during_run_stop_it_with_a_value_error():
+    """A new group would not fit the recordings: the run stops before the next step, and the
+    steps before stay done, as after any exception from a user part."""
+    holder = []
+    b, _ = _tweaking_brain(lambda a, c: holder[0].neurons.layers.append(neuron.Neurons(3)))
+    holder.append(b)
+    with pytest.raises(ValueError, match=r"groups changed during run\(\) \(before step 3\)"):
+        b.run([1, 2, 3, 4, 5])
+    assert b.sensor.value == 3
+    assert len(b.layers) == 3
