@@ -140,8 +140,9 @@ def save(
     stored as given (str values as UTF-8) and returned by :func:`read`.
 
     The file replaces ``path`` only once it is complete and synced: on any error
-    (``OSError`` for a full disk or a missing directory, ``KeyboardInterrupt``) an existing
-    file stays as it was. Saving reads every weight, which applies learning still pending
+    (``OSError`` for a full disk or a missing directory, ``KeyboardInterrupt``, a
+    ``ValueError`` for a NaN or infinite weight written through a ``synapses`` view) an
+    existing file stays as it was. Saving reads every weight, which applies learning still pending
     in the engine; it changes nothing the model computes.
     """
     saver = _Saver(bool(allow_pickle))
@@ -383,7 +384,21 @@ def _save_input(saver: _Saver, obj: Input, node: pb.CheckpointNode, path: str) -
 
     def weights() -> np.ndarray:
         view = obj._native().synapses()
-        return np.ascontiguousarray(view, dtype=_DTYPES[pb.CheckpointArray.FLOAT64])
+        array = np.ascontiguousarray(view, dtype=_DTYPES[pb.CheckpointArray.FLOAT64])
+        # Only a write through a synapses view can make a weight NaN or infinite; a file
+        # holding one would not load (weights are finite, as assignment requires), so such
+        # a model is refused here, before the file replaces anything.
+        flat = array.reshape(-1)
+        for start in range(0, flat.size, 1 << 20):  # in pieces: no weights-sized temporary
+            piece = flat[start : start + (1 << 20)]
+            if np.isfinite(piece).all():
+                continue
+            where = np.unravel_index(start + int(np.flatnonzero(~np.isfinite(piece))[0]), array.shape)
+            raise ValueError(
+                f"cannot save {path}: its synapses hold {array[where]} at {tuple(int(i) for i in where)} "
+                "(written through a synapses view); checkpoints hold finite weights only"
+            )
+        return array
 
     message.synapses = saver.array(pb.CheckpointArray.FLOAT64, shape, f"{path}.synapses", weights)
 

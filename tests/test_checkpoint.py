@@ -413,3 +413,20 @@ def test_a_failed_save_keeps_the_previous_file_and_the_model(tmp_path, monkeypat
     step(b, 4)
     step(twin, 4)
     assert_same_state(b, twin)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_weight_made_non_finite_through_a_view_is_refused_on_save(tmp_path, bad):
+    """A file with such a weight would not load, so save refuses it and writes nothing."""
+    b = benchmark_brain((10, 5), 32)
+    path = tmp_path / "model.pbk"
+    b.save(path)
+    before = path.read_bytes()
+    w = b.layers[1].input.synapses
+    w[3, 2] = bad
+    with pytest.raises(ValueError, match=rf"layers\[1\].*synapses hold {bad} at \(3, 2\)"):
+        b.save(path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["model.pbk"]
+    w[3, 2] = 0.5
+    b.save(path)
+    assert protobrain.load(path).layers[1].input.synapses[3, 2] == 0.5
