@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from typing import Any
 
-from protobrain import _core
+from protobrain import _core, _graph
 from protobrain._util import NativeState, real_number
 
 __all__ = ["HebbianLearning", "Learning"]
@@ -36,13 +36,28 @@ class HebbianLearning(NativeState, Learning):
 
     @property
     def increase(self) -> float:
-        """What a synapse gains when its input and its neuron fire together."""
+        """What a synapse gains when its input and its neuron fire together; assigning
+        checks it, and the next learning step uses it."""
         return self._increase
+
+    @increase.setter
+    def increase(self, value: float) -> None:
+        self._set_rates(real_number(value, "increase"), self._decrease)
 
     @property
     def decrease(self) -> float:
-        """What a synapse loses when only one of its input and its neuron fires."""
+        """What a synapse loses when only one of its input and its neuron fires; assigning
+        checks it, and the next learning step uses it."""
         return self._decrease
+
+    @decrease.setter
+    def decrease(self, value: float) -> None:
+        self._set_rates(self._increase, real_number(value, "decrease"))
+
+    def _set_rates(self, increase: float, decrease: float) -> None:
+        native = _core.Hebbian(increase, decrease)  # validates both before anything changes
+        self._increase, self._decrease, self._native = increase, decrease, native
+        _graph.changed()
 
     def _make_native(self) -> _core.Hebbian:
         return _core.Hebbian(self._increase, self._decrease)

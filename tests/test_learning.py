@@ -93,3 +93,34 @@ def test_infinite_rates_follow_the_reference():
         got = layer.input.synapses
         assert not np.isnan(got).any()
         assert np.array_equal(got, want.inputs["main"][1])
+
+
+@pytest.mark.parametrize("use_run", [False, True], ids=["loop", "run"])
+def test_rates_changed_between_steps_are_used_from_the_next_step(use_run):
+    """README: a Brain honours changed parameters of its learning rule. Learning still
+    pending in the engine at the change keeps the old rates (bit for bit as the reference
+    applies them step by step)."""
+    import reference
+    from helpers import benchmark_brain, step
+
+    b = benchmark_brain((30, 20), 128)
+    ref = reference.benchmark_model((30, 20), 128)
+    rule = b.neurons.layers[0].learning
+    rates = (0.005, 0.001)
+    for phase, new in enumerate([None, (0.05, 0.0), (0.01, 0.003)]):
+        if new is not None:
+            rule.increase, rule.decrease = new
+            rates = new
+        values = [(7 * t + 3 * phase) % 100 for t in range(60)]
+        if use_run:
+            b.run(values)
+        else:
+            for v in values:
+                step(b, v)
+        for v in values:
+            ref.step(v, ("sparse", 0.05), rates)
+        for layer, r in zip(b.layers, ref.layers):
+            assert np.array_equal(layer.input.synapses, r.inputs["main"][1])
+    with pytest.raises(ValueError):
+        rule.decrease = -1.0
+    assert (rule.increase, rule.decrease) == (0.01, 0.003)
