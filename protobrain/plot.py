@@ -272,12 +272,20 @@ def _metric(source: Any, name: str) -> MetricResults | None:
 # ------------------------------------------------------------------------------ drawing helpers
 
 
+#: Pixels (at :data:`MIN_DPI`; points at any dpi) a raster keeps clear inside each edge of
+#: its axes, so the frame (0.8 points wide, half of it inside) covers no spike.
+_MARGIN = 2
+
+
 def _raster_axes(figure: Figure, jobs: Sequence[tuple[Axes, np.ndarray, str]]) -> None:
     """Draw each ``(axes, (steps, units) bool activity, colour)`` as a raster image.
 
     Runs the layout first, then OR-pools the steps and units that would share a pixel when
     the figure is saved at :data:`MIN_DPI`, so no spike is lost to resampling at that dpi or
-    above: a pixel has ink when any step and unit it covers was active.
+    above: a pixel has ink when any step and unit it covers was active. The image keeps
+    :data:`_MARGIN` pixels clear of each edge, where the axes' frame is drawn over it, and
+    spans the rest exactly (no more cells than pixels, so each covers at least one; a
+    pooled spike lands less than a pixel from its step and unit).
     """
     from matplotlib.colors import ListedColormap
 
@@ -288,8 +296,11 @@ def _raster_axes(figure: Figure, jobs: Sequence[tuple[Axes, np.ndarray, str]]) -
     for ax, activity, color in jobs:
         steps, units = activity.shape
         box = ax.get_window_extent()
-        step_bin = max(1, math.ceil(steps / max(box.width * scale, 1.0)))
-        unit_bin = max(1, math.ceil(units / max(box.height * scale, 1.0)))
+        # Pixels at MIN_DPI for the image, inside the margins.
+        width = max(box.width * scale - 2 * _MARGIN, 1.0)
+        height = max(box.height * scale - 2 * _MARGIN, 1.0)
+        step_bin = max(1, math.ceil(steps / width))
+        unit_bin = max(1, math.ceil(units / height))
         pooled = _pool(activity, step_bin, unit_bin)
         ax.imshow(
             pooled.T,
@@ -299,10 +310,12 @@ def _raster_axes(figure: Figure, jobs: Sequence[tuple[Axes, np.ndarray, str]]) -
             cmap=ListedColormap(["white", color]),
             vmin=0,
             vmax=1,
-            extent=(-0.5, pooled.shape[0] * step_bin - 0.5, -0.5, pooled.shape[1] * unit_bin - 0.5),
+            extent=(-0.5, steps - 0.5, -0.5, units - 0.5),
         )
-        ax.set_xlim(-0.5, steps - 0.5)
-        ax.set_ylim(-0.5, units - 0.5)
+        # The margins, in data units (steps or units per pixel times _MARGIN pixels).
+        pad_x, pad_y = _MARGIN * steps / width, _MARGIN * units / height
+        ax.set_xlim(-0.5 - pad_x, steps - 0.5 + pad_x)
+        ax.set_ylim(-0.5 - pad_y, units - 0.5 + pad_y)
 
 
 def _pool(activity: np.ndarray, step_bin: int, unit_bin: int) -> np.ndarray:

@@ -134,6 +134,21 @@ def test_a_long_raster_pools_steps_without_losing_a_spike():
 
 
 @needs_matplotlib
+@pytest.mark.parametrize("dpi", [72, 100, 150])
+def test_a_lone_spike_at_an_edge_or_corner_of_a_pooled_raster_shows(dpi):
+    """The last pooled cell used to hang past the axes and be clipped, and the frame
+    covered spikes on the edges: docs/guide.md says rasters never lose a spike."""
+    shape = (1000, 1024)
+    for where in [(500, 1023), (999, 512), (999, 1023), (0, 0), (0, 1023), (500, 0)]:
+        activity = np.zeros(shape, dtype=bool)
+        activity[where] = True
+        buffer = io.BytesIO()
+        plot.raster(activity).savefig(buffer, format="png", dpi=dpi)
+        pixels = imread(io.BytesIO(buffer.getvalue()))
+        assert (pixels[:, :, 2] - pixels[:, :, 0] > 0.03).sum() >= 1, (dpi, where)
+
+
+@needs_matplotlib
 def test_raster_of_a_live_brain_shows_what_brain_run_records():
     values = [v % 20 for v in range(30)]
     expected = _seeded(learning.HebbianLearning()).run(values)
