@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -116,13 +116,14 @@ class Brain(_graph.TracksStepMethods):
         else:
             network.learn()
 
-    def run(self, values: Sequence[Any], learn: bool = True, record: bool | Sequence[int] = True) -> list[np.ndarray]:
+    def run(self, values: Iterable[Any], learn: bool = True, record: bool | Sequence[int] = True) -> list[np.ndarray]:
         """Feed, compute and (when ``learn``) learn for every value, in one call.
 
         Returns the recorded activity: for each group in :attr:`layers` order whose index
         is recorded (``record=True``: all; ``False``: none; or a list of indices), a bool
         array of shape ``(len(values),) + group.shape``. Results are bit-identical to the
-        documented per-step loop. With only built-in parts the whole run stays in Rust with
+        documented per-step loop. ``values`` may be any iterable (a generator is read
+        whole first). With only built-in parts the whole run stays in Rust with
         the GIL released (held instead while a ``synapses`` view of the brain's weights is
         alive, so no other thread can write through it meanwhile); user parts are called
         back at their place in each step. When
@@ -132,6 +133,8 @@ class Brain(_graph.TracksStepMethods):
         An exception from a user part propagates unchanged; the step it interrupted is
         undone, so the brain is as the previous whole step left it.
         """
+        if not isinstance(values, (Sequence, np.ndarray)):
+            values = list(values)  # a generator or other iterable: its values, in order
         network, layers, plan = self._compiled_with_guards()
         wanted = _record_mask(record, len(layers))
         steps = len(values)
@@ -232,7 +235,7 @@ def _record_mask(record: bool | Sequence[int], count: int) -> list[bool]:
     return mask
 
 
-def _values_array(values: Sequence[Any]) -> np.ndarray:
+def _values_array(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     array = np.asarray(values) if not isinstance(values, np.ndarray) else values
     if array.ndim == 1 and array.dtype.kind == "f":
         return np.ascontiguousarray(array, dtype=np.float64)

@@ -342,3 +342,10 @@ def test_groups_changed_by_a_user_part_during_run_stop_it_with_a_value_error():
         b.run([1, 2, 3, 4, 5])
     assert b.sensor.value == 3
     assert len(b.layers) == 3
+
+
+def test_run_takes_any_iterable_and_names_the_position_of_a_bad_value():
+    b = benchmark_brain((10,), 32)
+    assert [r.shape for r in b.run(v for v in range(5))] == [(5, 10)]
+    with pytest.raises(ValueError, match=r"value 101 is outside the encoder's range \[0, 100\] \(at position 2\)"):
+        b.run([1, 2, 101])

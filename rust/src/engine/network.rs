@@ -139,8 +139,11 @@ impl Network {
                 }
             }
         }
-        for &v in values {
-            self.check_value(v)?;
+        for (i, &v) in values.iter().enumerate() {
+            self.check_value(v).map_err(|err| match err {
+                EngineError::InvalidValue(message) => EngineError::InvalidValue(format!("{message} (at position {i})")),
+                other => other,
+            })?;
         }
         self.check_groups()?;
         // One set of helper threads for the whole run rather than new ones per kernel.
@@ -403,7 +406,10 @@ mod tests {
     fn a_bad_value_stops_the_run_before_it_starts_and_stop_requests_are_honoured() {
         let mut n = network();
         let err = n.run(&[1.0, 2.0, 11.0], true, &mut [], |_| true).unwrap_err();
-        assert!(err.to_string().contains("11"), "{err}");
+        assert!(
+            err.to_string().contains("11") && err.to_string().ends_with("(at position 2)"),
+            "{err}"
+        );
         assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
         assert_eq!(n.run(&[1.0, 2.0, 3.0], true, &mut [], |done| done < 2).unwrap(), 2);
     }
