@@ -261,10 +261,8 @@ def _run_resumable(
                     "experiment_sha256": fingerprint,
                     "every": every,
                 }
-                with _naming(target):
-                    _checkpoint.save(
-                        brain, target, metadata={PROGRESS_KEY: json.dumps(progress_record, sort_keys=True)}
-                    )
+                # (atomic_write names the checkpoint in a failed save's error.)
+                _checkpoint.save(brain, target, metadata={PROGRESS_KEY: json.dumps(progress_record, sort_keys=True)})
         file.flush()
         os.fsync(file.fileno())
     os.replace(partial, output)
@@ -323,13 +321,11 @@ def _check_paths(
 def _same_path(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Whether ``a`` and ``b`` name one file: the same path once resolved (whether or not
     it exists yet), or the same existing file by another name (a hard link)."""
-    return os.path.realpath(a) == os.path.realpath(b) or _same_file(a, b)
-
-
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except OSError:  # one of them does not exist (yet)
         return False
 
 
@@ -353,9 +349,6 @@ def run(args: argparse.Namespace) -> int:
     show = args.progress if args.progress is not None else sys.stderr.isatty()
     if args.checkpoint is not None and args.checkpoint_every is None and args.resume is None:
         raise CliError("--checkpoint needs --checkpoint-every or --resume")
-    for flag, path in (("--resume", args.resume), ("--checkpoint", args.checkpoint)):
-        if path is not None and (_same_path(path, args.experiment) or _same_path(path, args.output)):
-            raise CliError(f"{flag} {path} is the experiment or the output; choose another name")
     if args.checkpoint_every is not None or args.resume is not None:
         _check_paths(args.experiment, args.output, args.checkpoint, args.resume)
     try:
