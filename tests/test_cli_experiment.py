@@ -412,3 +412,27 @@ def test_an_unknown_flag_points_at_the_subcommands_help(capsys, command):
     assert capsys.readouterr().err == (
         f"protobrain: error: unrecognized arguments: --bogus (see protobrain {command[0]} --help)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "error, line",
+    [
+        (FileNotFoundError(2, "No such file or directory", "some.bin"), "some.bin: No such file or directory"),
+        (OSError(28, "No space left on device"), "cannot write the output: No space left on device"),
+    ],
+)
+def test_an_os_error_no_command_caught_is_one_line(capfd, error, line):
+    from protobrain.cli.errors import ArgumentParser, dispatch
+
+    def fails(args):
+        raise error
+
+    parser = ArgumentParser(prog="protobrain")
+    parser.set_defaults(func=fails)
+    saved = os.dup(sys.stdout.fileno())  # the unnamed case points stdout at /dev/null
+    try:
+        assert dispatch(parser, []) == 1
+    finally:
+        os.dup2(saved, sys.stdout.fileno())
+        os.close(saved)
+    assert capfd.readouterr().err == f"protobrain: error: {line}\n"
