@@ -10,7 +10,7 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from protobrain import _core, _graph, _rollback
 from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
 from protobrain.encoders.numerical import _encoder_input
 from protobrain.learning import HebbianLearning
-from protobrain.neuron import LayeredNeurons, Neurons
+from protobrain.neuron import LayeredNeurons, Neurons, _unconnected_input_error
 from protobrain.sensor import _BUILTIN_ENCODERS, Sensor
 from protobrain.synapses import Output
 
@@ -93,14 +93,15 @@ class Brain(_graph.TracksStepMethods):
         activity it had before the call (see ``docs/checkpoints.md``).
         """
         network, _, plan = self._compiled_with_guards()
+        _check_connected(self.__dict__["_network_cache"])
         if plan.guard_compute:
             with _rollback.whole_step(self, plan, compute=True, learn=False):
                 network.compute()
         else:
             network.compute()
-        cache = self.__dict__["_network_cache"]
-        if cache[4] is not None and cache[3] == _graph._version:  # a user part may relayer
-            return cache[4].snapshot()
+        cache: _Compiled = self.__dict__["_network_cache"]
+        if cache.values_activity is not None and cache.version == _graph._version:  # a user part may relayer
+            return cache.values_activity.snapshot()
         return self.neurons.values
 
     def learn(self) -> None:
@@ -136,6 +137,7 @@ class Brain(_graph.TracksStepMethods):
         if not isinstance(values, (Sequence, np.ndarray)):
             values = list(values)  # a generator or other iterable: its values, in order
         network, layers, plan = self._compiled_with_guards()
+        _check_connected(self.__dict__["_network_cache"])
         wanted = _record_mask(record, len(layers))
         steps = len(values)
         if network.builtin:
@@ -179,13 +181,13 @@ class Brain(_graph.TracksStepMethods):
     def _compiled_with_guards(self) -> tuple[_core.Network, list[Any], _rollback.Plan]:
         """The compiled network, its groups, and what a failing step would need undone;
         rebuilt only when the model's structure changed."""
-        cache = self.__dict__.get("_network_cache")
-        if cache is None or cache[3] != _graph._version:  # one check per step: keep it cheap
-            network, layers, guard_compute, guard_learn = _compile(self)
+        cache: _Compiled | None = self.__dict__.get("_network_cache")
+        if cache is None or cache.version != _graph._version:  # one check per step: keep it cheap
+            network, layers, guard_compute, guard_learn, unconnected = _compile(self)
             plan = _rollback.plan(self, guard_compute, guard_learn)
-            cache = (network, layers, plan, _graph.version(), _values_activity(self.neurons))
+            cache = _Compiled(network, layers, plan, _graph.version(), _values_activity(self.neurons), unconnected)
             self.__dict__["_network_cache"] = cache
-        return cache[:3]  # type: ignore[return-value]
+        return cache.network, cache.layers, cache.plan
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -201,6 +203,44 @@ class Brain(_graph.TracksStepMethods):
 
     def __repr__(self) -> str:
         return f"Brain({self.neurons!r}, {self.sensor!r})"
+
+
+class _Compiled(NamedTuple):
+    """What :meth:`Brain._compiled_with_guards` keeps between steps."""
+
+    network: _core.Network
+    #: The groups in compute order.
+    layers: list[Any]
+    #: What a failing step would need undone.
+    plan: _rollback.Plan
+    #: The model-structure version this was compiled at (see ``_graph``).
+    version: int
+    #: The buffer ``neurons.values`` snapshots, when that can be read directly.
+    values_activity: _core.Activity | None
+    #: A built-in computation's group and the name of an input of it that is not
+    #: connected, found at compile time and raised at the next compute or run.
+    unconnected: tuple[Any, str] | None
+
+
+class _GroupSpec(NamedTuple):
+    """One group as :class:`protobrain._core.Network` takes it, in compute order."""
+
+    output: _core.Activity
+    connections: list[_core.Connection]
+    #: The engine's computation, or None when ``compute`` is called back.
+    computation: _core.Computation | None
+    #: The engine's learning rule, or None when ``learn`` (or nothing) is called.
+    learning: _core.Hebbian | None
+    #: The group's ``compute`` called back from the engine, for a part of yours.
+    compute: Any
+    #: The group's ``learn`` called back from the engine, for a part of yours.
+    learn: Any
+
+
+def _check_connected(cache: _Compiled) -> None:
+    if cache.unconnected is not None:
+        group, name = cache.unconnected
+        raise _unconnected_input_error(group, name)
 
 
 def _values_activity(neurons: Any) -> _core.Activity | None:
@@ -270,24 +310,29 @@ def _overrides(obj: Any, names: tuple[str, ...]) -> bool:
     return any(name in vars(obj) for name in names)
 
 
-def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool]:
-    """The engine network of ``brain``, its groups in compute order, and whether a compute
-    step and a learn step call Python code (a group, computation or learning rule of yours)."""
+def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[Any, str] | None]:
+    """The engine network of ``brain``, its groups in compute order, whether a compute
+    step and a learn step call Python code (a group, computation or learning rule of yours),
+    and the first input a built-in computation would read that is not connected."""
     layers = _groups(brain.neurons)
-    specs: list[tuple[Any, ...]] = []
+    specs: list[_GroupSpec] = []
+    unconnected: tuple[Any, str] | None = None
     for group in layers:
         native = type(group) is Neurons and not _overrides(group, ("compute", "learn"))
         # Binding the inputs first (after unpickling or loading they are not yet) is what
         # tells whether one reads a user object through a mirror refreshed in Python.
         connections = group._connections() if native else []
         if not native or any(i._mirror is not None for i in group.inputs.values() if i.connected):
-            specs.append((group.output._activity, [], None, None, group.compute, group.learn))
+            specs.append(_GroupSpec(group.output._activity, [], None, None, group.compute, group.learn))
             continue
         computation, learning = group.computation, group.learning
         builtin_computation = type(computation) in _BUILTIN_COMPUTATIONS
         builtin_learning = type(learning) is HebbianLearning
+        if builtin_computation and unconnected is None:
+            missing = [name for name, i in group.inputs.items() if not i.connected]
+            unconnected = (group, missing[0]) if missing else None
         specs.append(
-            (
+            _GroupSpec(
                 group.output._activity,
                 connections,
                 computation._native if builtin_computation else None,
@@ -306,6 +351,6 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool]:
         network = _core.Network((sensor.encoder._native, sensor.output._activity), None, specs)
     else:
         network = _core.Network(None, sensor.feed, specs)
-    guard_compute = any(spec[4] is not None for spec in specs)
-    guard_learn = any(spec[5] is not None for spec in specs)
-    return network, layers, guard_compute, guard_learn
+    guard_compute = any(spec.compute is not None for spec in specs)
+    guard_learn = any(spec.learn is not None for spec in specs)
+    return network, layers, guard_compute, guard_learn, unconnected

@@ -32,6 +32,16 @@ class InputNotFoundError(KeyError, IndexError):
         return str(self.args[0]) if self.args else ""
 
 
+def _unconnected_input_error(group: Any, name: str) -> ValueError:
+    """The error for computing ``group`` with a built-in computation while its input
+    ``name`` is not connected (a forgotten connection would otherwise read as silence)."""
+    how = "group.input = source" if name == Neurons.MAIN_INPUT else f"group.set({name!r}, source)"
+    return ValueError(
+        f"{group!r} cannot compute: its input {name!r} is not connected; connect it ({how}) "
+        f"or remove it (del group.inputs[{name!r}])"
+    )
+
+
 def _check_callable(value: Any, what: str) -> None:
     if value is not None and not callable(value):
         raise TypeError(f"{what} must be callable or None, got {value!r}")
@@ -132,6 +142,9 @@ class Neurons(_graph.TracksStepMethods):
         if computation is None:
             raise ValueError("no computation is set for this group of neurons")
         if type(computation) in _computation.BUILTIN:
+            for name, input_ in self.inputs.items():
+                if not input_.connected:
+                    raise _unconnected_input_error(self, name)
             cast(_computation._Builtin, computation)._compute_into(self)
         else:
             self.output.values = computation(**self.inputs)

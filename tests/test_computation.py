@@ -67,6 +67,7 @@ def test_bad_sparsity(bad):
 
 def test_int_n_larger_than_the_group_is_a_value_error():
     n = Neurons(4, computation=SparseComputation(5))
+    n.input = Output(3)
     with pytest.raises(ValueError, match="5.*4"):
         n.compute()
     with pytest.raises(TypeError):

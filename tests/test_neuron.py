@@ -5,6 +5,7 @@ import pytest
 
 from protobrain import computation, learning, neuron
 from protobrain.neuron import FeedBackward, FeedForward, LayeredNeurons, LoopBack, Neurons
+from protobrain.synapses import Output
 
 
 def test_new_group_has_an_unconnected_main_input_and_an_output():
@@ -132,6 +133,7 @@ def test_layered_groups_nest():
     outer.computation = computation.SparseComputation(1)
     assert outer.computation == [[outer.computation[1]] * 2, outer.computation[1]]
     inner.layers[0].output.values = [1, 0, 0, 0, 0]
+    outer.input = Output(6)  # silent, but connected: computing an unconnected input is an error
     assert outer.compute().sum() == 1
 
 
