@@ -7,8 +7,15 @@ and a brain that steps it all (:mod:`protobrain.brain`). ``brain.save(path)`` an
 :func:`load` keep a model in a checkpoint file (:mod:`protobrain.checkpoint`).
 """
 
-from protobrain import brain, computation, learning, neuron, sensor, synapses
-from protobrain.encoders import numerical
+try:
+    from protobrain import _core  # noqa: F401 - the compiled engine; checked first for a clear error
+except ImportError as _error:  # pragma: no cover - exercised in a subprocess by the tests
+    from protobrain._missing_engine import explain as _explain
+
+    raise _explain(_error) from None
+
+from protobrain import brain, computation, learning, neuron, sensor, synapses  # noqa: E402
+from protobrain.encoders import numerical  # noqa: E402
 
 __version__ = "0.1.0"
 
