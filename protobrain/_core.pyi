@@ -1,6 +1,6 @@
 """Type stubs for the native module built from rust/ (handles on engine objects)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import final
 
 import numpy as np
@@ -85,7 +85,7 @@ class Network:
         cls,
         sensor: tuple[NumericalEncoder, Activity] | None,
         feed: Callable[[object], object] | None,
-        groups: list[
+        groups: Sequence[
             tuple[
                 Activity,
                 list[Connection],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numbers
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -232,9 +232,9 @@ class _GroupSpec(NamedTuple):
     #: The engine's learning rule, or None when ``learn`` (or nothing) is called.
     learning: _core.Hebbian | None
     #: The group's ``compute`` called back from the engine, for a part of yours.
-    compute: Any
+    compute: Callable[[], object] | None
     #: The group's ``learn`` called back from the engine, for a part of yours.
-    learn: Any
+    learn: Callable[[], object] | None
 
 
 def _check_connected(cache: _Compiled) -> None:

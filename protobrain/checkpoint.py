@@ -39,7 +39,7 @@ import numpy as np
 from google.protobuf.message import DecodeError
 
 from protobrain import _graph
-from protobrain._util import Shape, normalize_shape, source_shape
+from protobrain._validation import Shape, normalize_shape, source_shape
 from protobrain.brain import Brain
 from protobrain.computation import SparseComputation, StandardComputation
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from protobrain import _core, _graph
-from protobrain._util import NativeState, real_number
+from protobrain._native import NativeState
+from protobrain._validation import real_number
 
 __all__ = ["BUILTIN", "Computation", "SparseComputation", "StandardComputation"]
 

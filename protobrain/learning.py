@@ -6,7 +6,8 @@ import abc
 from typing import Any
 
 from protobrain import _core, _graph
-from protobrain._util import NativeState, real_number
+from protobrain._native import NativeState
+from protobrain._validation import real_number
 
 __all__ = ["HebbianLearning", "Learning"]
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from protobrain import _graph
 from protobrain import computation as _computation
-from protobrain._util import Shape, normalize_shape
+from protobrain._validation import Shape, normalize_shape
 from protobrain.synapses import Input, Output, SynapseFunction
 
 __all__ = ["FeedBackward", "FeedForward", "InputNotFoundError", "LayeredNeurons", "LoopBack", "Neurons"]

@@ -195,7 +195,7 @@ def read_snapshots(path: str | os.PathLike[str]) -> Recording:
     """
     from protobrain.proto import snapshot_pb2
     from protobrain.util.proto_io import ProtoReader
-    from protobrain.util.proto_parse import decode_sdr, decode_value
+    from protobrain.messages import decode_sdr, decode_value
 
     layers: list[list[np.ndarray]] = []
     shapes: list[tuple[int, ...]] = []

@@ -7,7 +7,7 @@ from typing import Any, cast
 import numpy as np
 
 from protobrain import _graph
-from protobrain._util import Shape, normalize_shape
+from protobrain._validation import Shape, normalize_shape
 from protobrain.encoders import Encoder
 from protobrain.encoders.numerical import CyclicEncoder, NumericalEncoder, SimpleEncoder
 from protobrain.synapses import Output

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from protobrain import _core, _graph
-from protobrain._util import Shape, float_array, normalize_shape, source_shape
+from protobrain._validation import Shape, float_array, normalize_shape, source_shape
 
 __all__ = ["Input", "Output", "OutputMerge", "OutputSlice"]
 

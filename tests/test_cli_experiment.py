@@ -339,7 +339,7 @@ def test_interrupted_run_keeps_the_old_output(spec8, tmp_path, capsys, monkeypat
     path, output = tmp_path / "e.bin", tmp_path / "out.bin"
     path.write_bytes(_original_experiment(spec8, inputs=list(range(10))).SerializeToString())
     output.write_bytes(b"previous results")
-    real = cli.proto_parse.encode_brain
+    real = cli.messages.encode_brain
     calls = []
 
     def failing(brain_, out=None):
@@ -348,7 +348,7 @@ def test_interrupted_run_keeps_the_old_output(spec8, tmp_path, capsys, monkeypat
             raise interruption(28, "No space left on device") if interruption is OSError else interruption()
         return real(brain_, out)
 
-    monkeypatch.setattr(cli.proto_parse, "encode_brain", failing)
+    monkeypatch.setattr(cli.messages, "encode_brain", failing)
     code, _, err = _run([path, output], capsys)
     if interruption is KeyboardInterrupt:
         assert code == 130 and err == "protobrain: error: interrupted\n"

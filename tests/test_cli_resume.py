@@ -79,7 +79,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
 
 
 def _interrupt_at(monkeypatch, at: int):
-    real = cli.proto_parse.encode_brain
+    real = cli.messages.encode_brain
     calls = []
 
     def interrupting(brain_, out=None):
@@ -88,7 +88,7 @@ def _interrupt_at(monkeypatch, at: int):
             raise KeyboardInterrupt
         return real(brain_, out)
 
-    monkeypatch.setattr(cli.proto_parse, "encode_brain", interrupting)
+    monkeypatch.setattr(cli.messages, "encode_brain", interrupting)
 
 
 @pytest.mark.parametrize("interrupt_at", [25, 30, 51, 59])

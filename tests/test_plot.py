@@ -15,7 +15,7 @@ from protobrain.encoders import numerical
 from protobrain.metrics import Benchmark, SpikeCount, SpikeDensity
 from protobrain.proto import encoder_pb2, experiment_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader
-from protobrain.util.proto_parse import decode_sdr
+from protobrain.messages import decode_sdr
 
 try:
     import matplotlib

@@ -39,8 +39,8 @@ from tqdm import tqdm
 from protobrain import checkpoint as _checkpoint
 from protobrain.brain import Brain
 from protobrain.cli.errors import ArgumentParser, CliError, dispatch, reason, whole_number
+from protobrain import messages
 from protobrain.proto import experiment_pb2
-from protobrain.util import proto_parse
 from protobrain.util.atomic import _sync_directory, atomic_write, remove_leftovers
 from protobrain.util.proto_io import frame
 
@@ -116,7 +116,7 @@ def run_experiment(
     """Run ``experiment`` and write its snapshots to ``output``; return the number of steps.
 
     Raises ValueError for an experiment that cannot run (see
-    :func:`~protobrain.util.proto_parse.decode_experiment`), OSError if ``output`` cannot be
+    :func:`~protobrain.messages.decode_experiment`), OSError if ``output`` cannot be
     written; in both cases ``output`` is left as it was.
 
     With ``checkpoint_every`` or ``resume`` the run can be resumed (see
@@ -128,7 +128,7 @@ def run_experiment(
         raise ValueError("a checkpoint path needs checkpoint_every or resume (a plain run saves no checkpoint)")
     if checkpoint_every is not None or resume is not None:
         return _run_resumable(experiment, os.fspath(output), progress, checkpoint_every, checkpoint, resume)
-    brain, inputs = proto_parse.decode_experiment(experiment)
+    brain, inputs = messages.decode_experiment(experiment)
     with atomic_write(output) as file, _progress_bar(len(inputs), 0, progress) as bar:
         for record in _records(brain, inputs):
             file.write(record)
@@ -144,7 +144,7 @@ def _records(brain: Brain, inputs: Sequence[Any]) -> Iterator[bytes]:
         brain.sensor.feed(value)
         brain.compute()
         brain.learn()
-        snapshot = proto_parse.encode_brain(brain, snapshot)
+        snapshot = messages.encode_brain(brain, snapshot)
         yield frame(snapshot)
 
 
@@ -231,12 +231,12 @@ def _run_resumable(
     _check_paths(None, output, checkpoint, resume)
     fingerprint = _fingerprint(experiment)
     if resume is None:
-        brain, inputs = proto_parse.decode_experiment(experiment)
+        brain, inputs = messages.decode_experiment(experiment)
         step, length, digest = 0, 0, hashlib.sha256()
         every = int(checkpoint_every)  # type: ignore[arg-type]
         file: BinaryIO = open(partial, "wb")
     else:
-        inputs = proto_parse.decode_input(experiment.input)
+        inputs = messages.decode_input(experiment.input)
         brain, state, digest = _resume_point(os.fspath(resume), fingerprint, partial, len(inputs))
         step, length = state["step"], state["output_bytes"]
         every = checkpoint_every if checkpoint_every is not None else state["every"]

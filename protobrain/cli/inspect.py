@@ -26,7 +26,7 @@ import numpy as np
 from protobrain.cli.errors import CliError, check_plot_output, reason, whole_number
 from protobrain.proto import sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoStreamError
-from protobrain.util.proto_parse import decode_value
+from protobrain.messages import decode_value
 
 __all__ = ["add_parser", "format_summary", "run", "summarise"]
 

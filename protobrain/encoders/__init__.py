@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain._util import Shape, normalize_shape
+from protobrain._validation import Shape, normalize_shape
 
 __all__ = ["Encoder"]
 

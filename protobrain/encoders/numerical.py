@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from protobrain import _core, _graph
-from protobrain._util import NativeState, real_number
+from protobrain._native import NativeState
+from protobrain._validation import real_number
 from protobrain.encoders import Encoder
 
 __all__ = ["CyclicEncoder", "Encoder", "NumericalEncoder", "SimpleEncoder"]

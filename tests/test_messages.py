@@ -1,4 +1,4 @@
-"""Messages to objects and back (protobrain.util.proto_parse) and the shipped generated code."""
+"""Messages to objects and back (protobrain.messages) and the shipped generated code."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis.extra import numpy as hnp
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import Encoder, numerical
 from protobrain.proto import checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
-from protobrain.util import proto_parse as pp
+from protobrain import messages as pp
 
 ROOT = Path(__file__).resolve().parent.parent
 Enc = encoder_pb2.Encoder
@@ -490,3 +490,11 @@ def test_decode_experiment_checks_before_seeding_the_random_state(overrides):
     with pytest.raises(ValueError):
         pp.decode_experiment(_experiment(seed=1, **overrides))
     np.testing.assert_array_equal(np.random.get_state()[1], state)
+
+
+def test_the_original_module_path_is_an_alias_of_messages():
+    from protobrain.util import proto_parse
+
+    assert proto_parse.__all__ == pp.__all__
+    for name in pp.__all__:
+        assert getattr(proto_parse, name) is getattr(pp, name)

@@ -1,4 +1,6 @@
-"""Small validation helpers shared by the public modules."""
+"""Checks and conversions of user-given shapes and numbers, shared by the public modules.
+
+Each raises an exception that names the bad value."""
 
 from __future__ import annotations
 
@@ -69,25 +71,3 @@ def real_number(value: Any, what: str) -> float:
         return float(value)
     except OverflowError:
         raise ValueError(f"{what} is too large for a float: {value!r}") from None
-
-
-class NativeState:
-    """Pickling for classes that keep an engine handle in ``_native``.
-
-    The handle is dropped from the pickled state and rebuilt by ``_make_native`` from the
-    plain attributes, so subclasses with their own attributes pickle too.
-    """
-
-    _native: Any
-
-    def _make_native(self) -> Any:  # pragma: no cover - every subclass overrides it
-        raise NotImplementedError
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_native", None)
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._native = self._make_native()
