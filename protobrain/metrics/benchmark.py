@@ -18,6 +18,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from protobrain.brain import Brain
 from protobrain.metrics.metric import LayerMetric, Layout, Metric, MetricResults
 
 __all__ = ["Benchmark", "Results"]
@@ -175,8 +176,6 @@ _RUN_CHUNK = 256
 def _runs_in_rust(brain: Any) -> bool:
     """Whether ``brain`` is a plain :class:`~protobrain.brain.Brain` whose recorded groups
     are exactly the layers the metrics see, so a recording can stand for the loop."""
-    from protobrain.brain import Brain
-
     if not isinstance(brain, Brain) or any(
         getattr(type(brain), name) is not getattr(Brain, name) or name in vars(brain)
         for name in ("compute", "learn", "run")
