@@ -2,7 +2,7 @@
 
 Runs the same model (numpy.random.seed(0), three layers, a cyclic sensor over 0..100,
 SparseComputation(0.05), HebbianLearning(0.005, 0.001)) in protobrain and in the plain
-numpy model of SPEC.md kept in tests/reference.py, in one run; checks that both give the
+numpy model of docs/specification.md kept in tests/reference.py, in one run; checks that both give the
 same activity at every step and prints steps/s and the ratio.
 
     python benchmarks/loop.py [--layers 100 100 100] [--sensor 1024] [--steps 500]

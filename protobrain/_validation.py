@@ -20,7 +20,7 @@ MAX_DIMENSIONS = 32
 def normalize_shape(shape: Any, what: str = "shape") -> Shape:
     """Return ``shape`` (an int or a sequence of ints) as a tuple of positive ints.
 
-    Raises ValueError naming the bad value, as SPEC section 2 asks for group shapes.
+    Raises ValueError naming the bad value, as docs/specification.md §2 asks for group shapes.
     """
     if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
         dims: tuple[Any, ...] = (shape,)

@@ -1,4 +1,4 @@
-"""Computations: how a group turns its inputs into new activity (SPEC section 3).
+"""Computations: how a group turns its inputs into new activity (docs/specification.md §3).
 
 The activation of post unit j sums, over every connected input in order and then over the
 pre units i with a non-zero value in ascending order, ``v[i] * W[i, j]``. That fixed order

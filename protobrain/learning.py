@@ -1,4 +1,4 @@
-"""Learning rules: how synapses change after a step (SPEC section 4)."""
+"""Learning rules: how synapses change after a step (docs/specification.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Protobuf messages to protobrain objects and back (SPEC section 8).
+"""Protobuf messages to protobrain objects and back (docs/specification.md §8).
 
 Decoding (message -> object), every function raising ValueError that names the bad value:
 
@@ -71,7 +71,7 @@ __all__ = [
 #: A value an experiment feeds its sensor.
 SensorInput = Union[int, float, str]
 
-#: k of the default computation, ``SparseComputation(5)`` (SPEC section 8).
+#: k of the default computation, ``SparseComputation(5)`` (docs/specification.md §8).
 DEFAULT_COMPUTATION_WINNERS = 5
 
 _INT32 = (-(2**31), 2**31 - 1)

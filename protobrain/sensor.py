@@ -1,4 +1,4 @@
-"""Sensors: an encoder and the output it writes (SPEC section 5)."""
+"""Sensors: an encoder and the output it writes (docs/specification.md §5)."""
 
 from __future__ import annotations
 

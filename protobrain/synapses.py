@@ -1,4 +1,4 @@
-"""Outputs, inputs and synapses (SPEC section 1).
+"""Outputs, inputs and synapses (docs/specification.md §1).
 
 An :class:`Output` holds the current activity of a group or sensor. Its values live in the
 Rust engine; reading ``values`` gives a read-only snapshot (a new array after every change,

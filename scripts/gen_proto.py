@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GENCODE_VERSION = re.compile(r"^# Protobuf Python Version: (\S+)$", re.MULTILINE)
 
 
-#: Builtin types that a message may shadow with a field of the same name (SPEC's
+#: Builtin types that a message may shadow with a field of the same name (docs/specification.md §8's
 #: ``SensorValue`` has fields ``int`` and ``float``).
 _BUILTIN_TYPES = ("int", "float", "str", "bytes", "bool")
 _SHADOWING_FIELD = re.compile(rf"^\s+({'|'.join(_BUILTIN_TYPES)}): ", re.MULTILINE)

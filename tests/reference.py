@@ -1,4 +1,4 @@
-"""A plain numpy model of SPEC.md, written straight from it and independent of protobrain.
+"""A plain numpy model of docs/specification.md, written straight from it and independent of protobrain.
 
 The tests use it as the oracle: protobrain must give bit-identical activity and weights.
 It is deliberately simple (Python loops over active rows, full-matrix masks), not fast.
@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 
-# -- SPEC section 3: activation and the two computations ----------------------------------
+# -- docs/specification.md §3: activation and the two computations ----------------------------------
 def activation(inputs, post_size):
     """``inputs``: (pre values, W) pairs, W of shape pre_shape + post_shape, in input order.
 
@@ -41,7 +41,7 @@ def sparse(a, n):
     return out
 
 
-# -- SPEC section 4: Hebbian learning ---------------------------------------------------------
+# -- docs/specification.md §4: Hebbian learning ---------------------------------------------------------
 def hebbian(weights, pre_values, post_values, increase, decrease):
     shape = weights.shape
     pre = np.asarray(pre_values).ravel() == 1
@@ -56,7 +56,7 @@ def hebbian(weights, pre_values, post_values, increase, decrease):
     return np.clip(new, 0, 1).reshape(shape)
 
 
-# -- SPEC section 5: encoders --------------------------------------------------------------
+# -- docs/specification.md §5: encoders --------------------------------------------------------------
 def simple_encode(value, min_value, max_value, length, sparsity=0.02):
     w = math.ceil(sparsity * length)
     start = int((float(value) - min_value) / (max_value - min_value) * (length - w))

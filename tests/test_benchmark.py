@@ -1,4 +1,4 @@
-"""SPEC section 7 Benchmark: serial runs, executors, progress bar, brain state afterwards."""
+"""docs/specification.md §7 Benchmark: serial runs, executors, progress bar, brain state afterwards."""
 
 import io
 import sys
@@ -193,7 +193,7 @@ def test_runs_in_rust_and_step_by_step_give_the_same_results():
 
 
 def test_user_metrics_get_the_neurons_every_step_even_for_plain_brains():
-    """SPEC 7: each metric is given next(brain.neurons); a user metric sees real groups
+    """docs/specification.md §7: each metric is given next(brain.neurons); a user metric sees real groups
     with float64 values, as in the loop, not a replayed recording."""
     import numpy as np
 
@@ -235,7 +235,7 @@ def test_user_metrics_get_the_neurons_every_step_even_for_plain_brains():
 
 
 def test_a_metric_that_overrides_next_is_called_every_step():
-    """SPEC section 7: every metric gets next(brain.neurons) per input, even when the brain
+    """docs/specification.md §7: every metric gets next(brain.neurons) per input, even when the brain
     and the other metrics could take the fast whole-run path."""
 
     class Counting(spike_count.SpikeCount):

@@ -1,4 +1,4 @@
-"""SPEC section 6 and the original benchmark model, step by step against the reference."""
+"""docs/specification.md §6 and the original benchmark model, step by step against the reference."""
 
 import pickle
 

@@ -1,7 +1,7 @@
 """``protobrain-experiment``: files of the original project, defaults, errors, whole outputs.
 
-The compatibility tests build experiments with message classes compiled here from the SPEC
-section 8 definitions (laid out as the original project had them, one ``.proto`` per
+The compatibility tests build experiments with message classes compiled here from the
+definitions of docs/specification.md §8 (laid out as the original project had them, one ``.proto`` per
 topic, importing each other by bare file name), never with ``protobrain.proto``, and read
 the snapshots back with those classes and a framing parser written here.
 """
@@ -25,7 +25,7 @@ from protobrain.encoders import numerical
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SPEC_8 = {
+ORIGINAL_PROTOS = {
     "encoder.proto": """
         syntax = "proto2";
         package protobrain.proto;
@@ -76,16 +76,16 @@ SPEC_8 = {
 
 
 class Spec8:
-    """Message classes compiled from SPEC_8 into a pool of their own."""
+    """Message classes compiled from ORIGINAL_PROTOS into a pool of their own."""
 
     def __init__(self, directory: Path) -> None:
         from grpc_tools import protoc
 
-        for name, text in SPEC_8.items():
+        for name, text in ORIGINAL_PROTOS.items():
             (directory / name).write_text(text)
         descriptor_set = directory / "spec8.pb"
         code = protoc.main(
-            ["protoc", f"-I{directory}", f"--descriptor_set_out={descriptor_set}", "--include_imports", *SPEC_8]
+            ["protoc", f"-I{directory}", f"--descriptor_set_out={descriptor_set}", "--include_imports", *ORIGINAL_PROTOS]
         )
         assert code == 0
         self.pool = descriptor_pool.DescriptorPool()
@@ -120,7 +120,7 @@ def _original_experiment(spec8, kind="NUMERICAL_CYCLIC", length=98, bounds=(0, 1
 
 
 def _read_stream(path: Path, message_class) -> list:
-    """Framing parser written from SPEC 8: 4-byte big-endian length, then the message."""
+    """Framing parser written from docs/specification.md §8: 4-byte big-endian length, then the message."""
     data = path.read_bytes()
     messages, offset = [], 0
     while offset < len(data):
@@ -133,7 +133,7 @@ def _read_stream(path: Path, message_class) -> list:
 
 
 def _cyclic_bits(value, low, high, length, sparsity=0.02):
-    """SPEC section 5: start = int((value - min) / range * (length - 1)), w bits, wrapping."""
+    """docs/specification.md §5: start = int((value - min) / range * (length - 1)), w bits, wrapping."""
     width = math.ceil(sparsity * length)
     start = int((value - low) / (high - low) * (length - 1))
     return sorted((start + i) % length for i in range(width))

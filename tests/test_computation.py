@@ -1,4 +1,4 @@
-"""SPEC section 3: computations, their test vectors and their parameters."""
+"""docs/specification.md §3: computations, their test vectors and their parameters."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""SPEC section 5: encoders and sensors."""
+"""docs/specification.md §5: encoders and sensors."""
 
 import numpy as np
 import pytest

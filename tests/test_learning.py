@@ -1,4 +1,4 @@
-"""SPEC section 4: Hebbian learning."""
+"""docs/specification.md §4: Hebbian learning."""
 
 import numpy as np
 import pytest

@@ -85,7 +85,7 @@ def test_every_message_round_trips_binary_and_text(make):
     assert text_format.Parse(text_format.MessageToString(message), type(message)()) == message
 
 
-# ------------------------------------------------------------------ field numbers (SPEC 8)
+# ------------------------------------------------------------------ field numbers (docs/specification.md §8)
 
 
 def _fields(message_class):

@@ -1,4 +1,4 @@
-"""SPEC section 7 metrics: MetricResults, Metric, SpikeCount, SpikeDensity, batches."""
+"""docs/specification.md §7 metrics: MetricResults, Metric, SpikeCount, SpikeDensity, batches."""
 
 import pickle
 
@@ -11,7 +11,7 @@ from protobrain import neuron
 from protobrain.metrics import metric, spike_count, spike_density
 from protobrain.metrics.metric import Layout, Metric, MetricResults
 
-STEP_ONE = ([1, 0, 0, 0], [1, 1, 0, 0])  # (inner layers, last layer), SPEC 7's example
+STEP_ONE = ([1, 0, 0, 0], [1, 1, 0, 0])  # (inner layers, last layer), docs/specification.md §7's example
 STEP_TWO = ([1, 0, 1, 0], [1, 1, 0, 1])
 
 
@@ -24,7 +24,7 @@ def layered():
 
 
 def nested():
-    """FeedForward([four layers of 4, one of 4]), as in SPEC 7."""
+    """FeedForward([four layers of 4, one of 4]), as in docs/specification.md §7."""
     return neuron.FeedForward([layered(), neuron.Neurons(4)])
 
 

@@ -1,4 +1,4 @@
-"""SPEC section 2: groups of neurons and wiring."""
+"""docs/specification.md §2: groups of neurons and wiring."""
 
 import numpy as np
 import pytest
@@ -158,7 +158,7 @@ def test_a_stack_refuses_an_empty_layer_list_however_it_gets_one():
 
 
 def test_a_source_with_zero_dimensional_values_is_read():
-    """SPEC section 1: anything with .values and .shape can be connected, a scalar too."""
+    """docs/specification.md §1: anything with .values and .shape can be connected, a scalar too."""
 
     class Scalar:
         values = np.float64(1.0)

@@ -1,4 +1,4 @@
-"""SPEC section 1: outputs, slices, merges, inputs and synapses."""
+"""docs/specification.md §1: outputs, slices, merges, inputs and synapses."""
 
 import logging
 

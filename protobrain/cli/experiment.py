@@ -5,7 +5,7 @@ Reads an ``Experiment`` message (binary, or protobuf text format for ``.textprot
 a feed-forward cortex of the given layer sizes and a sensor, then for every input feeds,
 computes (``SparseComputation(5)`` unless the experiment says otherwise), learns
 (``HebbianLearning()`` unless it says otherwise) and appends one ``Snapshot`` per step to
-OUTPUT, a stream of 4-byte big-endian lengths and messages (SPEC section 8).
+OUTPUT, a stream of 4-byte big-endian lengths and messages (docs/specification.md §8).
 
 OUTPUT is written to a temporary file in its directory and renamed when the run is
 complete, so an interrupted or failed run leaves no file that looks whole (and leaves an
@@ -137,7 +137,7 @@ def run_experiment(
 
 
 def _records(brain: Brain, inputs: Sequence[Any]) -> Iterator[bytes]:
-    """Step ``brain`` through ``inputs`` (feed, compute, learn: SPEC section 8) and yield
+    """Step ``brain`` through ``inputs`` (feed, compute, learn: docs/specification.md §8) and yield
     each step's snapshot as the record the output file holds (see ``proto_io.frame``)."""
     snapshot = None
     for value in inputs:

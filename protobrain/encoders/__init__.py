@@ -1,4 +1,4 @@
-"""Encoders: turn raw values into binary arrays a sensor feeds to the brain (SPEC section 5)."""
+"""Encoders: turn raw values into binary arrays a sensor feeds to the brain (docs/specification.md §5)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Numerical encoders: a band of ``ceil(sparsity * length)`` active bits whose position
-follows the value (SPEC section 5).
+follows the value (docs/specification.md §5).
 
 ``SimpleEncoder`` slides the band from the first bit (min) to the last (max).
 ``CyclicEncoder`` lets it wrap past the end, so max sits next to min: for angles, hours,

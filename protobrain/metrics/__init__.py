@@ -1,4 +1,4 @@
-"""Metrics of a model's activity and the benchmark that runs them over brains (SPEC 7).
+"""Metrics of a model's activity and the benchmark that runs them over brains (docs/specification.md §7).
 
 - :mod:`protobrain.metrics.metric`: :class:`~protobrain.metrics.metric.Metric`,
   :class:`~protobrain.metrics.metric.MetricResults` and the helpers metrics share.

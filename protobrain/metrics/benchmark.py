@@ -1,4 +1,4 @@
-"""Run metrics over brains fed the same inputs, serially or on any executor (SPEC 7).
+"""Run metrics over brains fed the same inputs, serially or on any executor (docs/specification.md §7).
 
 ``Benchmark(metrics).run(brains, inputs)`` steps each brain through ``inputs`` (feed the
 sensor, compute, learn if asked) and gives every metric each step; it returns one
@@ -126,7 +126,7 @@ class Benchmark:
 def _takes_batches(metric: Metric) -> bool:
     """Whether ``metric`` may take a whole recording (``next_batch``) instead of ``next``
     every step: a :class:`LayerMetric` whose ``next`` is the built-in one. A subclass that
-    overrides ``next`` is called every step, as SPEC section 7 says."""
+    overrides ``next`` is called every step, as docs/specification.md §7 says."""
     return isinstance(metric, LayerMetric) and type(metric).next is LayerMetric.next
 
 
@@ -145,7 +145,7 @@ def _evaluate(
     if _runs_in_rust(brain) and all(_takes_batches(metric) for metric in metrics):
         # Brain.run gives the same activity as the loop below, bit for bit, and the
         # built-in metrics take its recordings whole; chunks keep a progress bar moving.
-        # Other metrics get next(brain.neurons) every step, as SPEC section 7 says.
+        # Other metrics get next(brain.neurons) every step, as docs/specification.md §7 says.
         chunk = max(_RUN_CHUNK, len(inputs) // 100) if on_steps is not None else max(1, len(inputs))
         for first in range(0, len(inputs), chunk):
             values = inputs[first : first + chunk]

@@ -1,4 +1,4 @@
-"""What a metric is, what it returns, and how it reads the activity of every layer (SPEC 7).
+"""What a metric is, what it returns, and how it reads the activity of every layer (docs/specification.md §7).
 
 A :class:`Metric` records a model's activity one step at a time (``next(neurons)``) or a
 whole recording at once (``next_batch(neurons, activity)``), then ``compute()`` turns what

@@ -1,4 +1,4 @@
-"""How many steps each unit was active in (SPEC 7)."""
+"""How many steps each unit was active in (docs/specification.md §7)."""
 
 from __future__ import annotations
 

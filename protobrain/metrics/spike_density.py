@@ -1,4 +1,4 @@
-"""The fraction of units active at each step (SPEC 7)."""
+"""The fraction of units active at each step (docs/specification.md §7)."""
 
 from __future__ import annotations
 

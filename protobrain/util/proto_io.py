@@ -1,6 +1,6 @@
 """Streams of protobuf messages: each one a 4-byte big-endian length, then the message.
 
-This is the snapshot file format of the original project (SPEC section 8)::
+This is the snapshot file format of the original project (docs/specification.md §8)::
 
     with open('snapshots.bin', 'wb') as f:
         writer = ProtoWriter(f)
