@@ -1,8 +1,18 @@
 import os
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
+
+import protobrain
+
+if os.environ.get("PROTOBRAIN_TEST_INSTALLED"):
+    # scripts/release.sh tests an installed wheel: the source folder must not be what imports.
+    _source = Path(__file__).resolve().parents[1] / "protobrain"
+    if Path(protobrain.__file__).resolve().parent == _source:
+        raise RuntimeError(f"PROTOBRAIN_TEST_INSTALLED is set but protobrain was imported from {_source}")
 
 settings.register_profile(
     "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
