@@ -56,17 +56,32 @@ plain_path="$work/bin"
 mkdir -p "$plain_path"
 for tool in git; do ln -s "$(command -v "$tool")" "$plain_path/$tool"; done
 wheel=$(ls "$out"/protobrain-*x86_64*.whl)
-versions=()
+# A CPython 3.N that runs: on PATH, or one pyenv has installed (its shims run only the
+# versions selected, so ask for the interpreter itself).
+interpreter() {
+    local candidate
+    for candidate in "python$1" $(pyenv root 2>/dev/null | sed "s|\$|/versions/$1.*/bin/python$1|"); do
+        for candidate in $candidate; do
+            if "$candidate" -c 'import venv' >/dev/null 2>&1; then
+                command -v "$candidate"
+                return 0
+            fi
+        done
+    done
+    return 1
+}
+pythons=()
 for minor in 10 11 12 13 14 15; do
-    command -v "python3.$minor" >/dev/null 2>&1 && versions+=("3.$minor")
+    found=$(interpreter "3.$minor") && pythons+=("$found")
 done
-[ "${#versions[@]}" -gt 0 ] || { echo "no CPython >= 3.10 found" >&2; exit 1; }
-oldest=${versions[0]}
-newest=${versions[${#versions[@]}-1]}
-for version in $(printf '%s\n' "$oldest" "$newest" | sort -u); do
+[ "${#pythons[@]}" -gt 0 ] || { echo "no CPython >= 3.10 found" >&2; exit 1; }
+oldest=${pythons[0]}
+newest=${pythons[${#pythons[@]}-1]}
+for python in $(printf '%s\n' "$oldest" "$newest" | uniq); do
+    version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
     step "CPython $version: install the wheel, no Rust on PATH, run the suite against it"
     venv="$work/venv-$version"
-    "python$version" -m venv "$venv"
+    "$python" -m venv "$venv"
     "$venv/bin/pip" install -q "$wheel[test]"
     (
         export PATH="$venv/bin:$plain_path"
