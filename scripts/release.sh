@@ -88,9 +88,10 @@ for python in $(printf '%s\n' "$oldest" "$newest" | uniq); do
         ! command -v cargo >/dev/null && ! command -v rustc >/dev/null
         cd /  # not the source folder: the installed package is what imports
         python -c "import protobrain, sys; print('protobrain', protobrain.__version__, 'from', protobrain.__file__, 'on', sys.version.split()[0])"
-        cd "$root"
-        # `pytest`, not `python -m pytest`, which would put the source folder first on sys.path.
-        PROTOBRAIN_TEST_INSTALLED=1 CI=true pytest -q -p no:cacheprovider
+        # From a folder of its own, so neither pytest nor the commands the tests start
+        # (`python -m protobrain...`) find the source folder in the working directory.
+        mkdir -p "$work/run-$version" && cd "$work/run-$version"
+        PROTOBRAIN_TEST_INSTALLED=1 CI=true pytest -q -p no:cacheprovider -c "$root/pyproject.toml" --rootdir "$root" "$root/tests"
     )
 done
 
