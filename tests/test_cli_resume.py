@@ -40,35 +40,53 @@ def run_cli(args, capsys):
     return code, capsys.readouterr().err
 
 
-def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
-    steps = 4000
-    experiment = make_experiment(tmp_path / "e.bin", steps)
-    assert run_cli([experiment, tmp_path / "reference.bin"], capsys) == (0, "")
-
-    output = tmp_path / "out.bin"
-    saved = tmp_path / "out.bin.checkpoint"
-    command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output), "--checkpoint-every", "250"]
+def _kill_after_a_checkpoint(command: list[str], saved: Path, partial: Path) -> subprocess.Popen | None:
+    """Start ``command``; once a checkpoint exists and the output has grown past the point
+    it records (snapshots written after it), SIGKILL the process. Decided by those events,
+    not by a sleep; None when the run ended before they could be seen (a fast machine)."""
     process = subprocess.Popen(command, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
-        while not saved.exists():
-            assert process.poll() is None, process.stderr.read().decode()
-            assert time.monotonic() < deadline, "no checkpoint appeared"
-            time.sleep(0.005)
-        time.sleep(0.05)  # let it write some snapshots past the checkpoint, then kill it
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                assert process.returncode == 0, process.stderr.read().decode()
+                return None
+            assert time.monotonic() < deadline, "no checkpoint and output past it appeared"
+            try:
+                if partial.stat().st_size > progress_of(saved)["output_bytes"]:
+                    break
+            except (FileNotFoundError, KeyError):
+                pass  # no checkpoint (or output) yet
+            time.sleep(0.001)
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
+        return process
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
         process.stderr.close()
+
+
+def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
+    output = tmp_path / "out.bin"
+    saved = tmp_path / "out.bin.checkpoint"
+    partial = tmp_path / "out.bin.partial"
+    for steps in (4000, 16000, 64000):
+        experiment = make_experiment(tmp_path / "e.bin", steps)
+        command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output),
+                   "--checkpoint-every", "250"]
+        process = _kill_after_a_checkpoint(command, saved, partial)
+        if process is not None:
+            break
+        output.unlink()  # the run finished first: try a longer one
+    assert process is not None, "every run finished before it could be killed"
+    assert run_cli([experiment, tmp_path / "reference.bin"], capsys) == (0, "")
     assert process.returncode == -signal.SIGKILL
     assert not output.exists()  # nothing that looks whole
-    partial = tmp_path / "out.bin.partial"
     progress = progress_of(saved)
     assert 0 < progress["step"] < steps  # really killed mid-run
-    assert partial.stat().st_size >= progress["output_bytes"]
+    assert partial.stat().st_size > progress["output_bytes"]
 
     # What a kill in the middle of saving a checkpoint leaves (it may or may not have
     # happened above): the finished run removes it with the checkpoint.

@@ -335,3 +335,25 @@ def test_a_metric_pickled_mid_recording_continues_identically():
     m.next(g)
     copy.next(g)
     assert copy.compute() == m.compute()
+
+
+@given(st.lists(st.integers(1, 9), min_size=2, max_size=4), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_spike_density_of_layers_of_different_sizes_against_its_definition(sizes, steps, seed):
+    """Per step: active units of all layers over all their units (not a mean of layer
+    densities); per layer: the mean over steps; global: the mean of the per-step values.
+    Stepped through next and given whole through next_batch, the same numbers."""
+    rng = np.random.default_rng(seed)
+    activity = [rng.integers(0, 2, (steps, size)).astype(float) for size in sizes]
+    group = neuron.FeedForward([neuron.Neurons(size) for size in sizes])
+    stepped, batched = spike_density.SpikeDensity(), spike_density.SpikeDensity()
+    for t in range(steps):
+        for layer, values in zip(group.layers, activity):
+            layer.output.values = values[t]
+        stepped.next(group)
+    batched.next_batch(group, activity)
+    per_step = [sum(a[t].sum() for a in activity) / sum(sizes) for t in range(steps)]
+    per_layer = [a.mean() for a in activity]
+    for result in (stepped.compute(), batched.compute()):
+        assert np.allclose(result.per_step_result, per_step, rtol=0, atol=1e-12)
+        assert np.allclose(result.per_layer_result, per_layer, rtol=0, atol=1e-12)
+        assert np.isclose(result.global_result, np.mean(per_step), rtol=0, atol=1e-12)
