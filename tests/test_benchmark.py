@@ -97,7 +97,7 @@ def test_executor_runs_equal_serial_runs_exactly_and_leave_the_callers_objects_a
     for was, brain_ in zip(before, mine):  # the tasks trained copies
         assert all(np.array_equal(a, b) for a, b in zip(was, weights(brain_)))
     for m in bench.metrics:  # and recorded with copies of the metrics
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match='no steps recorded'):
             m.compute()
 
 
@@ -120,10 +120,10 @@ def test_errors_in_a_brain_propagate(pool):
     bench = benchmark.Benchmark(metrics())
     bad_inputs = [1, 2, 500]  # the encoders cover 0..100
     if pool is None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"value 500 is outside the encoder's range \[0, 100\] \(at position 2\)"):
             bench.run(brains(), bad_inputs)
     else:
-        with pool(max_workers=2) as executor, pytest.raises(ValueError):
+        with pool(max_workers=2) as executor, pytest.raises(ValueError, match=r"value 500 is outside the encoder's range \[0, 100\] \(at position 2\)"):
             bench.run(brains(), bad_inputs, executor=executor)
 
 

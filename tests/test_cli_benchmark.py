@@ -153,7 +153,7 @@ def test_repeat_builds_the_set_ups_again_with_new_weights_and_seed_changes_them(
     ],
 )
 def test_bad_values_are_one_line_usage_errors(capsys, args, message):
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(SystemExit, match='^2$') as exit_:
         main(["benchmark", *args])
     assert exit_.value.code == 2
     captured = capsys.readouterr()
@@ -163,7 +163,7 @@ def test_bad_values_are_one_line_usage_errors(capsys, args, message):
 
 
 def test_jobs_and_scheduler_exclude_each_other(capsys):
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(SystemExit, match='^2$') as exit_:
         main(["benchmark", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"])
     assert exit_.value.code == 2
 

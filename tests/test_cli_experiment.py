@@ -380,7 +380,7 @@ def test_module_entry_point_runs_without_traceback(spec8, tmp_path):
     ],
 )
 def test_usage_errors_are_one_line_and_point_at_help(capsys, argv, message):
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(SystemExit, match='^2$') as exit_:
         cli.main(argv)
     assert exit_.value.code == 2
     err = capsys.readouterr().err
@@ -406,7 +406,7 @@ def test_an_output_name_as_long_as_the_file_system_allows(tmp_path, capsys):
 def test_an_unknown_flag_points_at_the_subcommands_help(capsys, command):
     from protobrain.cli import main as protobrain_main
 
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(SystemExit, match='^2$') as exit_:
         protobrain_main.main([*command, "--bogus"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == (

@@ -153,7 +153,7 @@ def test_inconsistent_snapshots(tmp_path, capsys, second, fragments):
 
 def test_top_must_be_a_count(tmp_path, capsys):
     path = _write(tmp_path / "s.bin", HAND_MADE)
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match='^2$'):
         protobrain_main.main(["inspect", str(path), "--top", "-1"])
     assert "--top" in capsys.readouterr().err
     code, out, _ = _inspect(capsys, path, "--json", "--top", "0")

@@ -184,7 +184,7 @@ def test_resume_refuses_a_damaged_checkpoint(tmp_path, capsys, monkeypatch):
 
 def test_checkpoint_every_must_be_positive(tmp_path, capsys):
     experiment = make_experiment(tmp_path / "e.bin", 3, layers=(8,), length=16)
-    with pytest.raises(SystemExit) as info:
+    with pytest.raises(SystemExit, match='^2$') as info:
         cli.main([str(experiment), str(tmp_path / "o.bin"), "--checkpoint-every", "0"])
     assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
 

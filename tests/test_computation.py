@@ -70,7 +70,7 @@ def test_int_n_larger_than_the_group_is_a_value_error():
     n.input = Output(3)
     with pytest.raises(ValueError, match="5.*4"):
         n.compute()
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="n must be an int or a float, got '5'"):
         SparseComputation("5")
 
 
@@ -83,7 +83,7 @@ def test_user_computation_subclass_works_next_to_builtin_ones():
         def __call__(self, **inputs):
             return np.ones(inputs["main"].shape)
 
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match='abstract'):
         Computation()
     a, b, c = Neurons(3), Neurons(3), Neurons(3)
     b.input, c.input = a, b

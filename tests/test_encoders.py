@@ -38,10 +38,15 @@ def test_bad_parameters(args, match):
         SimpleEncoder(*args)
 
 
-@pytest.mark.parametrize("value", [0.5, 6, float("nan"), "3", None, [1]])
-def test_bad_values(value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [(0.5, r"value 0.5 is outside the encoder's range \[1, 5\]"), (6, "value 6 is outside"),
+     (float("nan"), "value NaN is outside"), ("3", "encodes real numbers, got '3'"),
+     (None, "encodes real numbers, got None"), ([1], r"encodes real numbers, got \[1\]")],
+)
+def test_bad_values(value, message):
     enc = CyclicEncoder(1, 5, 10)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         enc.encode(value)
 
 
@@ -52,7 +57,7 @@ def test_sensor_feeds_and_remembers_the_value():
     assert s.value == 3 and bits(s.values) == "00110"
     s.value = 4
     assert bits(s.values) == "00011" and s.shape == (5,)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"value 9 is outside the encoder's range \[1, 4\]"):
         s.feed(9)
     assert s.value == 4 and bits(s.values) == "00011"  # a refused value changes nothing
 
@@ -72,7 +77,7 @@ def test_user_encoder_feeds_a_sensor():
 
 
 def test_numerical_encoder_base_cannot_encode():
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match='NumericalEncoder is a base class'):
         NumericalEncoder(0, 1, 4).encode(0.5)
 
 

@@ -133,3 +133,14 @@ def test_the_cycle_finder_finds_cycles():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"a"}}) == [["a"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_every_pytest_raises_says_which_error():
+    """A bare ``pytest.raises(ValueError)`` passes on any ValueError, also an unrelated one."""
+    bare = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and ast.unparse(node.func) == "pytest.raises"
+                    and not any(k.arg == "match" for k in node.keywords)):
+                bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bare == []

@@ -487,7 +487,8 @@ def test_decode_experiment_errors(overrides, pattern):
 def test_decode_experiment_checks_before_seeding_the_random_state(overrides):
     np.random.seed(5)
     state = np.random.get_state()[1].copy()
-    with pytest.raises(ValueError):
+    message = r"input 0 \(99\): value 99 is outside" if "input" in overrides else "cortex layer 1 has size 0"
+    with pytest.raises(ValueError, match=message):
         pp.decode_experiment(_experiment(seed=1, **overrides))
     np.testing.assert_array_equal(np.random.get_state()[1], state)
 

@@ -32,7 +32,7 @@ def test_input_set_get_and_unknown_names():
     assert n1.get("feedback").synapses.shape == (3, 5)
     with pytest.raises(IndexError, match="nope"):
         n1.get("nope")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="no input named 'nope'"):
         n1.get("nope")
 
 

@@ -174,7 +174,7 @@ def test_atomic_write_gives_the_usual_permissions(tmp_path):
 def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path, error):
     target = tmp_path / "out.bin"
     target.write_bytes(b"old")
-    with pytest.raises(type(error)):
+    with pytest.raises(type(error), match=f"^{str(error)}$"):
         with atomic.atomic_write(target) as file:
             file.write(b"half")
             raise error
@@ -183,10 +183,10 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path, error):
 
 
 def test_atomic_write_reports_unwritable_targets(tmp_path):
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(FileNotFoundError, match='No such file or directory'):
         with atomic.atomic_write(tmp_path / "missing" / "out.bin"):
             pass
-    with pytest.raises(IsADirectoryError):
+    with pytest.raises(IsADirectoryError, match='Is a directory'):
         with atomic.atomic_write(tmp_path):
             pass
 

@@ -38,7 +38,7 @@ def test_a_user_computation_gets_the_input_and_decides():
             return inputs["main"].values.sum(axis=0) > 0
 
     assert neuron.Neurons(3, computation=Ignores()).compute().tolist() == [1, 1, 1]
-    with pytest.raises(IndexError):
+    with pytest.raises(IndexError, match="input 'main' is not connected"):
         neuron.Neurons(3, computation=Reads()).compute()
 
 
