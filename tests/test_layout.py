@@ -144,3 +144,42 @@ def test_every_pytest_raises_says_which_error():
                     and not any(k.arg == "match" for k in node.keywords)):
                 bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert bare == []
+
+
+def _engine_sources() -> Path:
+    """The pure Rust engine's source folder (its own crate, or a module of the bindings')."""
+    for candidate in (ROOT / "rust" / "engine" / "src", ROOT / "rust" / "src" / "engine"):
+        if candidate.is_dir():
+            return candidate
+    raise AssertionError("no engine sources found")
+
+
+def _without_tests(text: str) -> str:
+    """The source up to its ``#[cfg(test)]`` module: unit tests may use any module."""
+    match = re.search(r"^#\[cfg\(test\)\]\s*\n\s*mod \w+\s*\{", text, re.M)
+    return text[: match.start()] if match else text
+
+
+def rust_module_graph() -> dict[str, set[str]]:
+    """Which engine module names which other one: ``super::x``, ``crate::x`` or
+    ``crate::engine::x`` in its code (not its tests); the crate root is left out, since it
+    declares and re-exports every module."""
+    folder = _engine_sources()
+    roots = {"lib", "mod"}
+    modules = {p.stem for p in folder.glob("*.rs")} - roots
+    graph: dict[str, set[str]] = {}
+    for name in modules:
+        text = _without_tests((folder / f"{name}.rs").read_text(encoding="utf-8"))
+        text = re.sub(r"//[^\n]*", "", text)  # comments (docs name modules in prose)
+        named = set(re.findall(r"\b(?:super|crate(?:::engine)?)::(\w+)", text))
+        # `use super::{a, b::c}` groups
+        for group in re.findall(r"\b(?:super|crate(?:::engine)?)::\{([^}]*)\}", text):
+            named |= {part.strip().split("::")[0] for part in group.split(",") if part.strip()}
+        graph[name] = (named & modules) - {name}
+    return graph
+
+
+def test_the_rust_engine_modules_have_no_cycles():
+    graph = rust_module_graph()
+    assert len(graph) >= 10 and sum(map(len, graph.values())) >= 10  # the parser sees the uses
+    assert _cycles(graph) == []
