@@ -46,7 +46,9 @@ def fixed_model() -> brain.Brain:
     b.set("picked", a.output[np.array([0, 2, 4])])
     b.set("corner", b.output[..., 1:])
     a.set("first", c.output[0])
-    model = brain.Brain(stack, s, computation=computation.SparseComputation(2), learning=learning.HebbianLearning(0.1, 0.05))
+    model = brain.Brain(
+        stack, s, computation=computation.SparseComputation(2), learning=learning.HebbianLearning(0.1, 0.05)
+    )
     c.computation = computation.StandardComputation(1.5)
     model.run([1.0, 2.5, 7.0, 9.5])
     # Added after stepping: built-in computations need every input connected to compute.
