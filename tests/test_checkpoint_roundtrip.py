@@ -89,3 +89,12 @@ def test_nested_stacks_come_back_nested_and_continue_identically(tmp_path):
     for group, copy in zip(control.layers, loaded.layers):
         for name, inp in group.inputs.items():
             assert inp.synapses.tobytes() == copy.get(name).synapses.tobytes()
+
+
+def test_brains_groups_and_stacks_save_through_one_method(tmp_path):
+    assert brain.Brain.save is neuron.Neurons.save is neuron.LayeredNeurons.save
+    np.random.seed(6)
+    stack = neuron.FeedForward([neuron.Neurons(3), neuron.Neurons(2)])
+    for model in (stack, stack.layers[1], brain.Brain(stack, sensor.Sensor(numerical.SimpleEncoder(0, 1, 4)))):
+        model.save(tmp_path / "s.pbk")
+        assert type(protobrain.load(tmp_path / "s.pbk")) is type(model)
