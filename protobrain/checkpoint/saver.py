@@ -1,10 +1,11 @@
 """Saving: a model and everything reachable from it, turned into a checkpoint header and arrays.
 
-:func:`save` walks the model breadth-first from the object it is given, one node of the
-header per object (the first time it is met, so sharing and cycles are kept), and writes
-the header and arrays with :func:`~protobrain.checkpoint.format.write_file`. Objects of
-exactly a protobrain class that hold only what the format stores are stored field by field;
-anything else is a user part, pickled only when allowed.
+:func:`save` walks the model breadth-first from the object it is given, through the parts
+of each object (:func:`~protobrain._parts.parts`, whose order fixes the node numbers), one
+node of the header per object (the first time it is met, so sharing and cycles are kept),
+and writes the header and arrays with :func:`~protobrain.checkpoint.format.write_file`.
+Objects of exactly a protobrain class that hold only what the format stores are stored
+field by field; anything else is a user part, pickled only when allowed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from protobrain._parts import Part, parts
 from protobrain._util import Shape
 from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, PickleNotAllowedError
@@ -121,8 +123,9 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
 class _Saver:
     """Turns a model into a header message and a list of arrays.
 
-    Every object gets one node the first time it is met (breadth-first, so deep stacks
-    need no recursion); later meetings reuse the index, which keeps sharing and cycles.
+    Every object gets one node the first time it is met (breadth-first through the parts
+    of each object, so deep stacks need no recursion); later meetings reuse the index, which
+    keeps sharing and cycles.
     """
 
     def __init__(self, allow_pickle: bool) -> None:
@@ -150,6 +153,11 @@ class _Saver:
         self._keep.append(obj)
         self._queue.append((obj, index, path))
         return index
+
+    def parts(self, obj: Any, path: str) -> list[tuple[Part, int]]:
+        """The parts of ``obj`` (:func:`~protobrain._parts.parts`, in its order), each with
+        its node index; ``path`` is the path of ``obj``."""
+        return [(part, self.ref(part.obj, f"{path}.{part.label}")) for part in parts(obj)]
 
     def traverse(self) -> None:
         """Fill every queued node; raise PickleNotAllowedError listing refused user parts."""
@@ -251,37 +259,33 @@ def _storable(obj: Any, kind: type) -> bool:
 
 
 def _save_brain(saver: _Saver, obj: Brain, node: pb.CheckpointNode, path: str) -> None:
-    node.brain.neurons = saver.ref(obj._neurons, f"{path}.neurons")
-    node.brain.sensor = saver.ref(obj._sensor, f"{path}.sensor")
+    for part, index in saver.parts(obj, path):  # neurons, sensor: fields of those names
+        setattr(node.brain, part.field, index)
 
 
 def _save_neurons(saver: _Saver, obj: Neurons, node: pb.CheckpointNode, path: str) -> None:
     message = node.neurons
     message.shape.extend(obj._shape)
-    message.output = saver.ref(obj._output, f"{path}.output")
-    for key, inp in obj._inputs.items():
-        entry = message.input.add()
-        entry.key = key
-        entry.node = saver.ref(inp, f"{path}.inputs[{key!r}]")
-    if obj._computation is not None:
-        message.computation = saver.ref(obj._computation, f"{path}.computation")
-    if obj._learning is not None:
-        message.learning = saver.ref(obj._learning, f"{path}.learning")
+    for part, index in saver.parts(obj, path):
+        if part.field == "inputs":  # every input, connected or not, in order
+            message.input.add(key=part.key, node=index)
+        else:  # output, computation, learning: fields of those names
+            setattr(message, part.field, index)
 
 
 def _save_layered(saver: _Saver, obj: LayeredNeurons, node: pb.CheckpointNode, path: str) -> None:
     node.layered.SetInParent()
-    for i, layer in enumerate(obj._layers):
-        node.layered.layer.append(saver.ref(layer, f"{path}.layers[{i}]"))
+    node.layered.layer.extend(index for _, index in saver.parts(obj, path))
 
 
 def _save_input(saver: _Saver, obj: Input, node: pb.CheckpointNode, path: str) -> None:
     message = node.input
     message.name = obj.name
     message.shape.extend(obj._shape)
-    if obj._source is None:
+    source = saver.parts(obj, path)  # nothing while the input is unconnected
+    if not source:
         return
-    message.source = saver.ref(obj._source, f"{path}.source")
+    message.source = source[0][1]
     shape = obj._pre_shape() + obj._shape
 
     def weights() -> np.ndarray:
@@ -317,7 +321,8 @@ def _save_output(saver: _Saver, obj: Output, node: pb.CheckpointNode, path: str)
 
 
 def _save_slice(saver: _Saver, obj: OutputSlice, node: pb.CheckpointNode, path: str) -> None:
-    node.slice.parent = saver.ref(obj.parent, f"{path}.parent")
+    for _, index in saver.parts(obj, path):  # the parent
+        node.slice.parent = index
     key = node.slice.key
     if not _save_key(saver, obj.key, key, f"{path}.key"):
         key.Clear()
@@ -379,15 +384,14 @@ def _constant(array: np.ndarray) -> Callable[[], np.ndarray]:
 
 def _save_merge(saver: _Saver, obj: OutputMerge, node: pb.CheckpointNode, path: str) -> None:
     node.merge.SetInParent()
-    for i, member in enumerate(obj.outputs):
-        node.merge.member.append(saver.ref(member, f"{path}.outputs[{i}]"))
+    node.merge.member.extend(index for _, index in saver.parts(obj, path))
     if obj.axis is not None:
         node.merge.axis = int(obj.axis)
 
 
 def _save_sensor(saver: _Saver, obj: Sensor, node: pb.CheckpointNode, path: str) -> None:
-    node.sensor.encoder = saver.ref(obj._encoder, f"{path}.encoder")
-    node.sensor.output = saver.ref(obj.output, f"{path}.output")
+    for part, index in saver.parts(obj, path):  # encoder, output: fields of those names
+        setattr(node.sensor, part.field, index)
     saver.value(obj._value, node.sensor.value, f"{path}.value")
 
 
