@@ -1,4 +1,4 @@
-"""The brain: neurons fed by a sensor (SPEC section 6).
+"""The brain: neurons fed by a sensor (docs/specification.md §6).
 
 The documented loop is ``sensor.feed(v); brain.compute(); brain.learn()``. A brain compiles
 its model into one engine network, so each of those calls crosses into Rust once, whatever

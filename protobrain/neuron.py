@@ -1,4 +1,4 @@
-"""Groups of binary neurons and the ways of wiring them (SPEC section 2).
+"""Groups of binary neurons and the ways of wiring them (docs/specification.md §2).
 
 A :class:`Neurons` group has named inputs (``'main'`` to begin with), an :class:`Output`,
 a computation that turns its inputs into new activity and an optional learning rule.
@@ -24,7 +24,7 @@ __all__ = ["FeedBackward", "FeedForward", "InputNotFoundError", "LayeredNeurons"
 class InputNotFoundError(KeyError, IndexError):
     """Raised by ``get`` for an input name the group does not have.
 
-    It is both a KeyError (a name lookup) and the IndexError SPEC section 2 names.
+    It is both a KeyError (a name lookup) and the IndexError docs/specification.md §2 names.
     """
 
     def __str__(self) -> str:
