@@ -1,15 +1,19 @@
-"""Change tracking for compiled networks.
+"""Change tracking for compiled networks, and what the model classes share.
 
 A :class:`~protobrain.brain.Brain` compiles its model into one engine network so a step
 crosses into Rust once. Anything that changes the model's structure (connecting an input,
 setting a computation or learning rule, changing a parameter, editing a group's inputs or a
 stack's layers) calls :func:`changed`, and the next step compiles afresh. Weights and
 activity are shared with the engine, so changing them needs no recompilation.
+
+The mixins :class:`TracksStepMethods` and :class:`Saveable` give the model classes what
+they have in common.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -97,3 +101,16 @@ class TracksStepMethods:
         if name in STEP_METHODS:
             changed()
         object.__delattr__(self, name)
+
+
+class Saveable:
+    """Mixin: ``save(path)``, for the objects a model is saved from (a brain, a group, a stack)."""
+
+    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
+        """Save this brain, group or stack and everything it reaches (a group brings the
+        groups and the sensor it reads from) to ``path`` (see :func:`protobrain.checkpoint.save`);
+        ``protobrain.load(path)`` gives it back, and stepping it continues bit-identically."""
+        # Imported here, not at the top: protobrain.checkpoint imports the classes that inherit this.
+        from protobrain import checkpoint
+
+        checkpoint.save(self, path, allow_pickle=allow_pickle)

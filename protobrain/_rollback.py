@@ -34,9 +34,8 @@ from typing import Any
 import numpy as np
 
 from protobrain import _core
-from protobrain.neuron import LayeredNeurons, Neurons
-from protobrain.sensor import Sensor
-from protobrain.synapses import Input, Output, OutputMerge, OutputSlice
+from protobrain._parts import parts
+from protobrain.synapses import Input, Output
 
 __all__ = ["Plan", "deferred_interrupt", "plan", "whole_step"]
 
@@ -63,11 +62,12 @@ def plan(brain: Any, guard_compute: bool, guard_learn: bool) -> Plan:
 
 
 def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
-    """Every output activity and connected input reachable from the brain's neurons and sensor."""
+    """Every output activity and connected input reachable from the brain's neurons and
+    sensor, following the model's parts (:func:`~protobrain._parts.parts`)."""
     activities: dict[int, _core.Activity] = {}
     inputs: dict[int, Input] = {}
     seen: set[int] = set()
-    stack = [brain.neurons, brain.sensor]
+    stack = [part.obj for part in parts(brain)]
     while stack:
         obj = stack.pop()
         if obj is None or id(obj) in seen:
@@ -75,21 +75,9 @@ def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
         seen.add(id(obj))
         if isinstance(obj, Output):
             activities[id(obj._activity)] = obj._activity
-        elif isinstance(obj, Neurons):
-            stack.append(obj.output)
-            stack.extend(obj.inputs.values())
-        elif isinstance(obj, LayeredNeurons):
-            stack.extend(obj.layers)
-        elif isinstance(obj, Input):
-            if obj.connected:
-                inputs[id(obj)] = obj
-                stack.append(obj.source)
-        elif isinstance(obj, Sensor):
-            stack.append(obj.output)
-        elif isinstance(obj, OutputSlice):
-            stack.append(obj.parent)
-        elif isinstance(obj, OutputMerge):
-            stack.extend(obj.outputs)
+        elif isinstance(obj, Input) and obj.connected:
+            inputs[id(obj)] = obj
+        stack.extend(part.obj for part in parts(obj))
     return list(activities.values()), list(inputs.values())
 
 

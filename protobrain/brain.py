@@ -8,7 +8,6 @@ the number of layers; :meth:`Brain.run` runs a whole sequence in Rust.
 from __future__ import annotations
 
 import numbers
-import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
@@ -25,7 +24,7 @@ from protobrain.synapses import Output
 __all__ = ["Brain"]
 
 
-class Brain(_graph.TracksStepMethods):
+class Brain(_graph.TracksStepMethods, _graph.Saveable):
     """Connects ``neurons.input = sensor`` and steps the neurons.
 
     A ``computation`` or ``learning`` given here is set on the neurons (on every layer);
@@ -193,13 +192,6 @@ class Brain(_graph.TracksStepMethods):
         state = self.__dict__.copy()
         state.pop("_network_cache", None)
         return state
-
-    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
-        """Save the brain to ``path`` (see :func:`protobrain.checkpoint.save`);
-        ``protobrain.load(path)`` gives it back, continuing bit-identically."""
-        from protobrain import checkpoint
-
-        checkpoint.save(self, path, allow_pickle=allow_pickle)
 
     def __repr__(self) -> str:
         return f"Brain({self.neurons!r}, {self.sensor!r})"

@@ -8,7 +8,6 @@ a computation that turns its inputs into new activity and an optional learning r
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
@@ -47,7 +46,7 @@ def _check_callable(value: Any, what: str) -> None:
         raise TypeError(f"{what} must be callable or None, got {value!r}")
 
 
-class Neurons(_graph.TracksStepMethods):
+class Neurons(_graph.TracksStepMethods, _graph.Saveable):
     """A group of binary neurons of any shape."""
 
     MAIN_INPUT = "main"
@@ -167,15 +166,8 @@ class Neurons(_graph.TracksStepMethods):
     def __repr__(self) -> str:
         return f"Neurons(shape={self._shape}, inputs={list(self.inputs)})"
 
-    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
-        """Save this group and everything it reads from to ``path`` (see
-        :func:`protobrain.checkpoint.save`); ``protobrain.load(path)`` gives it back."""
-        from protobrain import checkpoint
 
-        checkpoint.save(self, path, allow_pickle=allow_pickle)
-
-
-class LayeredNeurons(_graph.TracksStepMethods):
+class LayeredNeurons(_graph.TracksStepMethods, _graph.Saveable):
     """Groups used as layers: inputs are the first layer's, the output is the last layer's."""
 
     @_graph.new_object
@@ -278,13 +270,6 @@ class LayeredNeurons(_graph.TracksStepMethods):
 
     def __repr__(self) -> str:
         return f"LayeredNeurons({self.layers!r})"
-
-    def save(self, path: str | os.PathLike[str], allow_pickle: bool = False) -> None:
-        """Save this group and everything it reads from to ``path`` (see
-        :func:`protobrain.checkpoint.save`); ``protobrain.load(path)`` gives it back."""
-        from protobrain import checkpoint
-
-        checkpoint.save(self, path, allow_pickle=allow_pickle)
 
 
 def FeedForward(  # noqa: N802 - the documented API names these like classes

@@ -1,0 +1,365 @@
+"""Loading: a checked checkpoint header and its arrays, turned back into the model.
+
+:func:`read` has :func:`~protobrain.checkpoint.format.read_file` check the file, then
+rebuilds the objects: empty objects first (so references, cycles included, resolve), then
+the user parts (unpickled only when allowed), then every object's contents, then the checks
+that span objects (shapes that must agree, connections that must build). Nothing is
+returned until all of it passed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import os
+import pickle
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from protobrain import _graph
+from protobrain._validation import Shape, normalize_shape, source_shape
+from protobrain.brain import Brain
+from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError, PickleNotAllowedError
+from protobrain.checkpoint.format import FORMAT_VERSION, read_file
+from protobrain.computation import SparseComputation, StandardComputation
+from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.learning import HebbianLearning
+from protobrain.neuron import LayeredNeurons, Neurons
+from protobrain.proto import checkpoint_pb2 as pb
+from protobrain.sensor import Sensor
+from protobrain.synapses import Input, Output, OutputMerge, OutputSlice, _check_synapses, _new_activity
+
+__all__ = ["LoadedCheckpoint", "load", "read"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedCheckpoint:
+    """What :func:`read` returns."""
+
+    #: The saved object (a Brain, a group, ...), rebuilt with everything it reaches.
+    model: Any
+    #: The ``metadata`` given to :func:`~protobrain.checkpoint.save`, as bytes.
+    metadata: dict[str, bytes]
+    #: The format version of the file.
+    format_version: int
+    #: The protobrain version that wrote it.
+    protobrain_version: str
+
+
+def load(path: str | os.PathLike[str], allow_pickle: bool = False) -> Any:
+    """The model saved in ``path`` (see :func:`read`)."""
+    return read(path, allow_pickle).model
+
+
+def read(path: str | os.PathLike[str], allow_pickle: bool = False) -> LoadedCheckpoint:
+    """Read a checkpoint: the model, its metadata and versions.
+
+    Everything is checked before the model is returned: the magic number
+    (:class:`NotACheckpointError`), the preamble's checksum, the file's length
+    (:class:`TruncatedCheckpointError` when shorter), the format version
+    (:class:`UnsupportedVersionError`), the header's and every array's checksum, and every
+    shape and reference (:class:`CorruptCheckpointError`). A file with pickled user parts
+    needs ``allow_pickle=True`` (:class:`PickleNotAllowedError` otherwise): unpickling runs
+    code named by the file, so only allow it for files you trust. The numpy random state
+    is not touched. ``OSError`` if the file cannot be opened.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as file:
+        header, arrays = read_file(file, name)
+        return _Loader(name, header, arrays, bool(allow_pickle)).build()
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, file: BinaryIO, nodes: list[Any], builtin: set[int]) -> None:
+        super().__init__(file)
+        self._nodes = nodes
+        self._builtin = builtin
+
+    def persistent_load(self, pid: Any) -> Any:  # noqa: D102 - pickle's hook
+        if type(pid) is not int or pid not in self._builtin:
+            raise pickle.UnpicklingError(f"reference to node {pid!r}, which is not a protobrain object of the file")
+        return self._nodes[pid]
+
+
+_CLASSES: dict[str, type] = {
+    "brain": Brain,
+    "neurons": Neurons,
+    "layered": LayeredNeurons,
+    "input": Input,
+    "output": Output,
+    "slice": OutputSlice,
+    "merge": OutputMerge,
+    "sensor": Sensor,
+    "standard": StandardComputation,
+    "sparse": SparseComputation,
+    "hebbian": HebbianLearning,
+}
+
+
+class _Loader:
+    """Rebuilds the objects of a checked header: empty objects first (so references,
+    cycles included, resolve), then the user parts, then every object's contents."""
+
+    def __init__(self, name: str, header: pb.Checkpoint, arrays: list[np.ndarray], allow_pickle: bool) -> None:
+        self.name = name
+        self.header = header
+        self.arrays: list[np.ndarray | None] = list(arrays)
+        self.allow_pickle = allow_pickle
+        self.objects: list[Any] = [None] * len(header.node)
+        self.user: list[Any] = []
+
+    def fail(self, index: int | None, message: str) -> CorruptCheckpointError:
+        where = ""
+        if index is not None:
+            path = self.header.node[index].path if 0 <= index < len(self.header.node) else ""
+            where = f" node {index}" + (f" ({path})" if path else "")
+        return CorruptCheckpointError(f"checkpoint {self.name} is corrupt:{where} {message}")
+
+    def build(self) -> LoadedCheckpoint:
+        header = self.header
+        if not header.HasField("root") or header.root >= len(header.node):
+            raise self.fail(None, f"its root node {header.root if header.HasField('root') else '(unset)'} does not exist")
+        users = [(i, n) for i, n in enumerate(header.node) if n.WhichOneof("kind") == "user"]
+        if header.HasField("pickle") and not self.allow_pickle:
+            parts = ", ".join(f"{n.path} ({n.user.type})" for _, n in users[:5]) or "user values"
+            raise PickleNotAllowedError(
+                f"checkpoint {self.name} holds parts stored by pickle: {parts}. Unpickling runs code "
+                "named by the file: pass allow_pickle=True only for files you trust"
+            )
+        for i, node in enumerate(header.node):
+            self.objects[i] = self._empty(i, node)
+        if header.HasField("pickle"):
+            self._unpickle()
+        for i, node in enumerate(header.node):
+            self._fill(i, node)
+        for i, node in enumerate(header.node):
+            self._check(i, node)
+        _graph.changed()
+        return LoadedCheckpoint(
+            model=self.objects[header.root],
+            metadata={entry.key: entry.value for entry in header.metadata},
+            format_version=FORMAT_VERSION,
+            protobrain_version=header.protobrain_version,
+        )
+
+    # -- references
+
+    def node(self, owner: int, index: int, *kinds: str) -> Any:
+        if index >= len(self.objects):
+            raise self.fail(owner, f"refers to node {index}, which does not exist")
+        kind = self.header.node[index].WhichOneof("kind")
+        if kinds and kind not in kinds and kind != "user":
+            raise self.fail(owner, f"refers to node {index}, a {kind}, where a {' or '.join(kinds)} belongs")
+        return self.objects[index]
+
+    def array(self, owner: int, index: int, dtypes: tuple[int, ...]) -> np.ndarray:
+        if index >= len(self.arrays):
+            raise self.fail(owner, f"refers to array {index}, which does not exist")
+        if self.header.array[index].dtype not in dtypes:
+            raise self.fail(owner, f"refers to array {index} of the wrong dtype")
+        array = self.arrays[index]
+        if array is None:
+            raise self.fail(owner, f"refers to array {index}, which another node already uses")
+        self.arrays[index] = None  # each array has one owner; dropping it frees it early
+        return array
+
+    def value(self, owner: int, message: pb.CheckpointValue) -> Any:
+        member = message.WhichOneof("value")
+        if member is None:
+            return None
+        if member == "user":
+            if message.user >= len(self.user):
+                raise self.fail(owner, f"refers to user part {message.user}, which does not exist")
+            return self.user[message.user]
+        return getattr(message, member)
+
+    def shape(self, owner: int, dims: Any, what: str) -> Shape:
+        try:
+            return normalize_shape(tuple(dims), what)
+        except ValueError as err:
+            raise self.fail(owner, str(err)) from None
+
+    # -- phases
+
+    def _empty(self, i: int, node: pb.CheckpointNode) -> Any:
+        kind = node.WhichOneof("kind")
+        if kind is None:
+            raise self.fail(i, "is of a kind this protobrain does not know")
+        if kind == "output":
+            shape = self.shape(i, node.output.shape, "output shape")
+            values = self.array(i, node.output.values, (pb.CheckpointArray.FLOAT64,))
+            if values.shape != shape:
+                raise self.fail(i, f"has values of shape {values.shape} for an output of shape {shape}")
+            if not np.isfinite(values).all():
+                raise self.fail(i, "has values that are not finite")
+            output = Output.__new__(Output)
+            output._shape = shape
+            output._activity = _new_activity(shape)
+            output._activity.assign(np.ascontiguousarray(values, dtype=np.float64))
+            return output
+        if kind == "numerical_encoder":
+            kinds = {pb.NumericalEncoderNode.SIMPLE: SimpleEncoder, pb.NumericalEncoderNode.CYCLIC: CyclicEncoder}
+            encoder_class = kinds.get(node.numerical_encoder.kind)
+            if encoder_class is None:
+                raise self.fail(i, f"has unknown encoder kind {node.numerical_encoder.kind}")
+            return object.__new__(encoder_class)
+        if kind == "user":
+            return None  # filled in by _unpickle
+        return object.__new__(_CLASSES[kind])
+
+    def _unpickle(self) -> None:
+        builtin = {i for i, node in enumerate(self.header.node) if node.WhichOneof("kind") != "user"}
+        data = self.array(self.header.root, self.header.pickle, (pb.CheckpointArray.BYTES,))
+        try:
+            user = _Unpickler(io.BytesIO(data.tobytes()), self.objects, builtin).load()
+        except Exception as err:  # unpickling can raise anything; name it
+            raise CheckpointError(
+                f"checkpoint {self.name}: cannot unpickle its user parts ({type(err).__name__}: {err})"
+            ) from err
+        if not isinstance(user, list):
+            raise self.fail(None, "its pickled user parts are not a list")
+        self.user = user
+        for i, node in enumerate(self.header.node):
+            if node.WhichOneof("kind") == "user":
+                if node.user.index >= len(user):
+                    raise self.fail(i, f"refers to user part {node.user.index}, which does not exist")
+                self.objects[i] = user[node.user.index]
+
+    def _fill(self, i: int, node: pb.CheckpointNode) -> None:
+        kind = node.WhichOneof("kind")
+        obj = self.objects[i]
+        try:
+            if kind == "brain":
+                obj._neurons = self.node(i, self.required(i, node.brain, "neurons"))
+                obj._sensor = self.node(i, self.required(i, node.brain, "sensor"))
+            elif kind == "neurons":
+                self._fill_neurons(i, node.neurons, obj)
+            elif kind == "layered":
+                if not node.layered.layer:
+                    raise self.fail(i, "is a stack without layers")
+                obj._layers = _graph.TrackedList(self.node(i, j, "neurons", "layered") for j in node.layered.layer)
+            elif kind == "input":
+                self._fill_input(i, node.input, obj)
+            elif kind == "slice":
+                obj._parent = self.node(i, self.required(i, node.slice, "parent"))
+                obj._key = self._key(i, node.slice.key)
+            elif kind == "merge":
+                if not node.merge.member:
+                    raise self.fail(i, "is a merge of no outputs")
+                obj._outputs = tuple(self.node(i, j) for j in node.merge.member)
+                obj._axis = node.merge.axis if node.merge.HasField("axis") else None
+            elif kind == "sensor":
+                obj._encoder = self.node(i, self.required(i, node.sensor, "encoder"))
+                obj._output = self.node(i, self.required(i, node.sensor, "output"), "output")
+                obj._value = self.value(i, node.sensor.value)
+            elif kind == "standard":
+                StandardComputation.__init__(obj, self.value(i, node.standard.threshold))
+            elif kind == "sparse":
+                SparseComputation.__init__(obj, self.value(i, node.sparse.n))
+            elif kind == "hebbian":
+                HebbianLearning.__init__(obj, node.hebbian.increase, node.hebbian.decrease)
+            elif kind == "numerical_encoder":
+                message = node.numerical_encoder
+                type(obj).__init__(
+                    obj,
+                    self.value(i, message.min_value),
+                    self.value(i, message.max_value),
+                    message.length,
+                    self.value(i, message.sparsity),
+                )
+                obj.default_value = self.value(i, message.default_value)
+        except (TypeError, ValueError) as err:
+            if isinstance(err, CheckpointError):
+                raise
+            raise self.fail(i, f"holds parameters protobrain refuses: {err}") from None
+
+    def required(self, i: int, message: Any, field: str) -> int:
+        if not message.HasField(field):
+            raise self.fail(i, f"has no {field}")
+        return int(getattr(message, field))
+
+    def _fill_neurons(self, i: int, message: pb.NeuronsNode, obj: Neurons) -> None:
+        obj._shape = self.shape(i, message.shape, "group shape")
+        obj._output = self.node(i, self.required(i, message, "output"), "output")
+        inputs = _graph.TrackedDict()
+        for entry in message.input:
+            if entry.key in inputs:
+                raise self.fail(i, f"has two inputs named {entry.key!r}")
+            inputs[entry.key] = self.node(i, entry.node, "input")
+        obj._inputs = inputs
+        obj._computation = self.node(i, message.computation) if message.HasField("computation") else None
+        obj._learning = self.node(i, message.learning) if message.HasField("learning") else None
+
+    def _fill_input(self, i: int, message: pb.InputNode, obj: Input) -> None:
+        obj.name = message.name
+        obj._shape = self.shape(i, message.shape, "input shape")
+        obj._connection = None
+        obj._mirror = None
+        obj._reads = ()
+        obj._pending_synapses = None
+        obj._source = None
+        if message.HasField("source") != message.HasField("synapses"):
+            raise self.fail(i, "has a source without synapses, or synapses without a source")
+        if message.HasField("source"):
+            obj._source = self.node(i, message.source)
+            obj._pending_synapses = self.array(i, message.synapses, (pb.CheckpointArray.FLOAT64,))
+
+    def _key(self, i: int, message: pb.IndexKey) -> Any:
+        if message.HasField("user"):
+            if message.user >= len(self.user):
+                raise self.fail(i, f"refers to user part {message.user}, which does not exist")
+            return self.user[message.user]
+        items: list[Any] = []
+        for entry in message.item:
+            member = entry.WhichOneof("item")
+            if member == "index":
+                items.append(entry.index)
+            elif member == "slice":
+                s = entry.slice
+                items.append(
+                    slice(
+                        s.start if s.HasField("start") else None,
+                        s.stop if s.HasField("stop") else None,
+                        s.step if s.HasField("step") else None,
+                    )
+                )
+            elif member == "ellipsis":
+                items.append(Ellipsis)
+            elif member == "new_axis":
+                items.append(None)
+            elif member == "array":
+                items.append(self.array(i, entry.array, (pb.CheckpointArray.INT64, pb.CheckpointArray.BOOL)))
+            else:
+                raise self.fail(i, "has an index item of a kind this protobrain does not know")
+        if message.tuple:
+            return tuple(items)
+        if len(items) != 1:
+            raise self.fail(i, f"has a key of {len(items)} items that is not a tuple")
+        return items[0]
+
+    def _check(self, i: int, node: pb.CheckpointNode) -> None:
+        """Shapes agree across references; connections are built (so they are checked now)."""
+        kind = node.WhichOneof("kind")
+        obj = self.objects[i]
+        try:
+            if kind == "neurons" and isinstance(obj._output, Output) and obj._output.shape != obj._shape:
+                raise self.fail(i, f"is a group of shape {obj._shape} with an output of shape {obj._output.shape}")
+            elif kind == "slice":
+                np.empty(tuple(obj.parent.shape), dtype=np.int8)[obj.key]
+            elif kind == "merge":
+                obj.shape  # noqa: B018 - raises ValueError when the members do not concatenate
+            elif kind == "sensor" and tuple(obj.encoder.shape) != obj.output.shape:
+                raise self.fail(i, f"has an encoder of shape {tuple(obj.encoder.shape)} and an output of shape {obj.output.shape}")
+            elif kind == "input" and obj._source is not None:
+                expected = source_shape(obj._source.shape) + obj._shape
+                if obj._pending_synapses.shape != expected:
+                    raise self.fail(
+                        i, f"has synapses of shape {obj._pending_synapses.shape}; its source and group need {expected}"
+                    )
+                obj._pending_synapses = _check_synapses(obj._pending_synapses, expected)
+                obj._native()  # the engine takes the weights now, so the file's array is freed
+        except (IndexError, TypeError, ValueError) as err:
+            if isinstance(err, CheckpointError):
+                raise
+            raise self.fail(i, f"does not fit the objects it refers to: {err}") from None
