@@ -24,7 +24,7 @@ COLORS = (
 def _matplotlib() -> Any:
     """Import matplotlib, or raise an ImportError that says how to install it."""
     try:
-        import matplotlib
+        import matplotlib  # matplotlib is optional: imported only when drawing
     except ImportError as err:
         raise ImportError(
             f"protobrain.plot needs matplotlib, which is not installed: {INSTALL_HINT}", name="matplotlib"
@@ -35,7 +35,7 @@ def _matplotlib() -> Any:
 def _figure(width: float, height: float) -> Figure:
     """A new figure (no pyplot, constrained layout) of ``width`` x ``height`` inches at 100 dpi."""
     _matplotlib()
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib is optional: imported only when drawing
 
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
 

@@ -41,7 +41,7 @@ def _raster_axes(figure: Figure, jobs: Sequence[tuple[Axes, np.ndarray, str]]) -
     spans the rest exactly (no more cells than pixels, so each covers at least one; a
     pooled spike lands less than a pixel from its step and unit).
     """
-    from matplotlib.colors import ListedColormap
+    from matplotlib.colors import ListedColormap  # matplotlib is optional: imported only when drawing
 
     engine = figure.get_layout_engine()
     if engine is not None:
@@ -97,7 +97,7 @@ def _decorate_raster(ax: Axes, name: str, activity: np.ndarray, shape: tuple[int
 
 
 def _draw_counts(ax: Axes, histogram: dict[int, int], name: str, color: str, xlabel: bool = True) -> None:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # matplotlib is optional: imported only when drawing
 
     spikes = np.fromiter(histogram.keys(), dtype=np.int64)
     units = np.fromiter(histogram.values(), dtype=np.int64)
@@ -260,7 +260,7 @@ def overview(
     SNAPSHOTS --plot out.png`` writes.
     """
     _matplotlib()
-    from matplotlib.gridspec import GridSpec
+    from matplotlib.gridspec import GridSpec  # matplotlib is optional: imported only when drawing
 
     recording = _recording(source, values, learn)
     count = len(recording.layers)

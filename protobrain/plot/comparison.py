@@ -115,6 +115,6 @@ def compare(
 
 
 def _legend_patch(color: str, label: str) -> Any:
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch  # matplotlib is optional: imported only when drawing
 
     return Patch(facecolor=color, label=label)

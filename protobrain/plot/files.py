@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 from protobrain.plot._figure import _matplotlib
+from protobrain.util.atomic import atomic_write
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -20,7 +21,7 @@ def check_output(path: str | os.PathLike[str]) -> str:
     matplotlib cannot write, so a command can refuse before doing any work.
     """
     _matplotlib()
-    from matplotlib.backend_bases import FigureCanvasBase
+    from matplotlib.backend_bases import FigureCanvasBase  # matplotlib is optional: imported only when drawing
 
     extension = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     supported = FigureCanvasBase.get_supported_filetypes()
@@ -39,8 +40,6 @@ def save(figure: Figure, path: str | os.PathLike[str], dpi: float | None = None)
     was on error). Raises ValueError for an unknown extension, OSError when the file cannot
     be written.
     """
-    from protobrain.util.atomic import atomic_write
-
     fmt = check_output(path)
     with atomic_write(path) as file:
         figure.savefig(file, format=fmt, dpi=dpi if dpi is not None else "figure")

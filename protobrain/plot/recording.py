@@ -11,6 +11,10 @@ from typing import Any, Union
 
 import numpy as np
 
+from protobrain.proto import snapshot_pb2
+from protobrain.util.proto_io import ProtoReader
+from protobrain.util.proto_parse import decode_sdr, decode_value
+
 #: Anything the pictures of :mod:`~protobrain.plot.activity` (``raster``, ``spike_counts``,
 #: ``density``, ``overview``) take: a Brain (with ``values``), a Recording, a recording as
 #: returned by ``Brain.run`` (a list of arrays, or one array), or the path of a snapshot file.
@@ -103,10 +107,6 @@ def read_snapshots(path: str | os.PathLike[str]) -> Recording:
     ``ValueError`` (:class:`~protobrain.util.proto_io.ProtoStreamError` included) for a
     truncated or corrupt stream, a stream with no steps, and layers that change shape.
     """
-    from protobrain.proto import snapshot_pb2
-    from protobrain.util.proto_io import ProtoReader
-    from protobrain.util.proto_parse import decode_sdr, decode_value
-
     layers: list[list[np.ndarray]] = []
     shapes: list[tuple[int, ...]] = []
     sensor: list[np.ndarray] = []

@@ -132,7 +132,7 @@ def weight_distribution(
     checkpoint (a brain and no values) each panel is a plain histogram of the weights now.
     """
     _matplotlib()
-    from matplotlib.colors import LogNorm
+    from matplotlib.colors import LogNorm  # matplotlib is optional: imported only when drawing
 
     if isinstance(source, WeightHistory):
         history = source
