@@ -1,4 +1,5 @@
-"""What every picture shares: importing matplotlib on demand, new figures, layer colours.
+"""What every picture shares: importing matplotlib on demand, new figures and grids of
+panels, layer colours.
 
 matplotlib is the optional extra ``protobrain[plot]``; it is imported only when a figure
 is made, so that ``import protobrain.plot`` works without it.
@@ -6,9 +7,11 @@ is made, so that ``import protobrain.plot`` works without it.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 #: What to run when matplotlib is missing.
@@ -38,6 +41,23 @@ def _figure(width: float, height: float) -> Figure:
     from matplotlib.figure import Figure  # matplotlib is optional: imported only when drawing
 
     return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def _grid(
+    count: int, panel_width: float, panel_height: float, extra_width: float, extra_height: float
+) -> tuple[Figure, list[Axes]]:
+    """A figure of ``count`` panels, three to a row, and the panels' axes in reading order.
+
+    Each panel takes ``panel_width`` x ``panel_height`` inches, the figure ``extra_width`` x
+    ``extra_height`` more; the cells left over in the last row are hidden.
+    """
+    columns = min(count, 3)
+    rows = math.ceil(count / columns)
+    figure = _figure(panel_width * columns + extra_width, extra_height + panel_height * rows)
+    axes = list(figure.subplots(rows, columns, squeeze=False).ravel())
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return figure, axes[:count]
 
 
 def _color(index: int) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 
 from protobrain.metrics.metric import MetricResults
 from protobrain.metrics.spike_count import histogram as _histogram
-from protobrain.plot._figure import _color, _figure, _matplotlib
+from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
 from protobrain.plot._results import _leaves, _metric
 from protobrain.plot.recording import ActivitySource, _recording
 
@@ -190,15 +190,8 @@ def spike_counts(
     """
     _matplotlib()
     names, histograms = _count_histograms(source, values, learn)
-    count = len(histograms)
-    columns = min(count, 3)
-    rows = math.ceil(count / columns)
-    figure = _figure(3.4 * columns + 0.4, 0.6 + 2.4 * rows)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, axes = _grid(len(histograms), 3.4, 2.4, 0.4, 0.6)
     for index, ax in enumerate(axes):
-        if index >= count:
-            ax.set_visible(False)
-            continue
         _draw_counts(ax, histograms[index], names[index], _color(index))
     figure.suptitle(title or "Spike count per unit")
     return figure

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from protobrain.plot._figure import _color, _figure, _matplotlib
+from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -138,16 +138,9 @@ def weight_distribution(
         history = source
     else:
         history = record_weights(source, values, every=every, bins=bins, learn=learn, layer=layer, input=input)
-    count = len(history.names)
-    columns = min(count, 3)
-    rows = math.ceil(count / columns)
-    figure = _figure(3.9 * columns + 0.6, 0.7 + 2.7 * rows)
-    axes = figure.subplots(rows, columns, squeeze=False).ravel()
+    figure, axes = _grid(len(history.names), 3.9, 2.7, 0.6, 0.7)
     single = len(history.steps) == 1
     for index, ax in enumerate(axes):
-        if index >= count:
-            ax.set_visible(False)
-            continue
         counts = history.counts[index]
         total = int(counts[0].sum())
         ax.set_title(f"{history.names[index]} ({total:,} synapses)", fontsize="medium", loc="left")
