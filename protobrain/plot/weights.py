@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,19 +38,30 @@ class WeightHistory:
     means: list[np.ndarray]
 
 
+def _connected(inputs: Mapping[str, Any], input: str | None) -> list[tuple[str, Any]]:
+    """``(name, Input)`` of the connected ones of a group's ``inputs`` (only ``input``, if named)."""
+    return [
+        (name, connection)
+        for name, connection in inputs.items()
+        if connection.connected and (input is None or name == input)
+    ]
+
+
+def _no_input(where: str, input: str | None) -> ValueError:
+    """The error for ``where`` (the brain, a layer, a group) having no connected input to draw."""
+    return ValueError(f"{where} has no connected input{'' if input is None else f' named {input!r}'}")
+
+
 def _connections(brain: Any, layer: int | None = None, input: str | None = None) -> list[tuple[str, Any]]:
     """``(name, Input)`` of every connected input of the brain's layers (or of one layer/input)."""
-    found = []
+    found: list[tuple[str, Any]] = []
     groups = list(brain.layers)
     indices = range(len(groups)) if layer is None else [range(len(groups))[layer]]
     for index in indices:
         inputs = getattr(groups[index], "inputs", None) or {}
-        for name, connection in inputs.items():
-            if connection.connected and (input is None or name == input):
-                found.append((f"layer {index} \u2190 {name}", connection))
+        found.extend((f"layer {index} \u2190 {name}", connection) for name, connection in _connected(inputs, input))
     if not found:
-        where = "the brain" if layer is None else f"layer {layer}"
-        raise ValueError(f"{where} has no connected input{'' if input is None else f' named {input!r}'}")
+        raise _no_input("the brain" if layer is None else f"layer {layer}", input)
     return found
 
 
@@ -201,11 +212,9 @@ def weight_matrix(
     elif hasattr(source, "run") and hasattr(source, "layers"):
         panels.extend((name, _matrix(connection)) for name, connection in _connections(source, layer, input))
     elif hasattr(source, "inputs"):
-        for name, connection in source.inputs.items():
-            if connection.connected and (input is None or name == input):
-                panels.append((f"input {name!r}", _matrix(connection)))
+        panels.extend((f"input {name!r}", _matrix(connection)) for name, connection in _connected(source.inputs, input))
         if not panels:
-            raise ValueError(f"the group has no connected input{'' if input is None else f' named {input!r}'}")
+            raise _no_input("the group", input)
     else:
         raise TypeError(f"expected a brain, a group of neurons, an Input or an array, got {type(source).__name__}")
     low = min(0.0, *(float(m.min()) for _, m in panels if m.size))
