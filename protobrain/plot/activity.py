@@ -14,7 +14,7 @@ from protobrain.metrics.metric import MetricResults
 from protobrain.metrics.spike_count import histogram as _histogram
 from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
 from protobrain.plot._results import _leaves, _metric
-from protobrain.plot.recording import ActivitySource, _recording
+from protobrain.plot.recording import ActivitySource, Recording, _recording
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -83,10 +83,14 @@ def _pool(activity: np.ndarray, step_bin: int, unit_bin: int) -> np.ndarray:
     return np.asarray(padded.reshape(rows, step_bin, cols, unit_bin).any(axis=(1, 3)))
 
 
-def _decorate_raster(ax: Axes, name: str, activity: np.ndarray, shape: tuple[int, ...], last: bool) -> None:
+def _raster_panel(ax: Axes, recording: Recording, index: int, last: bool) -> tuple[Axes, np.ndarray, str]:
+    """Title, label and frame ``ax`` as layer ``index``'s raster (``last`` labels the steps);
+    returns the job that draws the spikes in it with :func:`_raster_axes`."""
+    activity = recording.flat(index)
     steps, units = activity.shape
     density = activity.mean() if activity.size else 0.0
-    shape_text = "x".join(map(str, shape))
+    shape_text = "x".join(map(str, recording.layers[index].shape[1:]))
+    name = recording.layer_names[index]
     ax.set_title(f"{name}: {shape_text} units, mean density {density:.3f}", fontsize="medium", loc="left")
     ax.set_ylabel("unit")
     ax.set_xlim(-0.5, steps - 0.5)
@@ -94,6 +98,7 @@ def _decorate_raster(ax: Axes, name: str, activity: np.ndarray, shape: tuple[int
     ax.set_facecolor("white")
     if last:
         ax.set_xlabel("step")
+    return ax, activity, _color(index)
 
 
 def _draw_counts(ax: Axes, histogram: dict[int, int], name: str, color: str, xlabel: bool = True) -> None:
@@ -154,11 +159,7 @@ def raster(
     count = len(recording.layers)
     figure = _figure(9.0, 0.6 + 1.7 * count)
     axes = figure.subplots(count, 1, sharex=True, squeeze=False)[:, 0]
-    jobs = []
-    for index, ax in enumerate(axes):
-        flat = recording.flat(index)
-        _decorate_raster(ax, recording.layer_names[index], flat, recording.layers[index].shape[1:], index == count - 1)
-        jobs.append((ax, flat, _color(index)))
+    jobs = [_raster_panel(ax, recording, index, index == count - 1) for index, ax in enumerate(axes)]
     figure.suptitle(title or f"Activity raster, {recording.steps} steps")
     _raster_axes(figure, jobs)
     return figure
@@ -265,11 +266,9 @@ def overview(
     for index in range(count):
         ax = figure.add_subplot(grid[index, 0], sharex=first)
         first = first or ax
-        flat = recording.flat(index)
-        _decorate_raster(ax, recording.layer_names[index], flat, recording.layers[index].shape[1:], False)
+        jobs.append(_raster_panel(ax, recording, index, False))
         if index < count - 1:
             ax.tick_params(labelbottom=False)
-        jobs.append((ax, flat, _color(index)))
         counts_ax = figure.add_subplot(grid[index, 1])
         _draw_counts(counts_ax, histograms[index], recording.layer_names[index], _color(index), xlabel=index == count - 1)
     density_ax = figure.add_subplot(grid[count, 0], sharex=first)
