@@ -14,7 +14,7 @@ from protobrain.metrics.metric import MetricResults
 from protobrain.metrics.spike_count import histogram as _histogram
 from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
 from protobrain.plot._results import _leaves, _metric
-from protobrain.plot.recording import ActivitySource, Recording, _recording
+from protobrain.plot.recording import ActivitySource, Recording, _layer_names, _recording
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -171,7 +171,7 @@ def _count_histograms(
     results = _metric(source, "spike_count")
     if results is not None:
         histograms = list(_leaves(results.per_layer_result))
-        return [f"layer {i}" for i in range(len(histograms))], histograms
+        return _layer_names(len(histograms)), histograms
     recording = _recording(source, values, learn)
     return recording.layer_names, [_histogram(counts) for counts in recording.spike_counts()]
 
@@ -207,7 +207,7 @@ def _densities(
         rows = [list(_leaves(step)) for step in results.per_layer_per_step_result]
         per_layer = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
         overall = list(results.per_step_result) if per_layer.shape[1] > 1 else None
-        return [f"layer {i}" for i in range(per_layer.shape[1])], per_layer, overall
+        return _layer_names(per_layer.shape[1]), per_layer, overall
     recording = _recording(source, values, learn)
     per_layer = recording.densities()
     overall = None

@@ -10,6 +10,7 @@ import numpy as np
 from protobrain.metrics.metric import MetricResults
 from protobrain.plot._figure import _color, _figure, _matplotlib
 from protobrain.plot._results import _leaves
+from protobrain.plot.recording import _layer_names
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -69,7 +70,7 @@ def compare(
         for b, means in enumerate(per_layer):
             positions = np.arange(len(means)) + (b - (brains - 1) / 2) * width
             bars_ax.bar(positions, means, width=width, color=_color(b), label=labels[b])
-        bars_ax.set_xticks(range(layers), [f"layer {i}" for i in range(layers)])
+        bars_ax.set_xticks(range(layers), _layer_names(layers))
         bars_ax.set_ylabel("mean active units (fraction)")
         bars_ax.set_title("mean density per layer", fontsize="medium", loc="left")
         bars_ax.grid(True, axis="y", alpha=0.3)

@@ -21,6 +21,16 @@ from protobrain.util.proto_parse import decode_sdr, decode_value
 ActivitySource = Union["Recording", Sequence[np.ndarray], np.ndarray, str, "os.PathLike[str]", Any]
 
 
+def _layer_names(count: int) -> list[str]:
+    """The names of ``count`` layers known only by their position: ``"layer 0"``, ``"layer 1"``, ..."""
+    return [f"layer {index}" for index in range(count)]
+
+
+def _is_brain(source: Any) -> bool:
+    """Whether ``source`` looks like a :class:`~protobrain.brain.Brain` (it runs and has layers)."""
+    return hasattr(source, "run") and hasattr(source, "layers")
+
+
 @dataclasses.dataclass
 class Recording:
     """The activity of a model's layers over a run of steps.
@@ -56,7 +66,7 @@ class Recording:
             raise ValueError(f"the layers' recordings have different numbers of steps: {sorted(steps)}")
         self.layers = [array != 0 if array.dtype != np.bool_ else array for array in arrays]
         if self.names is None:
-            self.names = [f"layer {index}" for index in range(len(arrays))]
+            self.names = _layer_names(len(arrays))
         elif len(self.names) != len(arrays):
             raise ValueError(f"{len(self.names)} names for {len(arrays)} layers")
         if self.values is not None and len(self.values) != self.steps:
@@ -142,7 +152,7 @@ def _recording(source: ActivitySource, values: Sequence[Any] | None, learn: bool
         return source
     if isinstance(source, (str, os.PathLike)):
         return read_snapshots(source)
-    if hasattr(source, "run") and hasattr(source, "layers"):
+    if _is_brain(source):
         if values is None:
             raise TypeError("to plot a live brain, pass the values to feed it: plot.raster(brain, values)")
         return record(source, values, learn=learn)

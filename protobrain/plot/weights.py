@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
+from protobrain.plot.recording import _is_brain
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -209,7 +210,7 @@ def weight_matrix(
         panels.append(("weights", np.asarray(source, dtype=np.float64)))
     elif hasattr(source, "synapses") and hasattr(source, "connected"):
         panels.append((f"input {source.name!r}", _matrix(source)))
-    elif hasattr(source, "run") and hasattr(source, "layers"):
+    elif _is_brain(source):
         panels.extend((name, _matrix(connection)) for name, connection in _connections(source, layer, input))
     elif hasattr(source, "inputs"):
         panels.extend((f"input {name!r}", _matrix(connection)) for name, connection in _connected(source.inputs, input))
