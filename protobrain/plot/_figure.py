@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 #: What to run when matplotlib is missing.
 INSTALL_HINT = "pip install 'protobrain[plot]'"
 
-#: One colour per layer (or per brain in :func:`~protobrain.plot.comparison.compare`), cycled: matplotlib's tab10.
+#: One colour per layer (or per brain in :func:`~protobrain.plot.comparison.compare`), cycled:
+#: matplotlib's tab10.
 COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",

@@ -168,6 +168,7 @@ def raster(
 def _count_histograms(
     source: Any, values: Sequence[Any] | None, learn: bool
 ) -> tuple[list[str], list[dict[int, int]]]:
+    """The layer names and each layer's spike-count histogram (``{spikes: units}``)."""
     results = _metric(source, "spike_count")
     if results is not None:
         histograms = list(_leaves(results.per_layer_result))
@@ -262,7 +263,7 @@ def overview(
     grid = GridSpec(count + 1, 2, figure=figure, width_ratios=(3.2, 1.0), height_ratios=[1.0] * count + [1.25])
     jobs = []
     first: Axes | None = None
-    histograms = [_histogram(counts) for counts in recording.spike_counts()]
+    _, histograms = _count_histograms(recording, None, learn)
     for index in range(count):
         ax = figure.add_subplot(grid[index, 0], sharex=first)
         first = first or ax
