@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
+import protobrain
 from protobrain import brain, computation, learning, neuron, plot, sensor
 from protobrain.cli import main as protobrain_main
 from protobrain.cli.experiment import run_experiment
@@ -459,3 +462,27 @@ def test_a_missing_matplotlib_says_how_to_install_it(monkeypatch, tmp_path, caps
     captured = capsys.readouterr()
     assert captured.out == "" and "pip install 'protobrain[plot]'" in captured.err
     assert not (tmp_path / "o.png").exists()
+
+
+PUBLIC = [
+    "COLORS", "INSTALL_HINT", "MIN_DPI", "Recording", "WeightHistory", "check_output", "compare", "density",
+    "overview", "raster", "read_snapshots", "record", "record_weights", "save", "spike_counts",
+    "weight_distribution", "weight_matrix",
+]  # fmt: skip
+
+
+def test_every_plot_module_imports_without_matplotlib_and_the_names_stay():
+    # A fresh interpreter, as this one has imported the modules already (with matplotlib).
+    code = """
+import importlib, pkgutil, sys
+sys.modules["matplotlib"] = None  # import matplotlib now fails
+import protobrain.plot as plot
+for module in pkgutil.iter_modules(plot.__path__):
+    importlib.import_module("protobrain.plot." + module.name)
+print(" ".join(plot.__all__))
+print(all(hasattr(plot, name) for name in plot.__all__ + ["ActivitySource"]))
+"""
+    root = os.path.dirname(os.path.dirname(protobrain.__file__))  # the checkout under test
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == [" ".join(PUBLIC), "True"]

@@ -1,0 +1,121 @@
+"""Several brains' ``Benchmark.run`` results side by side (:func:`compare`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from protobrain.metrics.metric import MetricResults
+from protobrain.plot._figure import _color, _figure, _matplotlib
+from protobrain.plot._results import _leaves
+from protobrain.plot.recording import _layer_names
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def _box_stats(histogram: dict[int, int], label: str) -> dict[str, Any]:
+    spikes = np.repeat(
+        np.fromiter(histogram.keys(), dtype=np.float64), np.fromiter(histogram.values(), dtype=np.int64)
+    )
+    q1, median, q3 = np.percentile(spikes, [25, 50, 75])
+    return {
+        "label": label,
+        "med": median,
+        "q1": q1,
+        "q3": q3,
+        "whislo": spikes.min(),
+        "whishi": spikes.max(),
+        "fliers": [],
+        "mean": spikes.mean(),
+    }
+
+
+def compare(
+    results: Sequence[dict[str, MetricResults]],
+    labels: Sequence[str] | None = None,
+    *,
+    title: str | None = None,
+) -> Figure:
+    """Side-by-side comparison of several brains from ``Benchmark.run`` results.
+
+    Panels, for the metrics present: mean density per layer (grouped bars, from
+    ``'spike_density'``), density over steps over all layers (one line per brain), and the
+    spread of spikes per unit over all layers (a box per brain: quartiles, whiskers at the
+    minimum and maximum, the mean as a diamond, the share of silent units above it; from
+    ``'spike_count'``). ``labels`` name the brains (default ``brain 1``, ``brain 2``, ...).
+    """
+    _matplotlib()
+    results = list(results)
+    if not results:
+        raise ValueError("no results to compare")
+    labels = [f"brain {i + 1}" for i in range(len(results))] if labels is None else list(labels)
+    if len(labels) != len(results):
+        raise ValueError(f"{len(labels)} labels for {len(results)} brains")
+    has_density = all(isinstance(r.get("spike_density"), MetricResults) for r in results)
+    has_counts = all(isinstance(r.get("spike_count"), MetricResults) for r in results)
+    if not (has_density or has_counts):
+        raise ValueError("compare needs 'spike_density' or 'spike_count' results for every brain")
+    panels = 2 * has_density + has_counts
+    figure = _figure(4.4 * panels + 0.6, 4.4)
+    axes = list(figure.subplots(1, panels, squeeze=False)[0])
+    brains = len(results)
+    if has_density:
+        bars_ax, lines_ax = axes.pop(0), axes.pop(0)
+        per_layer = [list(_leaves(r["spike_density"].per_layer_result)) for r in results]
+        layers = max(len(p) for p in per_layer)
+        width = 0.8 / brains
+        for b, means in enumerate(per_layer):
+            positions = np.arange(len(means)) + (b - (brains - 1) / 2) * width
+            bars_ax.bar(positions, means, width=width, color=_color(b), label=labels[b])
+        bars_ax.set_xticks(range(layers), _layer_names(layers))
+        bars_ax.set_ylabel("mean active units (fraction)")
+        bars_ax.set_title("mean density per layer", fontsize="medium", loc="left")
+        bars_ax.grid(True, axis="y", alpha=0.3)
+        for b, r in enumerate(results):
+            per_step = r["spike_density"].per_step_result
+            lines_ax.plot(np.arange(len(per_step)), per_step, color=_color(b), linewidth=1.0, label=labels[b])
+        lines_ax.set_xlabel("step")
+        lines_ax.set_ylabel("active units, all layers (fraction)")
+        lines_ax.set_ylim(bottom=0)
+        lines_ax.set_title("density over steps", fontsize="medium", loc="left")
+        lines_ax.grid(True, alpha=0.3)
+    if has_counts:
+        box_ax = axes.pop(0)
+        histograms = [r["spike_count"].global_result for r in results]
+        stats = [_box_stats(h, str(b + 1)) for b, h in enumerate(histograms)]
+        boxes = box_ax.bxp(
+            stats,
+            showmeans=True,
+            patch_artist=True,
+            widths=0.6,
+            medianprops={"color": "black", "linewidth": 1.5},
+            meanprops={"marker": "D", "markerfacecolor": "white", "markeredgecolor": "black", "markersize": 5},
+        )
+        for b, patch in enumerate(boxes["boxes"]):
+            patch.set_facecolor(_color(b))
+            patch.set_alpha(0.75)
+        top = max(s["whishi"] for s in stats)
+        for b, h in enumerate(histograms):
+            silent = h.get(0, 0) / max(sum(h.values()), 1)
+            box_ax.annotate(
+                f"{silent:.0%}\nsilent", (b + 1, top), xytext=(0, 4), textcoords="offset points",
+                ha="center", va="bottom", fontsize="x-small",
+            )  # fmt: skip
+        box_ax.set_ylim(top=top * 1.2 + 1)
+        box_ax.set_xlabel("brain")
+        box_ax.set_ylabel("spikes per unit, all layers")
+        box_ax.set_title("spike counts", fontsize="medium", loc="left")
+        box_ax.grid(True, axis="y", alpha=0.3)
+    handles = [_legend_patch(_color(b), f"{b + 1}: {labels[b]}") for b in range(brains)]
+    figure.legend(handles=handles, loc="outside lower center", ncols=min(brains, 3), fontsize="small")
+    figure.suptitle(title or f"Benchmark: {brains} brains")
+    return figure
+
+
+def _legend_patch(color: str, label: str) -> Any:
+    from matplotlib.patches import Patch  # matplotlib is optional: imported only when drawing
+
+    return Patch(facecolor=color, label=label)
