@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from protobrain import brain, computation, learning, neuron, sensor
+from protobrain import brain, computation, learning, neuron, plot, sensor
 from protobrain.cli.errors import CliError, check_plot_output, fraction, reason, whole_number
 from protobrain.encoders import numerical
 from protobrain.metrics.benchmark import Benchmark, Results
@@ -140,8 +140,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_plot(results: list[Results], labels: list[str], settings: dict[str, Any], path: str) -> None:
     """Write :func:`protobrain.plot.compare` of the brains' results to ``path``."""
-    from protobrain import plot
-
     title = (
         f"protobrain benchmark: layers {' '.join(map(str, settings['layers']))}, sensor {settings['sensor']} bits, "
         f"{settings['steps']} steps, SparseComputation({settings['sparsity']})"
@@ -172,7 +170,7 @@ def build_brains(
 def _executor(args: argparse.Namespace) -> Iterator[tuple[Executor | None, str]]:
     if args.scheduler:
         try:
-            from distributed import Client
+            from distributed import Client  # Dask is an optional extra: imported only when asked for
         except ImportError:
             raise CliError("--scheduler needs Dask: pip install 'protobrain[distributed]'") from None
         try:

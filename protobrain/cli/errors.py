@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+from protobrain import plot
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
@@ -101,8 +103,6 @@ def fraction(text: str) -> float:
 
 def check_plot_output(path: str) -> None:
     """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
-    from protobrain import plot
-
     try:
         plot.check_output(path)
     except (ImportError, ValueError) as err:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from protobrain import plot
 from protobrain.cli.errors import CliError, check_plot_output, reason, whole_number
 from protobrain.proto import sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoStreamError
@@ -206,8 +207,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_plot(snapshots: str, path: str) -> None:
     """Write :func:`protobrain.plot.overview` of the snapshot file to ``path``."""
-    from protobrain import plot
-
     try:
         plot.save(plot.overview(plot.read_snapshots(snapshots), title=f"{snapshots}"), path)
     except OSError as err:
