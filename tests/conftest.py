@@ -10,7 +10,7 @@ import protobrain
 
 if os.environ.get("PROTOBRAIN_TEST_INSTALLED"):
     # scripts/release.sh tests an installed wheel: the source folder must not be what imports.
-    _source = Path(__file__).resolve().parents[1] / "protobrain"
+    _source = Path(__file__).resolve().parent.parent / "protobrain"
     if Path(protobrain.__file__).resolve().parent == _source:
         raise RuntimeError(f"PROTOBRAIN_TEST_INSTALLED is set but protobrain was imported from {_source}")
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import numerical
+
+#: The repository's root, and the folder of the tests' shared modules (this one's).
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
 
 
 def benchmark_brain(layer_sizes=(100, 100, 100), sensor_length=1024, seed=0, rates=(0.005, 0.001), n=0.05):

@@ -6,7 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
+
 SPECIFICATION = ROOT / "docs" / "specification.md"
 CITATION = re.compile(r"specification\.md §(\d+)")
 

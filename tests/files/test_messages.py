@@ -15,12 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from helpers import ROOT
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import Encoder, numerical
 from protobrain.proto import checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
 from protobrain import messages as pp
 
-ROOT = Path(__file__).resolve().parent.parent
 Enc = encoder_pb2.Encoder
 
 

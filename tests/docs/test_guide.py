@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers import ROOT
 import protobrain
 
-GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guide.md"
+GUIDE = ROOT / "docs" / "guide.md"
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 

@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers import TESTS
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 CHECK = """
 import numpy as np
@@ -71,7 +71,7 @@ print("same")
 
 @pytest.mark.parametrize("mode", ["on", "off"])
 def test_runs_in_either_mode_equal_the_loop_and_the_reference(mode):
-    env = dict(os.environ, PROTOBRAIN_PIPELINE=mode, PYTHONPATH=HERE)
+    env = dict(os.environ, PROTOBRAIN_PIPELINE=mode, PYTHONPATH=str(TESTS))
     done = subprocess.run([sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "same"

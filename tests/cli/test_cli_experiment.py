@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
+from helpers import ROOT
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.cli import experiment as cli
 from protobrain.cli import main as protobrain_main
 from protobrain.encoders import numerical
 
-ROOT = Path(__file__).resolve().parent.parent
 
 ORIGINAL_PROTOS = {
     "encoder.proto": """

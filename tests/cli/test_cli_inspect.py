@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from helpers import ROOT
 from protobrain.cli import main as protobrain_main
 from protobrain.proto import encoder_pb2, sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoWriter
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _snapshot(layers, sensor_bits=(0,), value=None, sensor_size=8):
@@ -167,7 +167,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     import sys
 
     out = tmp_path / "run.snap"
-    example = Path(__file__).resolve().parent.parent / "examples" / "experiment.textproto"
+    example = ROOT / "examples" / "experiment.textproto"
     subprocess.run([sys.executable, "-m", "protobrain.cli.experiment", str(example), str(out)], check=True)
     child = subprocess.Popen(
         [sys.executable, "-m", "protobrain.cli.main", "inspect", str(out), "--json"],
