@@ -97,7 +97,7 @@ def test_infinite_rates_follow_the_reference():
 
 @pytest.mark.parametrize("use_run", [False, True], ids=["loop", "run"])
 def test_rates_changed_between_steps_are_used_from_the_next_step(use_run):
-    """README: a Brain honours changed parameters of its learning rule. Learning still
+    """docs/behaviour.md: a Brain honours changed parameters of its learning rule. Learning still
     pending in the engine at the change keeps the old rates (bit for bit as the reference
     applies them step by step)."""
     import reference

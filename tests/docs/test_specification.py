@@ -12,14 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers import ROOT
 from protobrain import brain, computation, learning, neuron, sensor, synapses
 from protobrain.encoders import numerical
 from protobrain.metrics import spike_count, spike_density
 from protobrain.proto import encoder_pb2, sdr_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoWriter
-from protobrain.util.proto_parse import decode_encoder, encode_sdr
+from protobrain.messages import decode_encoder, encode_sdr
 
-SPECIFICATION = Path(__file__).resolve().parent.parent / "docs" / "specification.md"
+SPECIFICATION = ROOT / "docs" / "specification.md"
 
 SECTIONS = [
     "Outputs, inputs, synapses",
