@@ -46,9 +46,7 @@ def main() -> None:
     expected = [ref.step(value, ("sparse", 0.05), (0.005, 0.001)) for value in inputs]
     ref_time = time.perf_counter() - start
 
-    identical = all(
-        np.array_equal(a, b) for step_a, step_b in zip(recorded, expected) for a, b in zip(step_a, step_b)
-    )
+    identical = all(np.array_equal(a, b) for step_a, step_b in zip(recorded, expected) for a, b in zip(step_a, step_b))
     print(f"model: sensor {args.sensor}, layers {args.layers}, {args.steps} steps of feed/compute/learn")
     print(f"numpy reference (tests/reference.py): {args.steps / ref_time:10.1f} steps/s")
     print(f"protobrain per-step loop:             {args.steps / ours_time:10.1f} steps/s")

@@ -144,7 +144,9 @@ def check_identical() -> bool:
             if not (np.array_equal(r[t], want.astype(bool)) and np.array_equal(layer.values, want)):
                 return False
     for a, b, r in zip(by_run.layers, by_step.layers, ref.layers):
-        if not (np.array_equal(a.input.synapses, b.input.synapses) and np.array_equal(a.input.synapses, r.inputs["main"][1])):
+        if not (
+            np.array_equal(a.input.synapses, b.input.synapses) and np.array_equal(a.input.synapses, r.inputs["main"][1])
+        ):
             return False
     return True
 
@@ -186,7 +188,10 @@ def main() -> None:
     threads = os.environ.get("PROTOBRAIN_THREADS", "all cores")
     print(f"protobrain vs the numpy baseline ({os.cpu_count()} cores, PROTOBRAIN_THREADS={threads})")
     print()
-    print("| workload | numpy steps/s | per-step loop steps/s | ratio | Brain.run steps/s | ratio | peak memory / weights |")
+    print(
+        "| workload | numpy steps/s | per-step loop steps/s | ratio | Brain.run steps/s | ratio "
+        "| peak memory / weights |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for w, r in results.items():
         sensor, layers = WORKLOADS[w]

@@ -6,7 +6,16 @@ from typing import final
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Activity", "Computation", "Connection", "Hebbian", "Network", "NumericalEncoder", "Source", "_WeightsBuffer"]
+__all__ = [
+    "Activity",
+    "Computation",
+    "Connection",
+    "Hebbian",
+    "Network",
+    "NumericalEncoder",
+    "Source",
+    "_WeightsBuffer",
+]
 
 @final
 class Activity:
@@ -71,7 +80,9 @@ class Hebbian:
 class NumericalEncoder:
     """A simple or cyclic numerical encoder."""
 
-    def __new__(cls, kind: str, min_value: float, max_value: float, length: int, sparsity: float) -> NumericalEncoder: ...
+    def __new__(
+        cls, kind: str, min_value: float, max_value: float, length: int, sparsity: float
+    ) -> NumericalEncoder: ...
     @property
     def width(self) -> int: ...
     def encode(self, value: float) -> npt.NDArray[np.float64]: ...

@@ -77,8 +77,18 @@ class TrackedList(list):  # type: ignore[type-arg]
     """A list (a stack's layers) whose edits count as structural changes."""
 
     for _name in (
-        "__setitem__", "__delitem__", "append", "extend", "insert", "pop", "remove",
-        "clear", "sort", "reverse", "__iadd__", "__imul__",
+        "__setitem__",
+        "__delitem__",
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "sort",
+        "reverse",
+        "__iadd__",
+        "__imul__",
     ):
         locals()[_name] = _tracking(_name, list)
     del _name

@@ -132,7 +132,10 @@ def deferred_interrupt() -> Iterator[list[bool]]:
     ``KeyboardInterrupt`` at a point where the model is whole.
     """
     flag = [False]
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
         yield flag
         return
 

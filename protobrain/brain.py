@@ -156,8 +156,10 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
                         # during the last step; the documented loop would see that at its
                         # next compute(), so this run does too.
                         network, now, plan = self._compiled_with_guards()
-                        if len(now) != len(layers) or any(a is not b for a, b in zip(now, layers)) or (
-                            list(network.sizes) != sizes
+                        if (
+                            len(now) != len(layers)
+                            or any(a is not b for a, b in zip(now, layers))
+                            or (list(network.sizes) != sizes)
                         ):
                             raise ValueError(
                                 f"the brain's groups changed during run() (before step {step}), so its "
@@ -335,9 +337,7 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
         )
     sensor = brain.sensor
     builtin_sensor = (
-        type(sensor) is Sensor
-        and type(sensor.encoder) in _BUILTIN_ENCODERS
-        and not _overrides(sensor, ("feed",))
+        type(sensor) is Sensor and type(sensor.encoder) in _BUILTIN_ENCODERS and not _overrides(sensor, ("feed",))
     )
     if builtin_sensor:
         network = _core.Network((sensor.encoder._native, sensor.output._activity), None, specs)

@@ -38,7 +38,7 @@ import math
 import numbers
 import struct
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 #: A value an experiment feeds its sensor.
-SensorInput = Union[int, float, str]
+SensorInput = int | float | str
 
 #: k of the default computation, ``SparseComputation(5)`` (docs/specification.md §8).
 DEFAULT_COMPUTATION_WINNERS = 5

@@ -79,7 +79,6 @@ class Neurons(_graph.TracksStepMethods, _graph.Saveable):
         """The group's :class:`~protobrain.synapses.Output`: its current activity."""
         return self._output
 
-
     @property
     def computation(self) -> Callable[..., Any] | None:
         """What turns the inputs into new values: ``computation(**inputs)``, or None."""

@@ -45,7 +45,9 @@ def main() -> None:
 
     np.random.seed(0)
     model = readme_model(learning.HebbianLearning(0.005, 0.001))
-    figure = plot.overview(model, values, title="The README's model: 500 steps of 0..99, k-winners 5%, Hebbian learning")
+    figure = plot.overview(
+        model, values, title="The README's model: 500 steps of 0..99, k-winners 5%, Hebbian learning"
+    )
     plot.save(figure, os.path.join(IMAGES, "overview.png"), dpi=80)
 
     np.random.seed(0)

@@ -41,4 +41,3 @@ class UnsupportedVersionError(CheckpointError):
 
 class PickleNotAllowedError(CheckpointError):
     """The model has user parts, which are stored only by pickle, and pickle was not allowed."""
-

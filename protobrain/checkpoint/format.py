@@ -83,7 +83,9 @@ def write_file(file: BinaryIO, header: pb.Checkpoint, arrays: list[PendingArray]
         data = _as_bytes(array)
         expected = math.prod(pending.entry.shape) * DTYPES[pending.entry.dtype].itemsize
         if data.nbytes != expected:
-            raise CheckpointError(f"{pending.entry.owner} changed size while saving ({data.nbytes} != {expected} bytes)")
+            raise CheckpointError(
+                f"{pending.entry.owner} changed size while saving ({data.nbytes} != {expected} bytes)"
+            )
         crc = 0
         for start in range(0, data.nbytes, _CHUNK):
             piece = data[start : start + _CHUNK]
@@ -172,9 +174,7 @@ def _check_array_table(header: pb.Checkpoint, data_length: int, name: str) -> No
         if entry.offset != offset:
             raise CorruptCheckpointError(f"{where} starts at data byte {entry.offset}, expected {offset}")
         if math.prod(entry.shape) * dtype.itemsize != entry.length:
-            raise CorruptCheckpointError(
-                f"{where} has shape {list(entry.shape)} of {dtype} but {entry.length} bytes"
-            )
+            raise CorruptCheckpointError(f"{where} has shape {list(entry.shape)} of {dtype} but {entry.length} bytes")
         offset += entry.length
         if offset > data_length:
             raise CorruptCheckpointError(f"{where} ends past the data section ({data_length} bytes)")

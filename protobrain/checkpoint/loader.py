@@ -119,7 +119,9 @@ class _Loader:
     def build(self) -> LoadedCheckpoint:
         header = self.header
         if not header.HasField("root") or header.root >= len(header.node):
-            raise self.fail(None, f"its root node {header.root if header.HasField('root') else '(unset)'} does not exist")
+            raise self.fail(
+                None, f"its root node {header.root if header.HasField('root') else '(unset)'} does not exist"
+            )
         users = [(i, n) for i, n in enumerate(header.node) if n.WhichOneof("kind") == "user"]
         if header.HasField("pickle") and not self.allow_pickle:
             parts = ", ".join(f"{n.path} ({n.user.type})" for _, n in users[:5]) or "user values"
@@ -350,7 +352,9 @@ class _Loader:
             elif kind == "merge":
                 obj.shape  # noqa: B018 - raises ValueError when the members do not concatenate
             elif kind == "sensor" and tuple(obj.encoder.shape) != obj.output.shape:
-                raise self.fail(i, f"has an encoder of shape {tuple(obj.encoder.shape)} and an output of shape {obj.output.shape}")
+                raise self.fail(
+                    i, f"has an encoder of shape {tuple(obj.encoder.shape)} and an output of shape {obj.output.shape}"
+                )
             elif kind == "input" and obj._source is not None:
                 expected = source_shape(obj._source.shape) + obj._shape
                 if obj._pending_synapses.shape != expected:

@@ -209,7 +209,9 @@ class _Saver:
         else:
             out.user = self.user(value, path)
 
-    def array(self, dtype: pb.CheckpointArray.DType, shape: Shape, owner: str, produce: Callable[[], np.ndarray]) -> int:
+    def array(
+        self, dtype: pb.CheckpointArray.DType, shape: Shape, owner: str, produce: Callable[[], np.ndarray]
+    ) -> int:
         """Register an array of the data section; ``produce`` is called while writing."""
         entry = pb.CheckpointArray(dtype=dtype, owner=owner)
         entry.shape.extend(shape)
@@ -362,7 +364,9 @@ def _save_key(saver: _Saver, key: Any, out: pb.IndexKey, path: str) -> bool:
                 return False
             if array.dtype.kind == "b":
                 dtype = pb.CheckpointArray.BOOL
-            elif array.dtype.kind in "iu" and (array.size == 0 or (array.min() >= _INT64[0] and array.max() <= _INT64[1])):
+            elif array.dtype.kind in "iu" and (
+                array.size == 0 or (array.min() >= _INT64[0] and array.max() <= _INT64[1])
+            ):
                 dtype = pb.CheckpointArray.INT64
             elif array.size == 0 and array.dtype.kind == "f":  # np.asarray([]) is float64
                 dtype = pb.CheckpointArray.INT64

@@ -70,7 +70,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--sensor", type=count, default=1024, metavar="BITS", help="sensor length in bits (1024)")
     parser.add_argument("--steps", type=count, default=500, help="inputs fed to each brain: 0..99 cycled (500)")
-    parser.add_argument("--seed", type=whole_number(0, 2**32 - 1), default=0, help="numpy.random.seed before building the brains (0)")
+    parser.add_argument(
+        "--seed", type=whole_number(0, 2**32 - 1), default=0, help="numpy.random.seed before building the brains (0)"
+    )
     parser.add_argument(
         "--sparsity", type=fraction, default=0.05, help="fraction of active units, SparseComputation(SPARSITY) (0.05)"
     )

@@ -6,10 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-
-from protobrain import plot
 from collections.abc import Callable, Sequence
 from typing import NoReturn
+
+from protobrain import plot
 
 
 class CliError(Exception):

@@ -37,9 +37,9 @@ from google.protobuf.message import DecodeError
 from tqdm import tqdm
 
 from protobrain import checkpoint as _checkpoint
+from protobrain import messages
 from protobrain.brain import Brain
 from protobrain.cli.errors import ArgumentParser, CliError, dispatch, reason, whole_number
-from protobrain import messages
 from protobrain.proto import experiment_pb2
 from protobrain.util.atomic import _sync_directory, atomic_write, remove_leftovers
 from protobrain.util.proto_io import frame
@@ -151,7 +151,13 @@ def _records(brain: Brain, inputs: Sequence[Any]) -> Iterator[bytes]:
 def _progress_bar(total: int, done: int, show: bool) -> Any:
     """The run's progress bar on stderr, shown only when asked and after PROGRESS_DELAY."""
     return tqdm(
-        total=total, initial=done, unit="step", desc="experiment", disable=not show, delay=PROGRESS_DELAY, file=sys.stderr
+        total=total,
+        initial=done,
+        unit="step",
+        desc="experiment",
+        disable=not show,
+        delay=PROGRESS_DELAY,
+        file=sys.stderr,
     )
 
 
@@ -174,9 +180,7 @@ def _hash_prefix(path: str, length: int) -> Any:
     return digest
 
 
-def _resume_point(
-    resume: str, experiment_sha256: str, partial: str, total: int
-) -> tuple[Any, dict[str, Any], Any]:
+def _resume_point(resume: str, experiment_sha256: str, partial: str, total: int) -> tuple[Any, dict[str, Any], Any]:
     """Load checkpoint ``resume`` and check it belongs to this run; return the brain, its
     progress record and the running hash of the snapshots it covers."""
     try:
@@ -377,7 +381,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("auto", "binary", "text"),
         default="auto",
-        help="how EXPERIMENT is written (default: text for %s, else binary)" % ", ".join(TEXT_SUFFIXES),
+        help=f"how EXPERIMENT is written (default: text for {', '.join(TEXT_SUFFIXES)}, else binary)",
     )
     parser.add_argument(
         "--progress",
@@ -390,14 +394,14 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         type=whole_number(1),
         default=None,
-        help="save the model every N steps so a killed run can be resumed; snapshots go to OUTPUT%s "
-        "until the run is complete" % PARTIAL_SUFFIX,
+        help=f"save the model every N steps so a killed run can be resumed; snapshots go to OUTPUT{PARTIAL_SUFFIX} "
+        "until the run is complete",
     )
     parser.add_argument(
         "--checkpoint",
         metavar="PATH",
         default=None,
-        help="where --checkpoint-every saves (default: OUTPUT%s, or the --resume file)" % CHECKPOINT_SUFFIX,
+        help=f"where --checkpoint-every saves (default: OUTPUT{CHECKPOINT_SUFFIX}, or the --resume file)",
     )
     parser.add_argument(
         "--resume",

@@ -25,9 +25,9 @@ import numpy as np
 
 from protobrain import plot
 from protobrain.cli.errors import CliError, check_plot_output, reason, whole_number
+from protobrain.messages import decode_value
 from protobrain.proto import sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoStreamError
-from protobrain.messages import decode_value
 
 __all__ = ["add_parser", "format_summary", "run", "summarise"]
 
@@ -226,7 +226,11 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("snapshots", metavar="SNAPSHOTS", help="the snapshot file to read")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
-        "--top", type=whole_number(0), default=5, metavar="K", help="how many most/least active units to list (default 5)"
+        "--top",
+        type=whole_number(0),
+        default=5,
+        metavar="K",
+        help="how many most/least active units to list (default 5)",
     )
     parser.add_argument(
         "--plot",

@@ -90,9 +90,7 @@ class Benchmark:
         self.last_run_seconds = [seconds for _, seconds in outcomes]
         return [results for results, _ in outcomes]
 
-    def _run_here(
-        self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
-    ) -> list[tuple[Results, float]]:
+    def _run_here(self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm) -> list[tuple[Results, float]]:
         outcomes = []
         on_steps = None if bar.disable else bar.update
         for index, brain in enumerate(brains):

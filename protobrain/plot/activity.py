@@ -165,9 +165,7 @@ def raster(
     return figure
 
 
-def _count_histograms(
-    source: Any, values: Sequence[Any] | None, learn: bool
-) -> tuple[list[str], list[dict[int, int]]]:
+def _count_histograms(source: Any, values: Sequence[Any] | None, learn: bool) -> tuple[list[str], list[dict[int, int]]]:
     """The layer names and each layer's spike-count histogram (``{spikes: units}``)."""
     results = _metric(source, "spike_count")
     if results is not None:
@@ -271,7 +269,9 @@ def overview(
         if index < count - 1:
             ax.tick_params(labelbottom=False)
         counts_ax = figure.add_subplot(grid[index, 1])
-        _draw_counts(counts_ax, histograms[index], recording.layer_names[index], _color(index), xlabel=index == count - 1)
+        _draw_counts(
+            counts_ax, histograms[index], recording.layer_names[index], _color(index), xlabel=index == count - 1
+        )
     density_ax = figure.add_subplot(grid[count, 0], sharex=first)
     names, per_layer, overall = _densities(recording, None, learn)
     _draw_density(density_ax, per_layer, names, overall)

@@ -17,9 +17,7 @@ if TYPE_CHECKING:
 
 
 def _box_stats(histogram: dict[int, int], label: str) -> dict[str, Any]:
-    spikes = np.repeat(
-        np.fromiter(histogram.keys(), dtype=np.float64), np.fromiter(histogram.values(), dtype=np.int64)
-    )
+    spikes = np.repeat(np.fromiter(histogram.keys(), dtype=np.float64), np.fromiter(histogram.values(), dtype=np.int64))
     q1, median, q3 = np.percentile(spikes, [25, 50, 75])
     return {
         "label": label,

@@ -11,9 +11,9 @@ from typing import Any, Union
 
 import numpy as np
 
+from protobrain.messages import decode_sdr, decode_value
 from protobrain.proto import snapshot_pb2
 from protobrain.util.proto_io import ProtoReader
-from protobrain.messages import decode_sdr, decode_value
 
 #: Anything the pictures of :mod:`~protobrain.plot.activity` (``raster``, ``spike_counts``,
 #: ``density``, ``overview``) take: a Brain (with ``values``), a Recording, a recording as

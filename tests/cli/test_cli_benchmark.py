@@ -49,8 +49,13 @@ def test_table_has_one_section_per_brain_with_layers_and_totals(capsys):
     out = capsys.readouterr().out
     assert "5 brains, layers 20 15, sensor 128 bits, 40 steps, seed 0" in out
     for number, label in enumerate(
-        ["no learning", "HebbianLearning(increase=0.05, decrease=0.002)", "HebbianLearning(increase=0.005, decrease=0.001)",
-         "HebbianLearning(increase=0.002, decrease=0.0002)", "HebbianLearning(increase=0.001, decrease=0.0001)"],
+        [
+            "no learning",
+            "HebbianLearning(increase=0.05, decrease=0.002)",
+            "HebbianLearning(increase=0.005, decrease=0.001)",
+            "HebbianLearning(increase=0.002, decrease=0.0002)",
+            "HebbianLearning(increase=0.001, decrease=0.0001)",
+        ],
         start=1,
     ):
         assert f"brain {number}: {label}   40 steps, " in out
@@ -61,7 +66,13 @@ def test_table_has_one_section_per_brain_with_layers_and_totals(capsys):
 def test_json_numbers_agree_with_the_metrics(capsys):
     report = run_json(capsys)
     assert report["settings"] == {
-        "layers": [20, 15], "sensor": 128, "steps": 40, "seed": 0, "sparsity": 0.05, "brains": 5, "executor": "serial"
+        "layers": [20, 15],
+        "sensor": 128,
+        "steps": 40,
+        "seed": 0,
+        "sparsity": 0.05,
+        "brains": 5,
+        "executor": "serial",
     }
     assert len(report["brains"]) == 5
     for summary in report["brains"]:
@@ -153,7 +164,7 @@ def test_repeat_builds_the_set_ups_again_with_new_weights_and_seed_changes_them(
     ],
 )
 def test_bad_values_are_one_line_usage_errors(capsys, args, message):
-    with pytest.raises(SystemExit, match='^2$') as exit_:
+    with pytest.raises(SystemExit, match="^2$") as exit_:
         main(["benchmark", *args])
     assert exit_.value.code == 2
     captured = capsys.readouterr()
@@ -163,7 +174,7 @@ def test_bad_values_are_one_line_usage_errors(capsys, args, message):
 
 
 def test_jobs_and_scheduler_exclude_each_other(capsys):
-    with pytest.raises(SystemExit, match='^2$') as exit_:
+    with pytest.raises(SystemExit, match="^2$") as exit_:
         main(["benchmark", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"])
     assert exit_.value.code == 2
 

@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
-
 from helpers import ROOT
+
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.cli import experiment as cli
 from protobrain.cli import main as protobrain_main
 from protobrain.encoders import numerical
-
 
 ORIGINAL_PROTOS = {
     "encoder.proto": """
@@ -85,7 +84,13 @@ class Spec8:
             (directory / name).write_text(text)
         descriptor_set = directory / "spec8.pb"
         code = protoc.main(
-            ["protoc", f"-I{directory}", f"--descriptor_set_out={descriptor_set}", "--include_imports", *ORIGINAL_PROTOS]
+            [
+                "protoc",
+                f"-I{directory}",
+                f"--descriptor_set_out={descriptor_set}",
+                "--include_imports",
+                *ORIGINAL_PROTOS,
+            ]
         )
         assert code == 0
         self.pool = descriptor_pool.DescriptorPool()
@@ -104,12 +109,16 @@ def spec8(tmp_path_factory):
     return Spec8(tmp_path_factory.mktemp("spec8"))
 
 
-def _original_experiment(spec8, kind="NUMERICAL_CYCLIC", length=98, bounds=(0, 100), layers=(40, 40, 30, 20), inputs=()):
+def _original_experiment(
+    spec8, kind="NUMERICAL_CYCLIC", length=98, bounds=(0, 100), layers=(40, 40, 30, 20), inputs=()
+):
     """An experiment as the original project's scripts built it."""
     experiment = spec8.Experiment()
     experiment.encoder.type = spec8.Encoder.EncoderType.Value(kind)
     experiment.encoder.shape.append(length)
-    extension = spec8.extension("CyclicEncoder.cyclic_encoder" if kind == "NUMERICAL_CYCLIC" else "SimpleEncoder.simple_encoder")
+    extension = spec8.extension(
+        "CyclicEncoder.cyclic_encoder" if kind == "NUMERICAL_CYCLIC" else "SimpleEncoder.simple_encoder"
+    )
     experiment.encoder.Extensions[extension].min_value = bounds[0]
     experiment.encoder.Extensions[extension].max_value = bounds[1]
     experiment.cortex.layer.extend(layers)
@@ -193,8 +202,16 @@ def _activity(snapshots):
     [
         ("", computation.SparseComputation(5), learning.HebbianLearning()),
         ("computation { sparse { fraction: 0.25 } }", computation.SparseComputation(0.25), learning.HebbianLearning()),
-        ("computation { standard { threshold: 2.5 } } learning { none {} }", computation.StandardComputation(2.5), None),
-        ("learning { hebbian { increase: 0.2 decrease: 0.1 } }", computation.SparseComputation(5), learning.HebbianLearning(0.2, 0.1)),
+        (
+            "computation { standard { threshold: 2.5 } } learning { none {} }",
+            computation.StandardComputation(2.5),
+            None,
+        ),
+        (
+            "learning { hebbian { increase: 0.2 decrease: 0.1 } }",
+            computation.SparseComputation(5),
+            learning.HebbianLearning(0.2, 0.1),
+        ),
     ],
     ids=["defaults", "fraction", "threshold-no-learning", "hebbian-rates"],
 )
@@ -216,7 +233,9 @@ def test_runs_match_the_same_model_built_in_python(tmp_path, capsys, settings, c
     from protobrain.proto import snapshot_pb2
 
     got = _activity(_read_stream(output, snapshot_pb2.Snapshot))
-    expected = _expected_activity(_python_model(1234, (24, 16), numerical.SimpleEncoder(0, 10, 60, 0.1), comp, learn), inputs)
+    expected = _expected_activity(
+        _python_model(1234, (24, 16), numerical.SimpleEncoder(0, 10, 60, 0.1), comp, learn), inputs
+    )
     assert got == expected
     # A seeded experiment is reproducible.
     assert _run([path, tmp_path / "again.bin"], capsys)[0] == 0
@@ -227,7 +246,13 @@ def test_learning_changes_the_outcome(tmp_path, capsys):
     """Guards the comparison above: with and without learning the runs differ."""
     inputs = [3, 7, 1, 9] * 6
     model = _python_model(5, (24, 16), numerical.SimpleEncoder(0, 10, 60, 0.1), computation.SparseComputation(5), None)
-    learned = _python_model(5, (24, 16), numerical.SimpleEncoder(0, 10, 60, 0.1), computation.SparseComputation(5), learning.HebbianLearning(0.2, 0.1))
+    learned = _python_model(
+        5,
+        (24, 16),
+        numerical.SimpleEncoder(0, 10, 60, 0.1),
+        computation.SparseComputation(5),
+        learning.HebbianLearning(0.2, 0.1),
+    )
     assert _expected_activity(model, inputs) != _expected_activity(learned, inputs)
 
 
@@ -278,11 +303,27 @@ def _error_cases(spec8, tmp_path):
     out_of_range = _original_experiment(spec8, inputs=[1, 50, 101])
     cases = {
         "missing": (tmp_path / "nope.bin", None, ["cannot read experiment", "nope.bin", "No such file"]),
-        "corrupt": (tmp_path / "corrupt.bin", b"\x0a\xff\xff\xff\xff\x0f", ["corrupt.bin", "not a valid binary Experiment"]),
-        "bad-text": (tmp_path / "bad.textproto", b"encoder { type: NUMERICAL_CIRCULAR }", ["bad.textproto", "1:17", "NUMERICAL_CIRCULAR"]),
+        "corrupt": (
+            tmp_path / "corrupt.bin",
+            b"\x0a\xff\xff\xff\xff\x0f",
+            ["corrupt.bin", "not a valid binary Experiment"],
+        ),
+        "bad-text": (
+            tmp_path / "bad.textproto",
+            b"encoder { type: NUMERICAL_CIRCULAR }",
+            ["bad.textproto", "1:17", "NUMERICAL_CIRCULAR"],
+        ),
         "not-utf8": (tmp_path / "latin.txtpb", b"cortex { layer: 3 } # \xe9", ["not UTF-8 text", "byte offset 22"]),
-        "unknown-encoder": (tmp_path / "unknown.bin", unknown.SerializeToString(), ["unsupported encoder type UNKNOWN"]),
-        "out-of-range": (tmp_path / "range.bin", out_of_range.SerializeToString(), ["input 2 (101)", "outside the encoder's range [0, 100]"]),
+        "unknown-encoder": (
+            tmp_path / "unknown.bin",
+            unknown.SerializeToString(),
+            ["unsupported encoder type UNKNOWN"],
+        ),
+        "out-of-range": (
+            tmp_path / "range.bin",
+            out_of_range.SerializeToString(),
+            ["input 2 (101)", "outside the encoder's range [0, 100]"],
+        ),
         "no-encoder": (tmp_path / "empty.bin", b"", ["the experiment has no encoder"]),
         "unwritable-dir": (tmp_path / "good.bin", good.SerializeToString(), ["cannot write", "No such file"]),
         "output-is-dir": (tmp_path / "good2.bin", good.SerializeToString(), ["cannot write", "Is a directory"]),
@@ -291,7 +332,17 @@ def _error_cases(spec8, tmp_path):
     return cases, outputs
 
 
-ERROR_CASES = ["missing", "corrupt", "bad-text", "not-utf8", "unknown-encoder", "out-of-range", "no-encoder", "unwritable-dir", "output-is-dir"]
+ERROR_CASES = [
+    "missing",
+    "corrupt",
+    "bad-text",
+    "not-utf8",
+    "unknown-encoder",
+    "out-of-range",
+    "no-encoder",
+    "unwritable-dir",
+    "output-is-dir",
+]
 
 
 @pytest.mark.parametrize("case", ERROR_CASES)
@@ -366,7 +417,9 @@ def test_module_entry_point_runs_without_traceback(spec8, tmp_path):
     ok = subprocess.run([*run, str(path), str(tmp_path / "out.bin")], capture_output=True, text=True, timeout=60)
     assert (ok.returncode, ok.stderr) == (0, "")
     assert len(_read_stream(tmp_path / "out.bin", spec8.Snapshot)) == 2
-    bad = subprocess.run([*run, str(tmp_path / "nope"), str(tmp_path / "o.bin")], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [*run, str(tmp_path / "nope"), str(tmp_path / "o.bin")], capture_output=True, text=True, timeout=60
+    )
     _assert_one_line_error(bad.returncode, bad.stderr, "cannot read experiment")
 
 
@@ -380,7 +433,7 @@ def test_module_entry_point_runs_without_traceback(spec8, tmp_path):
     ],
 )
 def test_usage_errors_are_one_line_and_point_at_help(capsys, argv, message):
-    with pytest.raises(SystemExit, match='^2$') as exit_:
+    with pytest.raises(SystemExit, match="^2$") as exit_:
         cli.main(argv)
     assert exit_.value.code == 2
     err = capsys.readouterr().err
@@ -406,7 +459,7 @@ def test_an_output_name_as_long_as_the_file_system_allows(tmp_path, capsys):
 def test_an_unknown_flag_points_at_the_subcommands_help(capsys, command):
     from protobrain.cli import main as protobrain_main
 
-    with pytest.raises(SystemExit, match='^2$') as exit_:
+    with pytest.raises(SystemExit, match="^2$") as exit_:
         protobrain_main.main([*command, "--bogus"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == (

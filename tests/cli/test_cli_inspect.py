@@ -7,16 +7,14 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import ROOT
+
 from protobrain.cli import main as protobrain_main
 from protobrain.proto import encoder_pb2, sdr_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoWriter
-
 
 
 def _snapshot(layers, sensor_bits=(0,), value=None, sensor_size=8):
@@ -61,12 +59,17 @@ def test_json_summary_of_a_known_stream(tmp_path, capsys):
     summary = json.loads(out)
     assert summary["steps"] == 3
     assert summary["sensor"] == {
-        "shape": [8], "units": 8, "mean_density": 6 / 24,
+        "shape": [8],
+        "units": 8,
+        "mean_density": 6 / 24,
         "values": {"numbers": 2, "other": 1, "nan": 0, "min": 2.0, "max": 4.0},
     }
     layer0, layer1 = summary["layers"]
     assert layer0 == {
-        "layer": 0, "shape": [4], "units": 4, "mean_density": 5 / 12,
+        "layer": 0,
+        "shape": [4],
+        "units": 4,
+        "mean_density": 5 / 12,
         # counts per unit: [1, 0, 3, 1]; ties go to the lower index
         "most_active": [{"unit": 2, "steps": 3}, {"unit": 0, "steps": 1}, {"unit": 3, "steps": 1}],
         "least_active": [{"unit": 1, "steps": 0}, {"unit": 0, "steps": 1}, {"unit": 3, "steps": 1}],
@@ -153,7 +156,7 @@ def test_inconsistent_snapshots(tmp_path, capsys, second, fragments):
 
 def test_top_must_be_a_count(tmp_path, capsys):
     path = _write(tmp_path / "s.bin", HAND_MADE)
-    with pytest.raises(SystemExit, match='^2$'):
+    with pytest.raises(SystemExit, match="^2$"):
         protobrain_main.main(["inspect", str(path), "--top", "-1"])
     assert "--top" in capsys.readouterr().err
     code, out, _ = _inspect(capsys, path, "--json", "--top", "0")

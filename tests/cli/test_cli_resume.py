@@ -74,8 +74,15 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
     partial = tmp_path / "out.bin.partial"
     for steps in (4000, 16000, 64000):
         experiment = make_experiment(tmp_path / "e.bin", steps)
-        command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output),
-                   "--checkpoint-every", "250"]
+        command = [
+            sys.executable,
+            "-m",
+            "protobrain.cli.experiment",
+            str(experiment),
+            str(output),
+            "--checkpoint-every",
+            "250",
+        ]
         process = _kill_after_a_checkpoint(command, saved, partial)
         if process is not None:
             break
@@ -184,7 +191,7 @@ def test_resume_refuses_a_damaged_checkpoint(tmp_path, capsys, monkeypatch):
 
 def test_checkpoint_every_must_be_positive(tmp_path, capsys):
     experiment = make_experiment(tmp_path / "e.bin", 3, layers=(8,), length=16)
-    with pytest.raises(SystemExit, match='^2$') as info:
+    with pytest.raises(SystemExit, match="^2$") as info:
         cli.main([str(experiment), str(tmp_path / "o.bin"), "--checkpoint-every", "0"])
     assert info.value.code == 2 and "must be at least 1" in capsys.readouterr().err
 
@@ -258,7 +265,15 @@ def test_a_failed_checkpoint_save_names_the_checkpoint(tmp_path):
     def limit() -> None:  # Python ignores SIGXFSZ, so writes past the limit fail with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
 
-    command = [sys.executable, "-m", "protobrain.cli.experiment", str(experiment), str(output), "--checkpoint-every", "5"]
+    command = [
+        sys.executable,
+        "-m",
+        "protobrain.cli.experiment",
+        str(experiment),
+        str(output),
+        "--checkpoint-every",
+        "5",
+    ]
     done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit, timeout=120)
     assert done.returncode == 1
     assert done.stderr.startswith(f"protobrain: error: cannot write {output}.checkpoint: "), done.stderr

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
+
 import protobrain
 
 GUIDE = ROOT / "docs" / "guide.md"
@@ -28,8 +27,14 @@ def _has_matplotlib():
 
 def test_the_guide_has_its_sections_and_pictures():
     text = GUIDE.read_text(encoding="utf-8")
-    for heading in ("Build a model", "Write your own computation", "Run a benchmark", "Experiment files",
-                    "Save and load", "Pictures"):
+    for heading in (
+        "Build a model",
+        "Write your own computation",
+        "Run a benchmark",
+        "Experiment files",
+        "Save and load",
+        "Pictures",
+    ):
         assert f"\n## {heading}\n" in text
     for image in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         assert (GUIDE.parent / image).is_file(), image

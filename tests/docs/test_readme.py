@@ -17,8 +17,16 @@ DOCS = ROOT / "docs"
 PENDING = {DOCS / "architecture.md"}
 
 #: The links the README must offer into docs/.
-DOCS_LINKED = ("guide", "specification", "behaviour", "performance", "metrics", "experiments", "checkpoints",
-               "architecture")
+DOCS_LINKED = (
+    "guide",
+    "specification",
+    "behaviour",
+    "performance",
+    "metrics",
+    "experiments",
+    "checkpoints",
+    "architecture",
+)
 
 FENCE = re.compile(r"^```.*?^```[ \t]*$", re.S | re.M)
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")

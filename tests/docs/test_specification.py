@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import numpy as np
-
 from helpers import ROOT
+
 from protobrain import brain, computation, learning, neuron, sensor, synapses
 from protobrain.encoders import numerical
+from protobrain.messages import decode_encoder, encode_sdr
 from protobrain.metrics import spike_count, spike_density
 from protobrain.proto import encoder_pb2, sdr_pb2
 from protobrain.util.proto_io import ProtoReader, ProtoWriter
-from protobrain.messages import decode_encoder, encode_sdr
 
 SPECIFICATION = ROOT / "docs" / "specification.md"
 
@@ -83,8 +82,11 @@ def test_it_points_at_the_documents_that_extend_it():
 
 
 def test_merges_pick_the_first_axis_that_concatenates():
-    says(1, "`(5,)` and `(8,)` merge to `(13,)`; `(2, 3)` and `(2, 4)` merge along axis 1 to `(2, 7)`; "
-            "`(2, 3)` and `(2, 3)` merge along axis 0 to `(4, 3)`")
+    says(
+        1,
+        "`(5,)` and `(8,)` merge to `(13,)`; `(2, 3)` and `(2, 4)` merge along axis 1 to `(2, 7)`; "
+        "`(2, 3)` and `(2, 3)` merge along axis 0 to `(4, 3)`",
+    )
     cases = [((5,), (8,), (13,), 0), ((2, 3), (2, 4), (2, 7), 1), ((2, 3), (2, 3), (4, 3), 0)]
     for a, b, shape, axis in cases:
         merge = synapses.OutputMerge([synapses.Output(a), synapses.Output(b)])
@@ -95,8 +97,11 @@ def test_merges_pick_the_first_axis_that_concatenates():
 
 
 def test_the_summation_order_is_part_of_the_model():
-    says(3, "pre values [1, 1, 1] and W = [[0.1, 0.3], [0.2, 0.2], [0.3, 0.1]] give a = [0.6000000000000001, 0.6]",
-         "`StandardComputation(0.6)` then gives [True, False]")
+    says(
+        3,
+        "pre values [1, 1, 1] and W = [[0.1, 0.3], [0.2, 0.2], [0.3, 0.1]] give a = [0.6000000000000001, 0.6]",
+        "`StandardComputation(0.6)` then gives [True, False]",
+    )
     assert (0.1 + 0.2) + 0.3 == 0.6000000000000001 and (0.3 + 0.2) + 0.1 == 0.6
     group = _group([[0.1, 0.3], [0.2, 0.2], [0.3, 0.1]], [1, 1, 1], computation.StandardComputation(0.6))
     assert group.compute().tolist() == [1.0, 0.0]
@@ -105,17 +110,23 @@ def test_the_summation_order_is_part_of_the_model():
 
 
 def test_threshold_vector():
-    says(3, "pre values [1, 0, 1], W = [[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], threshold 1.2: a = [1.3, 0.8], "
-            "so the result is [True, False]")
+    says(
+        3,
+        "pre values [1, 0, 1], W = [[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], threshold 1.2: a = [1.3, 0.8], "
+        "so the result is [True, False]",
+    )
     group = _group([[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], [1, 0, 1])
     assert computation.StandardComputation(1.2)(**group.inputs).tolist() == [True, False]
 
 
 def test_k_winners_vectors():
-    says(3, "W = [[0.8, 0.4, 0.5, 0.4], [0.6, 0.8, 0.9, 0.2], [0.5, 0.4, 0.5, 0.7]], so a = [1.3, 0.8, 1.0, 1.1]: "
-            "`n = 2` gives [1, 0, 0, 1]; `n = 0.25` gives k = 1 and [1, 0, 0, 0]",
-         "pre values [1], W = [[0.5, 0.9, 0.9, 0.9]]: `n = 2` gives [0, 1, 1, 0]",
-         "pre values [1], W = [[0.0, 0.0, 0.0]], `n = 2` gives [1, 1, 0]")
+    says(
+        3,
+        "W = [[0.8, 0.4, 0.5, 0.4], [0.6, 0.8, 0.9, 0.2], [0.5, 0.4, 0.5, 0.7]], so a = [1.3, 0.8, 1.0, 1.1]: "
+        "`n = 2` gives [1, 0, 0, 1]; `n = 0.25` gives k = 1 and [1, 0, 0, 0]",
+        "pre values [1], W = [[0.5, 0.9, 0.9, 0.9]]: `n = 2` gives [0, 1, 1, 0]",
+        "pre values [1], W = [[0.0, 0.0, 0.0]], `n = 2` gives [1, 1, 0]",
+    )
     group = _group([[0.8, 0.4, 0.5, 0.4], [0.6, 0.8, 0.9, 0.2], [0.5, 0.4, 0.5, 0.7]], [1, 0, 1])
     assert computation.SparseComputation(2)(**group.inputs).tolist() == [1, 0, 0, 1]
     assert computation.SparseComputation(0.25)(**group.inputs).tolist() == [1, 0, 0, 0]
@@ -126,9 +137,12 @@ def test_k_winners_vectors():
 
 
 def test_how_many_winners_a_fraction_gives():
-    says(3, "`SparseComputation(0.05)` on 100 units lets 5 fire, but `SparseComputation(0.07)` lets 8 fire "
-            "(`0.07 * 100` is 7.000000000000001), and `SparseComputation(1.0)` lets every unit fire while "
-            "`SparseComputation(1)` lets one")
+    says(
+        3,
+        "`SparseComputation(0.05)` on 100 units lets 5 fire, but `SparseComputation(0.07)` lets 8 fire "
+        "(`0.07 * 100` is 7.000000000000001), and `SparseComputation(1.0)` lets every unit fire while "
+        "`SparseComputation(1)` lets one",
+    )
     assert 0.07 * 100 == 7.000000000000001
     group = _group(np.random.default_rng(0).uniform(size=(3, 100)), [1, 0, 1])
     for n, k in ((0.05, 5), (0.07, 8), (1.0, 100), (1, 1)):
@@ -146,8 +160,11 @@ def _learn(weights, pre, post, increase=0.1, decrease=0.05):
 
 
 def test_hebbian_vector():
-    says(4, "W = [[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], pre values [1, 0, 1], post values [1, 0] give "
-            "[[0.90, 0.35], [0.55, 0.80], [0.60, 0.35]]")
+    says(
+        4,
+        "W = [[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], pre values [1, 0, 1], post values [1, 0] give "
+        "[[0.90, 0.35], [0.55, 0.80], [0.60, 0.35]]",
+    )
     got = _learn([[0.8, 0.4], [0.6, 0.8], [0.5, 0.4]], [1, 0, 1], [1, 0])
     exact = [[0.8 + 0.1, 0.4 - 0.05], [0.6 - 0.05, 0.8], [0.5 + 0.1, 0.4 - 0.05]]
     assert got.tolist() == exact
@@ -155,9 +172,12 @@ def test_hebbian_vector():
 
 
 def test_dead_synapses_and_the_clip():
-    says(4, "W = [[0.0, 0.95], [0.03, 0.5]], pre values [1, 0], post values [1, 1] give [[0.0, 1.0], [0.0, 0.45]]",
-         "A second step with pre values [1, 1] and post values [1, 1] gives [[0.0, 1.0], [0.0, 0.55]]",
-         "W = [[1.5, -0.2]], pre values [0], post values [0, 0] give [[1.0, 0.0]]")
+    says(
+        4,
+        "W = [[0.0, 0.95], [0.03, 0.5]], pre values [1, 0], post values [1, 1] give [[0.0, 1.0], [0.0, 0.45]]",
+        "A second step with pre values [1, 1] and post values [1, 1] gives [[0.0, 1.0], [0.0, 0.55]]",
+        "W = [[1.5, -0.2]], pre values [0], post values [0, 0] give [[1.0, 0.0]]",
+    )
     first = _learn([[0.0, 0.95], [0.03, 0.5]], [1, 0], [1, 1])
     assert first.tolist() == [[0.0, 1.0], [0.0, 0.45]]
     assert _learn(first, [1, 1], [1, 1]).tolist() == [[0.0, 1.0], [0.0, 0.55]]
@@ -172,9 +192,12 @@ def _bits(encoder, value):
 
 
 def test_the_small_encoder_vectors():
-    says(5, "`SimpleEncoder(1, 4, 5, sparsity=0.4)` (w = 2, span 3): 1 -> 11000, 2 -> 01100, 3 -> 00110, 4 -> 00011",
-         "`CyclicEncoder(1, 5, 5, sparsity=0.4)` (w = 2, span 4): 1 -> 11000, 2 -> 01100, 3 -> 00110, 4 -> 00011, "
-         "5 -> 10001")
+    says(
+        5,
+        "`SimpleEncoder(1, 4, 5, sparsity=0.4)` (w = 2, span 3): 1 -> 11000, 2 -> 01100, 3 -> 00110, 4 -> 00011",
+        "`CyclicEncoder(1, 5, 5, sparsity=0.4)` (w = 2, span 4): 1 -> 11000, 2 -> 01100, 3 -> 00110, 4 -> 00011, "
+        "5 -> 10001",
+    )
     simple = numerical.SimpleEncoder(1, 4, 5, sparsity=0.4)
     assert [_bits(simple, v) for v in (1, 2, 3, 4)] == ["11000", "01100", "00110", "00011"]
     cyclic = numerical.CyclicEncoder(1, 5, 5, sparsity=0.4)
@@ -182,9 +205,12 @@ def test_the_small_encoder_vectors():
 
 
 def test_the_benchmark_sensor_vectors():
-    says(5, "`CyclicEncoder(0, 100, 1024)` has `w = ceil(20.48) = 21`",
-         "`CyclicEncoder(0, 100, 1024)` (w = 21, span 1023): 50 -> bits 511 to 531; 100 -> bits 1023 and 0 to 19. "
-         "`SimpleEncoder(0, 100, 1024)` (span 1003): 50 -> bits 501 to 521; 100 -> bits 1003 to 1023.")
+    says(
+        5,
+        "`CyclicEncoder(0, 100, 1024)` has `w = ceil(20.48) = 21`",
+        "`CyclicEncoder(0, 100, 1024)` (w = 21, span 1023): 50 -> bits 511 to 531; 100 -> bits 1023 and 0 to 19. "
+        "`SimpleEncoder(0, 100, 1024)` (span 1003): 50 -> bits 501 to 521; 100 -> bits 1003 to 1023.",
+    )
     cyclic = numerical.CyclicEncoder(0, 100, 1024)
     assert cyclic.width == 21
     assert np.flatnonzero(cyclic.encode(50)).tolist() == list(range(511, 532))
@@ -195,8 +221,11 @@ def test_the_benchmark_sensor_vectors():
 
 
 def test_the_encoder_formula_is_rounded_step_by_step():
-    says(5, "`CyclicEncoder(0, 1, 101, sparsity=0.005)` (w = 1, span 100): 0.29 -> bit 28 "
-            "(`0.29 * 100` is 28.999999999999996), 0.3 -> bit 30, 1 -> bit 100")
+    says(
+        5,
+        "`CyclicEncoder(0, 1, 101, sparsity=0.005)` (w = 1, span 100): 0.29 -> bit 28 "
+        "(`0.29 * 100` is 28.999999999999996), 0.3 -> bit 30, 1 -> bit 100",
+    )
     assert 0.29 * 100 == 28.999999999999996
     encoder = numerical.CyclicEncoder(0, 1, 101, sparsity=0.005)
     assert encoder.width == 1
@@ -207,16 +236,23 @@ def test_the_encoder_formula_is_rounded_step_by_step():
 
 
 def test_the_readme_model_draws_and_ends_as_written():
-    says(6, "`layers[1].input.synapses[0, 0] == 0.5488135039273248` (draw 0), "
-            "`layers[2].input.synapses[0, 1] == 0.18020270731629007` (draw 10,001) and "
-            "`layers[0].input.synapses[0, 0] == 0.3921729613508653` (draw 20,000)",
-         "its layers end with active units [4, 10, 44, 84, 96], [3, 28, 47, 77, 92] and [17, 29, 78, 79, 99]")
+    says(
+        6,
+        "`layers[1].input.synapses[0, 0] == 0.5488135039273248` (draw 0), "
+        "`layers[2].input.synapses[0, 1] == 0.18020270731629007` (draw 10,001) and "
+        "`layers[0].input.synapses[0, 0] == 0.3921729613508653` (draw 20,000)",
+        "its layers end with active units [4, 10, 44, 84, 96], [3, 28, 47, 77, 92] and [17, 29, 78, 79, 99]",
+    )
     np.random.seed(0)
     layers = [neuron.Neurons(100) for _ in range(3)]
     neurons = neuron.FeedForward(layers)
     sensor_ = sensor.Sensor(numerical.CyclicEncoder(0, 100, 1024))
-    brain_ = brain.Brain(neurons, sensor_, computation=computation.SparseComputation(0.05),
-                         learning=learning.HebbianLearning(0.005, 0.001))
+    brain_ = brain.Brain(
+        neurons,
+        sensor_,
+        computation=computation.SparseComputation(0.05),
+        learning=learning.HebbianLearning(0.005, 0.001),
+    )
     assert layers[1].input.synapses[0, 0] == 0.5488135039273248
     assert layers[2].input.synapses[0, 1] == 0.18020270731629007
     assert layers[0].input.synapses[0, 0] == 0.3921729613508653
@@ -235,12 +271,19 @@ def test_the_readme_model_draws_and_ends_as_written():
 
 
 def test_computing_learning_and_running_draw_nothing():
-    says(6, "Nothing else draws: not the computations (ties go to the lower index), not learning, not encoders or "
-            "sensors, not metrics or the benchmark harness, not `Brain.run`")
+    says(
+        6,
+        "Nothing else draws: not the computations (ties go to the lower index), not learning, not encoders or "
+        "sensors, not metrics or the benchmark harness, not `Brain.run`",
+    )
     np.random.seed(7)
     neurons = neuron.FeedForward([neuron.Neurons(10) for _ in range(2)])
-    brain_ = brain.Brain(neurons, sensor.Sensor(numerical.SimpleEncoder(0, 10, 20)),
-                         computation=computation.SparseComputation(2), learning=learning.HebbianLearning())
+    brain_ = brain.Brain(
+        neurons,
+        sensor.Sensor(numerical.SimpleEncoder(0, 10, 20)),
+        computation=computation.SparseComputation(2),
+        learning=learning.HebbianLearning(),
+    )
     built = np.random.get_state()
     brain_.run([v % 10 for v in range(30)])
     for value in range(10):
@@ -256,8 +299,11 @@ def test_computing_learning_and_running_draw_nothing():
 
 
 def test_spike_count_vector():
-    says(7, "a group of 4 units showing [1, 0, 0, 0], then [1, 1, 0, 0], counts [2, 1, 0, 0] and gives "
-            "`{0: 2, 1: 1, 2: 1}`")
+    says(
+        7,
+        "a group of 4 units showing [1, 0, 0, 0], then [1, 1, 0, 0], counts [2, 1, 0, 0] and gives "
+        "`{0: 2, 1: 1, 2: 1}`",
+    )
     group = neuron.Neurons(4)
     metric = spike_count.SpikeCount()
     for values in ([1, 0, 0, 0], [1, 1, 0, 0]):
@@ -268,10 +314,13 @@ def test_spike_count_vector():
 
 
 def test_spike_density_vector():
-    says(7, "`FeedForward([FeedForward([Neurons(4) for _ in range(4)]), Neurons(4)])`",
-         "step one with [1, 0, 0, 0] in the four inner layers and [1, 1, 0, 0] in the last, step two with "
-         "[1, 0, 1, 0] and [1, 1, 0, 1]: `per_step_result` [0.3, 0.55], `global_result` 0.425 (exactly), "
-         "`per_layer_result` [[0.375, 0.375, 0.375, 0.375], 0.625]")
+    says(
+        7,
+        "`FeedForward([FeedForward([Neurons(4) for _ in range(4)]), Neurons(4)])`",
+        "step one with [1, 0, 0, 0] in the four inner layers and [1, 1, 0, 0] in the last, step two with "
+        "[1, 0, 1, 0] and [1, 1, 0, 1]: `per_step_result` [0.3, 0.55], `global_result` 0.425 (exactly), "
+        "`per_layer_result` [[0.375, 0.375, 0.375, 0.375], 0.625]",
+    )
     inner = [neuron.Neurons(4) for _ in range(4)]
     last = neuron.Neurons(4)
     group = neuron.FeedForward([neuron.FeedForward(inner), last])
@@ -291,8 +340,11 @@ def test_spike_density_vector():
 
 
 def test_stream_vector():
-    says(8, "the SDR of `[0, 1, 0, 1]` (shape [4], on_bits [1, 3]) serializes to the bytes `08 04 10 01 10 03`, "
-            "and its record in a stream is `00 00 00 06 08 04 10 01 10 03`")
+    says(
+        8,
+        "the SDR of `[0, 1, 0, 1]` (shape [4], on_bits [1, 3]) serializes to the bytes `08 04 10 01 10 03`, "
+        "and its record in a stream is `00 00 00 06 08 04 10 01 10 03`",
+    )
     sdr = encode_sdr(np.array([0, 1, 0, 1]))
     assert (list(sdr.shape), list(sdr.on_bits)) == ([4], [1, 3])
     assert sdr.SerializeToString() == bytes.fromhex("08 04 10 01 10 03")

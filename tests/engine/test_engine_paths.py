@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import reference
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import numerical
 from protobrain.synapses import Output
@@ -49,9 +49,17 @@ def smooth_weights(rng: np.random.Generator, shape: tuple[int, ...], dead: float
     return w
 
 
-def run_against_reference(pre: int, post: int, k: int | float, steps: int, density: float, seed: int,
-                          rates: tuple[float, float] | None = (0.05, 0.01), grid: bool = True,
-                          rare: bool = False) -> None:
+def run_against_reference(
+    pre: int,
+    post: int,
+    k: int | float,
+    steps: int,
+    density: float,
+    seed: int,
+    rates: tuple[float, float] | None = (0.05, 0.01),
+    grid: bool = True,
+    rare: bool = False,
+) -> None:
     """One group reading a source whose activity is drawn each step; compute and learn in
     protobrain and in the reference, and compare activity and weights after every step.
     ``rare``: half the inputs fire a hundred times less often, so their rows fall behind
@@ -59,13 +67,14 @@ def run_against_reference(pre: int, post: int, k: int | float, steps: int, densi
     rng = np.random.default_rng(seed)
     weights = (grid_weights if grid else smooth_weights)(rng, (pre, post))
     source = Output(pre)
-    group = neuron.Neurons(post, computation=computation.SparseComputation(k),
-                           learning=learning.HebbianLearning(*rates) if rates else None)
+    group = neuron.Neurons(
+        post, computation=computation.SparseComputation(k), learning=learning.HebbianLearning(*rates) if rates else None
+    )
     group.set("main", source, lambda p, q: weights.copy())
     want_weights = weights.copy()
     chance = np.full(pre, density)
     if rare:
-        chance[pre // 2:] = density / 100
+        chance[pre // 2 :] = density / 100
     for step in range(steps):
         values = (rng.random(pre) < chance).astype(np.float64)
         source.values = values
@@ -118,9 +127,17 @@ def test_all_active_and_all_silent_inputs_tie_every_unit():
 def test_vector_kernels_with_dead_lanes_over_many_steps(post, k, data):
     """Rows of 16 lanes and more, with dead weights, learning for 150-300 steps: rows owe
     a few decrements (rounds) or many (closed form), and some are left behind > 128 steps."""
-    run_against_reference(pre=40, post=post, k=k, steps=data.draw(st.integers(150, 300)), density=0.15,
-                          seed=data.draw(st.integers(0, 2**32 - 1)), rates=(0.02, data.draw(st.sampled_from([0.001, 0.003, 0.0017]))),
-                          grid=data.draw(st.booleans()), rare=True)
+    run_against_reference(
+        pre=40,
+        post=post,
+        k=k,
+        steps=data.draw(st.integers(150, 300)),
+        density=0.15,
+        seed=data.draw(st.integers(0, 2**32 - 1)),
+        rates=(0.02, data.draw(st.sampled_from([0.001, 0.003, 0.0017]))),
+        grid=data.draw(st.booleans()),
+        rare=True,
+    )
 
 
 @pytest.mark.parametrize("dead", [0.0, 0.5, 1.0])
@@ -128,8 +145,9 @@ def test_wide_rows_all_dead_half_dead_or_alive(dead):
     rng = np.random.default_rng(int(dead * 10))
     weights = smooth_weights(rng, (24, 200), dead=dead)
     source = Output(24)
-    group = neuron.Neurons(200, computation=computation.SparseComputation(7),
-                           learning=learning.HebbianLearning(0.03, 0.002))
+    group = neuron.Neurons(
+        200, computation=computation.SparseComputation(7), learning=learning.HebbianLearning(0.03, 0.002)
+    )
     group.set("main", source, lambda p, q: weights.copy())
     want_weights = weights.copy()
     for _ in range(160):
@@ -154,8 +172,9 @@ def test_threaded_brain_run_matches_the_reference():
     np.random.seed(11)
     layer = neuron.Neurons(4096)
     s = sensor.Sensor(numerical.CyclicEncoder(0, 50, 1024, 0.1))
-    b = brain.Brain(layer, s, computation=computation.SparseComputation(0.02),
-                    learning=learning.HebbianLearning(0.05, 0.01))
+    b = brain.Brain(
+        layer, s, computation=computation.SparseComputation(0.02), learning=learning.HebbianLearning(0.05, 0.01)
+    )
     weights = layer.input.synapses.copy()
     values = [3.3, 17.9, 17.9, 42.05, 0.7]
     recorded = b.run(values)[0]

@@ -15,7 +15,6 @@ import sys
 import pytest
 from helpers import TESTS
 
-
 CHECK = """
 import numpy as np
 from helpers import benchmark_brain, step

@@ -1,10 +1,10 @@
 """Property tests: random models in protobrain and in the numpy reference agree exactly."""
 
 import numpy as np
+import reference
 from hypothesis import given
 from hypothesis import strategies as st
 
-import reference
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import numerical
 from protobrain.synapses import Input, Output, OutputMerge
@@ -120,8 +120,12 @@ activity_values = st.sampled_from([0.0, 0.0, 0.0, 1.0, 1.0, 2.0, 0.5, -1.0])
 @given(shapes, shapes, st.data())
 def test_activation_and_learning_on_arbitrary_activity(pre_shape, post_shape, data):
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    pre = np.array(data.draw(st.lists(activity_values, min_size=int(np.prod(pre_shape)), max_size=int(np.prod(pre_shape)))))
-    post = np.array(data.draw(st.lists(activity_values, min_size=int(np.prod(post_shape)), max_size=int(np.prod(post_shape)))))
+    pre = np.array(
+        data.draw(st.lists(activity_values, min_size=int(np.prod(pre_shape)), max_size=int(np.prod(pre_shape))))
+    )
+    post = np.array(
+        data.draw(st.lists(activity_values, min_size=int(np.prod(post_shape)), max_size=int(np.prod(post_shape))))
+    )
     weights = rng.uniform(-0.5, 1.5, pre_shape + post_shape)
     src = Output(pre_shape)
     src.values = pre.reshape(pre_shape)
@@ -150,7 +154,7 @@ def test_merged_and_sliced_sources_match_their_values(ndim, data):
     for source in sources:
         inp = Input("x", 3)
         weights = rng.uniform(size=tuple(source.shape) + (3,))
-        inp.connect(source, lambda p, q: weights)
+        inp.connect(source, lambda p, q, w=weights: w)
         assert np.array_equal(inp.values, source.values)
         got = computation.StandardComputation(0.5)(x=inp)
         want = reference.standard(reference.activation([(source.values, weights)], 3), 0.5)

@@ -4,9 +4,9 @@ import signal
 
 import numpy as np
 import pytest
-
 import reference
 from helpers import benchmark_brain, step
+
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.computation import Computation, SparseComputation
 from protobrain.encoders import Encoder, numerical
@@ -160,7 +160,7 @@ def test_ctrl_c_stops_after_a_whole_step_and_the_brain_goes_on():
     old = signal.signal(signal.SIGALRM, interrupt)
     try:
         signal.setitimer(signal.ITIMER_REAL, 0.15)
-        with pytest.raises(KeyboardInterrupt, match='^$'):
+        with pytest.raises(KeyboardInterrupt, match="^$"):
             b.run(values)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -196,7 +196,7 @@ def test_a_stack_used_as_a_source_is_read_again_after_its_layers_change():
 def test_outputs_and_slice_keys_are_fixed_once_made():
     n, s = neuron.Neurons(3), sensor.Sensor(numerical.SimpleEncoder(0, 1, 8))
     for obj, name in [(n, "output"), (s, "output"), (n.output[1:], "key"), (n.output[1:], "parent")]:
-        with pytest.raises(AttributeError, match='has no setter'):
+        with pytest.raises(AttributeError, match="has no setter"):
             setattr(obj, name, None)
 
 

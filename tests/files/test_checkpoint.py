@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import benchmark_brain, step
 from hypothesis import given
 from hypothesis import strategies as st
 
 import protobrain
-from helpers import benchmark_brain, step
 from protobrain import brain, checkpoint, computation, learning, neuron, sensor, synapses
 from protobrain.encoders import Encoder, numerical
 from protobrain.proto import checkpoint_pb2
@@ -25,9 +25,7 @@ from protobrain.util import atomic
 def state_of(b):
     """Every group's activity and every weight, in a fixed order (copies)."""
     values = [layer.values.copy() for layer in b.layers] + [b.sensor.values.copy()]
-    weights = [
-        inp.synapses.copy() for layer in b.layers for inp in layer.inputs.values() if inp.connected
-    ]
+    weights = [inp.synapses.copy() for layer in b.layers for inp in layer.inputs.values() if inp.connected]
     return values, weights
 
 
@@ -74,7 +72,9 @@ def models(draw):
         if side == "slice":
             layers[-1].set("side", s.output[: max(1, length // 2)])
         elif side == "merge":
-            layers[-1].set("side", synapses.OutputMerge([s.output, layers[0].output[..., 0] if shape_2d else layers[0]]))
+            layers[-1].set(
+                "side", synapses.OutputMerge([s.output, layers[0].output[..., 0] if shape_2d else layers[0]])
+            )
         return brain.Brain(stack, s, computation=comp, learning=learn)
 
     before = draw(st.lists(st.floats(0, 10), max_size=8))
@@ -155,7 +155,9 @@ def test_saved_parameters_and_types(tmp_path):
     encoder.default_value = 2
     s = sensor.Sensor(encoder)
     s.feed(np.float64(1.5))
-    n = neuron.Neurons((3, 4), computation=computation.StandardComputation(0.7), learning=learning.HebbianLearning(0.2, 0.01))
+    n = neuron.Neurons(
+        (3, 4), computation=computation.StandardComputation(0.7), learning=learning.HebbianLearning(0.2, 0.01)
+    )
     n.set("extra", s.output[np.array([1, 3, 5])])
     n.set("bits", s.output[np.arange(30) % 2 == 0])
     n.set("odd", s.output[np.newaxis, ..., 3:-2:2])
@@ -350,7 +352,9 @@ def test_a_truncated_file(saved, keep):
 
 def test_a_wrong_version(saved):
     saved.write_bytes(_repack(saved.read_bytes(), version=2))
-    with pytest.raises(checkpoint.UnsupportedVersionError, match="format version 2; this protobrain reads version 1") as info:
+    with pytest.raises(
+        checkpoint.UnsupportedVersionError, match="format version 2; this protobrain reads version 1"
+    ) as info:
         protobrain.load(saved)
     assert info.value.version == 2 and "newer protobrain" in str(info.value)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import step
 
 import protobrain
-from helpers import step
 from protobrain import brain, computation, learning, neuron, sensor, synapses
 from protobrain.encoders import numerical
 

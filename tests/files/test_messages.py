@@ -11,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from google.protobuf import descriptor_pb2, text_format
+from helpers import ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from helpers import ROOT
 from protobrain import brain, computation, learning, neuron, sensor
+from protobrain import messages as pp
 from protobrain.encoders import Encoder, numerical
 from protobrain.proto import checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
-from protobrain import messages as pp
 
 Enc = encoder_pb2.Encoder
 
@@ -27,7 +27,9 @@ Enc = encoder_pb2.Encoder
 def _encoder(kind, length, min_value=None, max_value=None, sparsity=None, extension=None):
     message = Enc(type=kind, shape=[length])
     ext = extension or (
-        encoder_pb2.SimpleEncoder.simple_encoder if kind == Enc.NUMERICAL_SIMPLE else encoder_pb2.CyclicEncoder.cyclic_encoder
+        encoder_pb2.SimpleEncoder.simple_encoder
+        if kind == Enc.NUMERICAL_SIMPLE
+        else encoder_pb2.CyclicEncoder.cyclic_encoder
     )
     params = message.Extensions[ext]
     for name, value in (("min_value", min_value), ("max_value", max_value), ("sparsity", sparsity)):
@@ -102,7 +104,10 @@ def test_field_numbers_are_those_of_spec_8():
     assert {k: v[:2] for k, v in _fields(Enc).items()} == {"type": (1, opt), "shape": (2, rep)}
     assert dict(Enc.EncoderType.items()) == {"UNKNOWN": 0, "NUMERICAL_SIMPLE": 1, "NUMERICAL_CYCLIC": 2}
     assert [tuple(r) for r in Enc.DESCRIPTOR.extension_ranges] == [(100, 501)]
-    for cls, name, number in ((encoder_pb2.SimpleEncoder, "simple_encoder", 100), (encoder_pb2.CyclicEncoder, "cyclic_encoder", 101)):
+    for cls, name, number in (
+        (encoder_pb2.SimpleEncoder, "simple_encoder", 100),
+        (encoder_pb2.CyclicEncoder, "cyclic_encoder", 101),
+    ):
         extension = getattr(cls, name)
         assert (extension.number, extension.containing_type) == (number, Enc.DESCRIPTOR)
         fields = _fields(cls)
@@ -113,7 +118,11 @@ def test_field_numbers_are_those_of_spec_8():
     assert value_fields["float"] == (2, opt, fd.TYPE_FLOAT)
     assert value_fields["text"] == (3, opt, fd.TYPE_STRING)
     experiment = _fields(experiment_pb2.Experiment)
-    assert (experiment["encoder"][:2], experiment["cortex"][:2], experiment["input"][:2]) == ((1, opt), (2, opt), (3, rep))
+    assert (experiment["encoder"][:2], experiment["cortex"][:2], experiment["input"][:2]) == (
+        (1, opt),
+        (2, opt),
+        (3, rep),
+    )
     assert _fields(experiment_pb2.Cortex) == {"layer": (1, rep, fd.TYPE_INT32)}
     assert _fields(sdr_pb2.SparseDistributedRepresentation) == {
         "shape": (1, rep, fd.TYPE_INT32),
@@ -155,7 +164,10 @@ def test_generated_modules_match_the_proto_files(tmp_path):
         for message in file_proto.message_type:
             for field in [*message.field, *message.extension]:
                 field.ClearField("json_name")
-    shipped = {m.DESCRIPTOR.name: _embedded_descriptor(m) for m in (checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2)}
+    shipped = {
+        m.DESCRIPTOR.name: _embedded_descriptor(m)
+        for m in (checkpoint_pb2, encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2)
+    }
     # What the .proto files say now is what the shipped modules register.
     assert {f.name: f for f in compiled.file} == shipped
     # With the compiler that wrote them, the shipped files are reproduced byte for byte
@@ -186,7 +198,10 @@ def test_decode_simple_encoder_spec_vector():
     encoder = pp.decode_encoder(_encoder(Enc.NUMERICAL_SIMPLE, 5, 1, 4, 0.4))
     assert type(encoder) is numerical.SimpleEncoder
     assert [list(encoder.encode(v)) for v in (1, 2, 3, 4)] == [
-        [1, 1, 0, 0, 0], [0, 1, 1, 0, 0], [0, 0, 1, 1, 0], [0, 0, 0, 1, 1],
+        [1, 1, 0, 0, 0],
+        [0, 1, 1, 0, 0],
+        [0, 0, 1, 1, 0],
+        [0, 0, 0, 1, 1],
     ]
 
 
@@ -210,11 +225,23 @@ def test_decode_encoder_defaults_of_the_original_project():
         (Enc(type=Enc.NUMERICAL_SIMPLE), r"one positive length, got \[\]"),
         (Enc(type=Enc.NUMERICAL_SIMPLE, shape=[4, 4]), r"one positive length, got \[4, 4\]"),
         (Enc(type=Enc.NUMERICAL_CYCLIC, shape=[0]), r"one positive length, got \[0\]"),
-        (_encoder(Enc.NUMERICAL_SIMPLE, 8, 0, 5, extension=encoder_pb2.CyclicEncoder.cyclic_encoder), "sets the cyclic_encoder extension"),
+        (
+            _encoder(Enc.NUMERICAL_SIMPLE, 8, 0, 5, extension=encoder_pb2.CyclicEncoder.cyclic_encoder),
+            "sets the cyclic_encoder extension",
+        ),
         (_encoder(Enc.NUMERICAL_SIMPLE, 8, min_value=5, max_value=1), "min_value must be below max_value"),
         (_encoder(Enc.NUMERICAL_CYCLIC, 8, sparsity=1.5), "sparsity"),
     ],
-    ids=["unknown", "future-type", "no-shape", "2d-shape", "zero-length", "wrong-extension", "min-above-max", "sparsity"],
+    ids=[
+        "unknown",
+        "future-type",
+        "no-shape",
+        "2d-shape",
+        "zero-length",
+        "wrong-extension",
+        "min-above-max",
+        "sparsity",
+    ],
 )
 def test_decode_encoder_errors(message, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -232,7 +259,9 @@ def test_decode_neurons_builds_a_feed_forward_stack():
     assert [layer.input.synapses.shape for layer in neurons.layers[1:]] == [(4, 3), (3, 2)]
 
 
-@pytest.mark.parametrize("layers, pattern", [([], "no layers"), ([3, 0], "layer 1 has size 0"), ([-2], "layer 0 has size -2")])
+@pytest.mark.parametrize(
+    "layers, pattern", [([], "no layers"), ([3, 0], "layer 1 has size 0"), ([-2], "layer 0 has size -2")]
+)
 def test_decode_neurons_errors(layers, pattern):
     with pytest.raises(ValueError, match=pattern):
         pp.decode_neurons(experiment_pb2.Cortex(layer=layers))
@@ -263,8 +292,13 @@ def test_values_use_the_original_fields_when_they_hold_them():
 
 @pytest.mark.parametrize(
     "value, error, pattern",
-    [(True, TypeError, "bool"), (np.bool_(False), TypeError, "bool"), (None, TypeError, "NoneType"),
-     ([1], TypeError, "list"), (2**63, ValueError, "int64 range")],
+    [
+        (True, TypeError, "bool"),
+        (np.bool_(False), TypeError, "bool"),
+        (None, TypeError, "NoneType"),
+        ([1], TypeError, "list"),
+        (2**63, ValueError, "int64 range"),
+    ],
 )
 def test_encode_value_errors(value, error, pattern):
     with pytest.raises(error, match=pattern):
@@ -281,7 +315,13 @@ def test_decode_input():
 # --------------------------------------------------------------------------------- SDRs
 
 
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6), elements=st.sampled_from([0.0, 1.0])))
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=6),
+        elements=st.sampled_from([0.0, 1.0]),
+    )
+)
 def test_sdr_round_trip(array):
     message = pp.encode_sdr(array)
     assert list(message.shape) == list(array.shape)
@@ -299,8 +339,13 @@ def test_encode_sdr_uses_c_order():
 
 @pytest.mark.parametrize(
     "shape, on_bits, pattern",
-    [([], [], "needs a shape"), ([3, -1], [], "non-negative"), ([4], [4], "on-bit 4 is outside the 4 units"),
-     ([4], [-1], "on-bit -1"), ([2, 2], [1, 3, 1], "on-bit 1 is listed more than once")],
+    [
+        ([], [], "needs a shape"),
+        ([3, -1], [], "non-negative"),
+        ([4], [4], "on-bit 4 is outside the 4 units"),
+        ([4], [-1], "on-bit -1"),
+        ([2, 2], [1, 3, 1], "on-bit 1 is listed more than once"),
+    ],
 )
 def test_decode_sdr_errors(shape, on_bits, pattern):
     with pytest.raises(ValueError, match=pattern):
@@ -386,7 +431,9 @@ def test_decode_computation():
     assert winners.n == 3 and type(winners.n) is int
     fraction = pp.decode_computation(experiment_pb2.Computation(sparse=experiment_pb2.SparseComputation(fraction=0.1)))
     assert fraction.n == 0.1 and type(fraction.n) is float
-    standard = pp.decode_computation(experiment_pb2.Computation(standard=experiment_pb2.StandardComputation(threshold=1.2)))
+    standard = pp.decode_computation(
+        experiment_pb2.Computation(standard=experiment_pb2.StandardComputation(threshold=1.2))
+    )
     assert type(standard) is computation.StandardComputation and standard.threshold == 1.2
 
 
@@ -409,7 +456,9 @@ def test_decode_learning():
     default = pp.decode_learning(None)
     assert type(default) is learning.HebbianLearning and (default.increase, default.decrease) == (0.05, 0.002)
     assert pp.decode_learning(experiment_pb2.Learning(hebbian=experiment_pb2.HebbianLearning())).increase == 0.05
-    custom = pp.decode_learning(experiment_pb2.Learning(hebbian=experiment_pb2.HebbianLearning(increase=0.1, decrease=0.3)))
+    custom = pp.decode_learning(
+        experiment_pb2.Learning(hebbian=experiment_pb2.HebbianLearning(increase=0.1, decrease=0.3))
+    )
     assert (custom.increase, custom.decrease) == (0.1, 0.3)
     assert pp.decode_learning(experiment_pb2.Learning(none=experiment_pb2.NoLearning())) is None
     with pytest.raises(ValueError, match="decrease"):
@@ -427,7 +476,9 @@ def _experiment(**overrides):
             del experiment.input[:]
             experiment.input.extend(pp.encode_value(v) for v in value)
         else:
-            getattr(experiment, name).CopyFrom(value) if hasattr(value, "CopyFrom") else setattr(experiment, name, value)
+            getattr(experiment, name).CopyFrom(value) if hasattr(value, "CopyFrom") else setattr(
+                experiment, name, value
+            )
     return experiment
 
 

@@ -183,10 +183,10 @@ def test_atomic_write_leaves_nothing_behind_on_failure(tmp_path, error):
 
 
 def test_atomic_write_reports_unwritable_targets(tmp_path):
-    with pytest.raises(FileNotFoundError, match='No such file or directory'):
+    with pytest.raises(FileNotFoundError, match="No such file or directory"):
         with atomic.atomic_write(tmp_path / "missing" / "out.bin"):
             pass
-    with pytest.raises(IsADirectoryError, match='Is a directory'):
+    with pytest.raises(IsADirectoryError, match="Is a directory"):
         with atomic.atomic_write(tmp_path):
             pass
 

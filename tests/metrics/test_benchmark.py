@@ -6,8 +6,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
-
 from helpers import benchmark_brain, step
+
 from protobrain import computation
 from protobrain.metrics import benchmark, spike_count, spike_density
 from protobrain.metrics.metric import MetricResults
@@ -97,7 +97,7 @@ def test_executor_runs_equal_serial_runs_exactly_and_leave_the_callers_objects_a
     for was, brain_ in zip(before, mine):  # the tasks trained copies
         assert all(np.array_equal(a, b) for a, b in zip(was, weights(brain_)))
     for m in bench.metrics:  # and recorded with copies of the metrics
-        with pytest.raises(RuntimeError, match='no steps recorded'):
+        with pytest.raises(RuntimeError, match="no steps recorded"):
             m.compute()
 
 
@@ -123,7 +123,10 @@ def test_errors_in_a_brain_propagate(pool):
         with pytest.raises(ValueError, match=r"value 500 is outside the encoder's range \[0, 100\] \(at position 2\)"):
             bench.run(brains(), bad_inputs)
     else:
-        with pool(max_workers=2) as executor, pytest.raises(ValueError, match=r"value 500 is outside the encoder's range \[0, 100\] \(at position 2\)"):
+        with (
+            pool(max_workers=2) as executor,
+            pytest.raises(ValueError, match=r"value 500 is outside the encoder's range \[0, 100\] \(at position 2\)"),
+        ):
             bench.run(brains(), bad_inputs, executor=executor)
 
 
@@ -161,13 +164,13 @@ def test_runs_in_rust_and_step_by_step_give_the_same_results():
     overrides compute is stepped through the documented loop. Results must not differ."""
     import numpy as np
 
+    from protobrain import computation, learning, neuron, sensor
     from protobrain.brain import Brain
+    from protobrain.encoders import numerical
     from protobrain.metrics import benchmark as benchmark_module
     from protobrain.metrics.benchmark import Benchmark
     from protobrain.metrics.spike_count import SpikeCount
     from protobrain.metrics.spike_density import SpikeDensity
-    from protobrain import computation, learning, neuron, sensor
-    from protobrain.encoders import numerical
 
     class Stepped(Brain):
         def compute(self):

@@ -9,6 +9,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from helpers import benchmark_brain  # noqa: E402
+
 from protobrain.cli.main import main  # noqa: E402
 from protobrain.metrics import benchmark, spike_count, spike_density  # noqa: E402
 
@@ -25,8 +26,10 @@ def client():
 
 
 def brains():
-    return [benchmark_brain((12, 8), sensor_length=64, seed=seed, rates=rates) for seed, rates in
-            [(0, None), (1, (0.05, 0.002)), (2, (0.005, 0.001)), (3, (0.002, 0.0002))]]
+    return [
+        benchmark_brain((12, 8), sensor_length=64, seed=seed, rates=rates)
+        for seed, rates in [(0, None), (1, (0.05, 0.002)), (2, (0.005, 0.001)), (3, (0.002, 0.0002))]
+    ]
 
 
 def test_a_dask_cluster_gives_the_serial_results_and_leaves_the_brains_alone(client):

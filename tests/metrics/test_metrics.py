@@ -45,14 +45,16 @@ def show(group, inner, last=None):
 def test_metric_results_str_lists_what_is_set_including_falsy_values():
     only_global = MetricResults("m", global_result=0.0)
     assert str(only_global) == "m:\nGlobal: 0.0"
-    every = MetricResults("m", global_result=1, per_layer_result=[2], per_step_result=[3], per_layer_per_step_result=[4])
+    every = MetricResults(
+        "m", global_result=1, per_layer_result=[2], per_step_result=[3], per_layer_per_step_result=[4]
+    )
     assert str(every) == "m:\nGlobal: 1\nPer layer:\n[2]\nPer step:\n[3]\nPer layer - per step:\n[4]"
     assert str(MetricResults("empty")) == "empty:"
     assert str(MetricResults("m", per_step_result=[])) == "m:\nPer step:\n[]"
 
 
 def test_metric_results_fields_are_keyword_only_and_compare_by_value():
-    with pytest.raises(TypeError, match='positional argument'):
+    with pytest.raises(TypeError, match="positional argument"):
         MetricResults("m", 1)
     a = MetricResults("m", global_result={0: 1}, per_step_result=[0.5])
     assert a == MetricResults("m", global_result={0: 1}, per_step_result=[0.5])
@@ -62,7 +64,7 @@ def test_metric_results_fields_are_keyword_only_and_compare_by_value():
 
 
 def test_metric_is_abstract_and_init_resets():
-    with pytest.raises(TypeError, match='abstract'):
+    with pytest.raises(TypeError, match="abstract"):
         Metric("x")
 
     class Steps(Metric):
@@ -84,13 +86,13 @@ def test_metric_is_abstract_and_init_resets():
 @pytest.mark.parametrize("make", [spike_count.SpikeCount, spike_density.SpikeDensity])
 def test_compute_before_next_raises_runtime_error_also_after_reset(make):
     m = make()
-    with pytest.raises(RuntimeError, match='no steps recorded'):
+    with pytest.raises(RuntimeError, match="no steps recorded"):
         m.compute()
     g = plain()
     m.next(g)
     m.compute()
     m.reset()
-    with pytest.raises(RuntimeError, match='no steps recorded'):
+    with pytest.raises(RuntimeError, match="no steps recorded"):
         m.compute()
 
 

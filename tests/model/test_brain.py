@@ -4,9 +4,9 @@ import pickle
 
 import numpy as np
 import pytest
-
 import reference
 from helpers import benchmark_brain, step
+
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import numerical
 

@@ -83,7 +83,7 @@ def test_user_computation_subclass_works_next_to_builtin_ones():
         def __call__(self, **inputs):
             return np.ones(inputs["main"].shape)
 
-    with pytest.raises(TypeError, match='abstract'):
+    with pytest.raises(TypeError, match="abstract"):
         Computation()
     a, b, c = Neurons(3), Neurons(3), Neurons(3)
     b.input, c.input = a, b

@@ -30,8 +30,14 @@ def test_encoder_attributes():
 
 @pytest.mark.parametrize(
     "args, match",
-    [((4, 1, 5), "min_value"), ((1, 1, 5), "min_value"), ((0, 1, 0), "length"), ((0, 1, 5, 0), "sparsity"),
-     ((0, 1, 5, 1.5), "sparsity"), ((0, 1, 2.5), "length")],
+    [
+        ((4, 1, 5), "min_value"),
+        ((1, 1, 5), "min_value"),
+        ((0, 1, 0), "length"),
+        ((0, 1, 5, 0), "sparsity"),
+        ((0, 1, 5, 1.5), "sparsity"),
+        ((0, 1, 2.5), "length"),
+    ],
 )
 def test_bad_parameters(args, match):
     with pytest.raises(ValueError, match=match):
@@ -40,9 +46,14 @@ def test_bad_parameters(args, match):
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [(0.5, r"value 0.5 is outside the encoder's range \[1, 5\]"), (6, "value 6 is outside"),
-     (float("nan"), "value NaN is outside"), ("3", "encodes real numbers, got '3'"),
-     (None, "encodes real numbers, got None"), ([1], r"encodes real numbers, got \[1\]")],
+    [
+        (0.5, r"value 0.5 is outside the encoder's range \[1, 5\]"),
+        (6, "value 6 is outside"),
+        (float("nan"), "value NaN is outside"),
+        ("3", "encodes real numbers, got '3'"),
+        (None, "encodes real numbers, got None"),
+        ([1], r"encodes real numbers, got \[1\]"),
+    ],
 )
 def test_bad_values(value, message):
     enc = CyclicEncoder(1, 5, 10)
@@ -77,7 +88,7 @@ def test_user_encoder_feeds_a_sensor():
 
 
 def test_numerical_encoder_base_cannot_encode():
-    with pytest.raises(NotImplementedError, match='NumericalEncoder is a base class'):
+    with pytest.raises(NotImplementedError, match="NumericalEncoder is a base class"):
         NumericalEncoder(0, 1, 4).encode(0.5)
 
 

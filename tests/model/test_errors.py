@@ -12,7 +12,7 @@ from protobrain.synapses import Input, Output
 def test_impossible_group_is_a_memory_error():
     with pytest.raises(MemoryError, match="cannot allocate"):
         Neurons(2**61)
-    with pytest.raises(MemoryError, match=r'cannot allocate an array of shape \[1099511627776, 1099511627776\]'):
+    with pytest.raises(MemoryError, match=r"cannot allocate an array of shape \[1099511627776, 1099511627776\]"):
         Neurons((2**40, 2**40))
 
 
@@ -28,15 +28,15 @@ def test_impossible_connection_is_a_memory_error_and_draws_nothing():
 
 def test_native_module_rejects_bad_picks_with_python_exceptions():
     a = _core.Activity([3])
-    with pytest.raises(IndexError, match='source pick 0 reads index 3 of a part of size 3'):
+    with pytest.raises(IndexError, match="source pick 0 reads index 3 of a part of size 3"):
         _core.Source.gather([1], [a], np.array([0]), np.array([3]))
-    with pytest.raises(IndexError, match='negative index -1'):
+    with pytest.raises(IndexError, match="negative index -1"):
         _core.Source.gather([1], [a], np.array([0]), np.array([-1]))
-    with pytest.raises(ValueError, match=r'source picks: expected shape \(2,\), got shape \(1,\)'):
+    with pytest.raises(ValueError, match=r"source picks: expected shape \(2,\), got shape \(1,\)"):
         _core.Source.gather([2], [a], np.array([0]), np.array([0]))
-    with pytest.raises(ValueError, match=r'synapses: expected shape \(3, 2\), got shape \(5,\)'):
+    with pytest.raises(ValueError, match=r"synapses: expected shape \(3, 2\), got shape \(5,\)"):
         _core.Connection(_core.Source.whole(a), [2], np.zeros(5))
-    with pytest.raises(ValueError, match=r'output values: expected shape \(3,\), got shape \(4,\)'):
+    with pytest.raises(ValueError, match=r"output values: expected shape \(3,\), got shape \(4,\)"):
         a.assign(np.zeros(4))
     with pytest.raises(ValueError, match="kind"):
         _core.NumericalEncoder("log", 0, 1, 4, 0.5)
@@ -104,7 +104,7 @@ def test_huge_numbers_give_the_promised_exceptions():
         SparseComputation(2**70)
     with pytest.raises(ValueError, match="n"):
         SparseComputation(-(2**70))
-    with pytest.raises(MemoryError, match=r'cannot allocate an output of shape \(18446744073709551616,\)'):
+    with pytest.raises(MemoryError, match=r"cannot allocate an output of shape \(18446744073709551616,\)"):
         Neurons(2**64)
     from protobrain.computation import StandardComputation
 
@@ -125,5 +125,5 @@ def test_encoder_parameters_can_change_and_are_checked_again():
     with pytest.raises(ValueError, match="min_value"):
         e.max_value = -20
     assert e.max_value == 10 and e.encode(10)[-1] == 1
-    with pytest.raises(AttributeError, match='length'):
+    with pytest.raises(AttributeError, match="length"):
         e.length = 4

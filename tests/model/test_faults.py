@@ -8,8 +8,8 @@ import signal
 
 import numpy as np
 import pytest
-
 from helpers import step
+
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.encoders import numerical
 
@@ -61,7 +61,11 @@ def build(middle=None, rule=None):
     layers = [neuron.Neurons(16), neuron.Neurons(12), neuron.Neurons(10)]
     stack = neuron.FeedForward(layers)
     neuron.LoopBack(layers[2:], "self")
-    stack.computation = [computation.SparseComputation(3), middle or computation.SparseComputation(3), computation.SparseComputation(2)]
+    stack.computation = [
+        computation.SparseComputation(3),
+        middle or computation.SparseComputation(3),
+        computation.SparseComputation(2),
+    ]
     stack.learning = [learning.HebbianLearning(0.1, 0.02), rule, learning.HebbianLearning(0.05, 0.01)]
     return brain.Brain(stack, sensor.Sensor(numerical.CyclicEncoder(0, 50, 64)))
 
@@ -77,7 +81,7 @@ def test_an_exception_in_a_user_computation_propagates_unchanged_and_changes_no_
     before = state_of(b)
     error = ZeroDivisionError("my computation failed")
     flaky.fail = error
-    with pytest.raises(ZeroDivisionError, match='^my computation failed$') as info:
+    with pytest.raises(ZeroDivisionError, match="^my computation failed$") as info:
         b.compute()
     assert info.value is error  # the very exception, not a wrapper
     assert_same(state_of(b), before)  # group 0, computed before the failure, is restored too
@@ -100,7 +104,7 @@ def test_an_exception_in_a_user_learning_rule_rolls_back_every_weight():
     twin.compute()
     before = state_of(b)
     rule.fail = KeyError("rule failed")
-    with pytest.raises(KeyError, match='rule failed') as info:
+    with pytest.raises(KeyError, match="rule failed") as info:
         b.learn()  # group 0's Hebbian step and the rule's own writes must both be undone
     assert info.value is rule.fail
     assert_same(state_of(b), before)
@@ -134,7 +138,7 @@ def test_a_failing_step_inside_run_is_undone_and_earlier_steps_stay(where):
 
     b.neurons.layers[0].computation = _Counting(computation.SparseComputation(3), arm)
     twin.neurons.layers[0].computation = _Counting(computation.SparseComputation(3), lambda: None)
-    with pytest.raises(Trigger, match='^$'):
+    with pytest.raises(Trigger, match="^$"):
         b.run(values)
     assert_same(state_of(b), state_of(twin))  # twelve whole steps, nothing of the thirteenth
     flaky.fail = rule.fail = None
@@ -182,7 +186,7 @@ def test_ctrl_c_inside_a_python_step_of_run_stops_after_that_whole_step():
     b.neurons.layers[0].computation = _Counting(computation.SparseComputation(3), interrupt_at_step_seven)
     twin.neurons.layers[0].computation = _Counting(computation.SparseComputation(3), lambda: None)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    with pytest.raises(KeyboardInterrupt, match='^$'):
+    with pytest.raises(KeyboardInterrupt, match="^$"):
         b.run(range(40))
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert b.sensor.value == 6  # steps 1..7 whole (values 0..6), no more
@@ -207,9 +211,9 @@ def test_an_engine_error_part_way_through_compute_changes_nothing():
 
 
 def test_impossible_sizes_are_memory_errors():
-    with pytest.raises(MemoryError, match=r'cannot allocate an array of shape \[2147483648, 2147483648, 2147483648\]'):
+    with pytest.raises(MemoryError, match=r"cannot allocate an array of shape \[2147483648, 2147483648, 2147483648\]"):
         neuron.Neurons((2**31, 2**31, 2**31))
     big, target = neuron.Neurons(2**21), neuron.Neurons(2**23)
-    with pytest.raises(MemoryError, match=r'cannot allocate weights of shape \(2097152, 8388608\)'):
+    with pytest.raises(MemoryError, match=r"cannot allocate weights of shape \(2097152, 8388608\)"):
         target.set("huge", big)
     assert list(target.inputs) == ["main"]

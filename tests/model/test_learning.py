@@ -71,7 +71,7 @@ def test_user_learning_rule_is_called():
         def __call__(self, neurons):
             calls.append(neurons)
 
-    with pytest.raises(TypeError, match='abstract'):
+    with pytest.raises(TypeError, match="abstract"):
         Learning()
     n = Neurons(2, computation=SparseComputation(1), learning=Count())
     n.learn()
@@ -121,6 +121,6 @@ def test_rates_changed_between_steps_are_used_from_the_next_step(use_run):
             ref.step(v, ("sparse", 0.05), rates)
         for layer, r in zip(b.layers, ref.layers):
             assert np.array_equal(layer.input.synapses, r.inputs["main"][1])
-    with pytest.raises(ValueError, match='decrease: must be a non-negative number, got -1'):
+    with pytest.raises(ValueError, match="decrease: must be a non-negative number, got -1"):
         rule.decrease = -1.0
     assert (rule.increase, rule.decrease) == (0.01, 0.003)

@@ -110,9 +110,13 @@ def test_wiring_functions_connect_in_the_documented_directions():
     LoopBack(layers, "neighbors", sf)
     assert all(layer.get("neighbors").source is layer for layer in layers)
     assert sf_calls == [
-        ((10,), (8,)), ((8,), (6,)),
-        ((8,), (10,)), ((6,), (8,)),
-        ((10,), (10,)), ((8,), (8,)), ((6,), (6,)),
+        ((10,), (8,)),
+        ((8,), (6,)),
+        ((8,), (10,)),
+        ((6,), (8,)),
+        ((10,), (10,)),
+        ((8,), (8,)),
+        ((6,), (6,)),
     ]
 
 

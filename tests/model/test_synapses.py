@@ -49,7 +49,7 @@ def test_slices_follow_the_parent():
     assert corner.shape == (3, 3)
     grid.values = np.arange(48).reshape(8, 6)
     assert np.array_equal(corner.values, np.arange(48).reshape(8, 6)[5:, 3:])
-    with pytest.raises(IndexError, match='index 20 is out of bounds'):
+    with pytest.raises(IndexError, match="index 20 is out of bounds"):
         out[20]
 
 
@@ -61,11 +61,11 @@ def test_merge_concatenates_along_the_first_axis_that_fits():
     assert np.array_equal(merged.values, np.r_[np.ones(5), np.zeros(8)])
     wide = OutputMerge([Output((2, 3)), Output((2, 4))])
     assert wide.axis == 1 and wide.shape == (2, 7)
-    with pytest.raises(ValueError, match='OutputMerge needs at least one output'):
+    with pytest.raises(ValueError, match="OutputMerge needs at least one output"):
         OutputMerge([])
     with pytest.raises(ValueError, match="any axis"):
         OutputMerge([Output((2, 3)), Output((4, 5))])
-    with pytest.raises(ValueError, match='do not concatenate along axis 1'):
+    with pytest.raises(ValueError, match="do not concatenate along axis 1"):
         OutputMerge([Output(2), Output(3)], axis=1)
 
 
@@ -83,9 +83,9 @@ def test_unconnected_input_raises_index_error():
     inp = Input("main", 3)
     assert not inp.connected
     with pytest.raises(IndexError, match="main"):
-        inp.values
+        _ = inp.values
     with pytest.raises(IndexError, match="input 'main' is not connected"):
-        inp.synapses
+        _ = inp.synapses
 
 
 def test_connect_draws_uniform_weights_from_the_global_random_state():
@@ -147,7 +147,7 @@ def test_synapses_assignment_is_validated():
         inp.synapses = np.zeros((2, 3))
     with pytest.raises(ValueError, match="(?i)nan"):
         inp.synapses = np.full((3, 2), np.nan)
-    with pytest.raises(TypeError, match='synapses must be an array of real numbers'):
+    with pytest.raises(TypeError, match="synapses must be an array of real numbers"):
         inp.synapses = np.full((3, 2), "x")
 
 

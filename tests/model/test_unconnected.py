@@ -47,14 +47,20 @@ def _loop_back_brain():
     np.random.seed(0)
     layers = [neuron.Neurons(8), neuron.Neurons(6)]
     stack = neuron.LoopBack(layers, "self")
-    return brain.Brain(stack, sensor.Sensor(numerical.CyclicEncoder(0, 10, 32)),
-                       computation=computation.SparseComputation(2), learning=learning.HebbianLearning(0.1, 0.05))
+    return brain.Brain(
+        stack,
+        sensor.Sensor(numerical.CyclicEncoder(0, 10, 32)),
+        computation=computation.SparseComputation(2),
+        learning=learning.HebbianLearning(0.1, 0.05),
+    )
 
 
 def test_brain_compute_and_run_name_the_group_and_input():
     b = _loop_back_brain()
     before = [layer.input.synapses.copy() for layer in b.neurons.layers if layer.input.connected]
-    with pytest.raises(ValueError, match=r"Neurons\(shape=\(6,\), inputs=\['main', 'self'\]\).*'main' is not connected"):
+    with pytest.raises(
+        ValueError, match=r"Neurons\(shape=\(6,\), inputs=\['main', 'self'\]\).*'main' is not connected"
+    ):
         b.compute()
     with pytest.raises(ValueError, match=r"Neurons\(shape=\(6,\).*'main' is not connected"):
         b.run([1, 2, 3])
@@ -78,7 +84,10 @@ def test_an_unconnected_input_of_a_group_called_back_from_run_is_named_too():
     layers = [neuron.Neurons(8), MyNeurons(6)]
     stack = neuron.FeedForward(layers)
     layers[1].inputs["extra"] = synapses.Input("extra", 6)
-    b = brain.Brain(stack, sensor.Sensor(numerical.CyclicEncoder(0, 10, 32)),
-                    computation=computation.SparseComputation(2))
-    with pytest.raises(ValueError, match=r"Neurons\(shape=\(6,\), inputs=\['main', 'extra'\]\) cannot compute: its input 'extra'"):
+    b = brain.Brain(
+        stack, sensor.Sensor(numerical.CyclicEncoder(0, 10, 32)), computation=computation.SparseComputation(2)
+    )
+    with pytest.raises(
+        ValueError, match=r"Neurons\(shape=\(6,\), inputs=\['main', 'extra'\]\) cannot compute: its input 'extra'"
+    ):
         b.run([1.0])

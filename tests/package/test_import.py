@@ -15,8 +15,11 @@ PACKAGE = Path(protobrain.__file__).resolve().parent
 
 def _source_copy(tmp_path: Path) -> Path:
     """The package as the repository holds it: sources, no compiled module."""
-    shutil.copytree(PACKAGE, tmp_path / "protobrain",
-                    ignore=shutil.ignore_patterns(*(f"_core{s}" for s in EXTENSION_SUFFIXES), "__pycache__"))
+    shutil.copytree(
+        PACKAGE,
+        tmp_path / "protobrain",
+        ignore=shutil.ignore_patterns(*(f"_core{s}" for s in EXTENSION_SUFFIXES), "__pycache__"),
+    )
     return tmp_path
 
 

@@ -141,8 +141,11 @@ def test_every_pytest_raises_says_which_error():
     bare = []
     for path in (ROOT / "tests").rglob("test_*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and ast.unparse(node.func) == "pytest.raises"
-                    and not any(k.arg == "match" for k in node.keywords)):
+            if (
+                isinstance(node, ast.Call)
+                and ast.unparse(node.func) == "pytest.raises"
+                and not any(k.arg == "match" for k in node.keywords)
+            ):
                 bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert bare == []
 

@@ -15,10 +15,10 @@ from protobrain import brain, computation, learning, neuron, plot, sensor
 from protobrain.cli import main as protobrain_main
 from protobrain.cli.experiment import run_experiment
 from protobrain.encoders import numerical
+from protobrain.messages import decode_sdr
 from protobrain.metrics import Benchmark, SpikeCount, SpikeDensity
 from protobrain.proto import encoder_pb2, experiment_pb2, snapshot_pb2
 from protobrain.util.proto_io import ProtoReader
-from protobrain.messages import decode_sdr
 
 try:
     import matplotlib
@@ -120,11 +120,7 @@ def test_a_long_raster_pools_steps_without_losing_a_spike():
     box = ax.get_window_extent()
     assert box.width < steps  # several steps share a pixel column
     rows = slice(pixels.shape[0] - int(box.y1) + 2, pixels.shape[0] - int(box.y0) - 2)
-    inked = [
-        column
-        for column in range(int(box.x0) + 2, int(box.x1) - 1)
-        if (pixels[rows, column, :3] < 0.9).any()
-    ]
+    inked = [column for column in range(int(box.x0) + 2, int(box.x1) - 1) if (pixels[rows, column, :3] < 0.9).any()]
     for step in active_steps:
         x, _ = ax.transData.transform((step, 0))
         assert any(abs(column - x) <= 2 for column in inked), step
