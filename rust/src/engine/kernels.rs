@@ -5,7 +5,7 @@
 //!
 //! [`catch_up`] brings (part of) a row up to date and, in the same pass while the row is in
 //! registers, adds it into an activation: one read and one write of each weight per step.
-use super::learn::{decrease, update};
+use super::hebbian_rule::{decrease, update};
 
 /// What a row owes, as slices of the counts ring covering the row's columns (see the
 /// `pending` module).

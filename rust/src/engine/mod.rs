@@ -14,6 +14,7 @@ pub mod connection;
 pub mod encode;
 pub mod error;
 pub mod group;
+mod hebbian_rule;
 mod kernels;
 pub mod learn;
 pub mod network;

@@ -351,7 +351,7 @@ mod tests {
 #[cfg(test)]
 mod pending_tests {
     use super::*;
-    use crate::engine::learn::update;
+    use crate::engine::hebbian_rule::update;
     use crate::engine::test_support::uniform;
 
     #[test]
