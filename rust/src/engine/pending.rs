@@ -48,7 +48,9 @@ pub(crate) struct Pending {
     halfway: u64,
     /// Whether some row may owe a step.
     behind: bool,
-    pub(crate) rows: Vec<RowState>,
+    /// Every row's state, read and set through [`state`](Self::state) and
+    /// [`mark_caught_up`](Self::mark_caught_up).
+    rows: Vec<RowState>,
 }
 
 /// The longest ring: counts are `u8`, so a row may fall at most 255 steps behind.
@@ -81,13 +83,36 @@ impl Pending {
         !self.behind
     }
 
+    /// The number of rows.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Where row `i` stands (what it owes is [`owed`](Self::owed) of this).
+    #[inline]
+    pub(crate) fn state(&self, i: usize) -> RowState {
+        self.rows[i]
+    }
+
     /// Whether row `i` has every logged step.
     pub(crate) fn is_current(&self, i: usize) -> bool {
         self.rows[i] == self.caught_up()
     }
 
+    /// Records that `rows` were brought up to date (every part of each, see
+    /// [`owed`](Self::owed)); a row past the last is ignored.
+    #[inline]
+    pub(crate) fn mark_caught_up(&mut self, rows: impl IntoIterator<Item = usize>) {
+        let now = self.caught_up();
+        for i in rows {
+            if let Some(state) = self.rows.get_mut(i) {
+                *state = now;
+            }
+        }
+    }
+
     /// The state of a row that has seen every logged step.
-    pub(crate) fn caught_up(&self) -> RowState {
+    fn caught_up(&self) -> RowState {
         RowState {
             synced: self.clock,
             pre: false,
@@ -163,7 +188,7 @@ impl Pending {
 
     /// What a row in `state` owes, for its columns `offset..offset + width`. Parts of one
     /// row are independent, so threads may catch up different parts of a row at once; the
-    /// caller sets the row's state to [`caught_up`](Self::caught_up) once every part is done.
+    /// caller marks the row [caught up](Self::mark_caught_up) once every part is done.
     pub(crate) fn owed(&self, state: RowState, offset: usize, width: usize) -> Owed<'_> {
         if state.synced == self.clock {
             return Owed::NOTHING;

@@ -111,14 +111,14 @@ impl Weights {
         let mut wanted = rows
             .iter()
             .copied()
-            .filter(|&i| i < pending.rows.len() && !pending.is_current(i))
+            .filter(|&i| i < pending.rows() && !pending.is_current(i))
             .peekable();
         for (i, row) in self.data.chunks_exact_mut(post).enumerate() {
             match wanted.peek() {
                 None => break,
                 Some(&next) if next == i => {
                     wanted.next();
-                    behind.push((row, pending.rows[i]));
+                    behind.push((row, pending.state(i)));
                 }
                 Some(_) => {}
             }
@@ -129,12 +129,7 @@ impl Weights {
                 catch_up(row, pending.owed(*state, 0, post), None);
             }
         });
-        let caught_up = self.pending.caught_up();
-        for &i in rows {
-            if let Some(state) = self.pending.rows.get_mut(i) {
-                *state = caught_up;
-            }
-        }
+        self.pending.mark_caught_up(rows.iter().copied());
     }
 
     /// Adds `v * row i` to `act` for every `(i, v)` in `active` (ascending rows),
@@ -174,7 +169,7 @@ impl Weights {
             let (_, from_i) = std::mem::take(&mut rest).split_at_mut((i - next_row) * post);
             let (row, after) = from_i.split_at_mut(post);
             (rest, next_row) = (after, i + 1);
-            let state = self.pending.rows[i];
+            let state = self.pending.state(i);
             for (part, (_, rows)) in row.chunks_mut(width).zip(jobs.iter_mut()) {
                 rows.push((part, v, state));
             }
@@ -193,12 +188,7 @@ impl Weights {
                 .map(|(k, (a, rows))| -> Job<'_> { Box::new(move || run(k, a, rows)) })
                 .collect(),
         );
-        let caught_up = log.caught_up();
-        for &(i, _) in active {
-            if let Some(state) = self.pending.rows.get_mut(i) {
-                *state = caught_up;
-            }
-        }
+        self.pending.mark_caught_up(active.iter().map(|&(i, _)| i));
     }
 
     /// Applies every pending step to every row.
