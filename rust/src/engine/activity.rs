@@ -1,9 +1,9 @@
 //! Activity buffers: the current values of an output (a group's, a sensor's).
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::allocation::{shape_size, zeroed};
 use super::error::{EngineError, Result};
 use super::kernels;
-use super::{shape_size, zeroed};
 
 /// The values of an output, flattened in C order, with the shape they have.
 ///

@@ -1,8 +1,8 @@
 //! Connections: a source, the shape of the group it feeds, and the weights between them.
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::allocation::shape_size;
 use super::error::{EngineError, Result};
-use super::shape_size;
 use super::source::Source;
 use super::weights::Weights;
 

@@ -1,5 +1,6 @@
 //! The numerical encoders (SPEC section 5).
 use super::activity::Activity;
+use super::allocation::zeroed;
 use super::error::{EngineError, Result};
 
 /// Which band layout an encoder uses.
@@ -118,7 +119,7 @@ impl NumericalEncoder {
     /// The encoding of `value` as a new vector.
     pub fn encode(&self, value: f64) -> Result<Vec<f64>> {
         let bits = self.on_bits(value)?;
-        let mut out = super::zeroed(self.length, "an encoding")?;
+        let mut out = zeroed(self.length, "an encoding")?;
         for b in bits {
             out[b] = 1.0;
         }

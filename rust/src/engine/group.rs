@@ -2,11 +2,11 @@
 use std::sync::Arc;
 
 use super::activity::{Activity, SharedActivity};
+use super::allocation::shape_size;
 use super::compute::{Buffers, Computation};
 use super::connection::{Connection, SharedConnection};
 use super::error::{EngineError, Result};
 use super::learn::Hebbian;
-use super::shape_size;
 use super::source::Source;
 use super::weights::Weights;
 

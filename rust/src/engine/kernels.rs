@@ -822,7 +822,7 @@ fn has_avx2() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::test_support::uniform;
+    use crate::engine::test_random::uniform;
 
     /// `n` steps of the one-step rule, one at a time: what [`decrease_times`] must equal.
     fn stepwise(mut w: f64, n: u32, d: f64) -> f64 {

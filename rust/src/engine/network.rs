@@ -310,7 +310,7 @@ fn no_group(i: usize, n: usize) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::test_support::uniform;
+    use crate::engine::test_random::uniform;
     use crate::engine::{Activity, Computation, EncoderKind, Hebbian, Source, Weights};
     use std::sync::Arc;
 

@@ -20,8 +20,8 @@
 //! behind. Before each step is logged, [`Pending::overdue`] names, once every quarter of
 //! the ring, the rows more than half the ring behind, and the caller brings them up to date.
 
+use super::allocation::filled;
 use super::error::Result;
-use super::filled;
 use super::kernels::{catch_up, halfway_binade, Owed};
 
 /// Where one row stands: it has every change of steps `..=synced`, and, when `pre` is set,

@@ -2,8 +2,8 @@
 use std::sync::Arc;
 
 use super::activity::{read, SharedActivity};
+use super::allocation::shape_size;
 use super::error::{EngineError, Result};
-use super::shape_size;
 
 /// The pre-synaptic side of a connection.
 ///

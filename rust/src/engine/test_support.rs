@@ -1,15 +1,10 @@
 //! Builders shared by the engine's unit tests.
-use super::{Activity, Connection, Result, Source, Weights};
-
-/// `n` numbers in [0, 1) from a small deterministic generator (no dependency needed).
-pub(crate) fn uniform(seed: &mut u64, n: usize) -> Vec<f64> {
-    (0..n)
-        .map(|_| {
-            *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (*seed >> 11) as f64 / (1u64 << 53) as f64
-        })
-        .collect()
-}
+use super::activity::Activity;
+use super::connection::Connection;
+use super::error::Result;
+use super::source::Source;
+use super::test_random::uniform;
+use super::weights::Weights;
 
 /// A weight maker for the wiring functions, drawing from [`uniform`].
 pub(crate) fn lcg_weights(seed: &mut u64) -> impl FnMut(usize, usize) -> Result<Weights> + '_ {

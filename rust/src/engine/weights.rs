@@ -1,9 +1,9 @@
 //! Synapse weights of one connection: a dense pre x post `f64` matrix, row-major.
+use super::allocation::zeroed;
 use super::error::{EngineError, Result};
 use super::kernels::catch_up;
 use super::parallel::{for_chunks, run_split, threads, Job, MIN_PARALLEL_WORK};
 use super::pending::{Pending, RowState};
-use super::zeroed;
 
 /// The weights of a connection. Row `i` holds the synapses of pre-synaptic unit `i` onto
 /// every post-synaptic unit.
@@ -342,7 +342,7 @@ mod tests {
 mod pending_tests {
     use super::*;
     use crate::engine::hebbian_rule::update;
-    use crate::engine::test_support::uniform;
+    use crate::engine::test_random::uniform;
 
     #[test]
     fn replay_applies_logged_steps_in_order() {
