@@ -22,6 +22,8 @@ pub mod network;
 pub mod parallel;
 mod pending;
 mod pipeline;
+mod recording;
+pub mod sensor;
 pub mod source;
 #[cfg(test)]
 mod test_random;
@@ -37,6 +39,7 @@ pub use encode::{EncoderKind, NumericalEncoder};
 pub use error::{EngineError, Result};
 pub use group::{feed_backward, feed_forward, loop_back, Group};
 pub use learn::Hebbian;
-pub use network::{Network, Sensor};
+pub use network::Network;
+pub use sensor::Sensor;
 pub use source::Source;
 pub use weights::Weights;
