@@ -18,7 +18,7 @@ mod _core {
     #[pymodule_export]
     use crate::py::connection::{PyConnection, WeightsBuffer};
     #[pymodule_export]
-    use crate::py::encoder::PyNumericalEncoder;
+    use crate::py::encoders::PyNumericalEncoder;
     #[pymodule_export]
     use crate::py::learning::PyHebbian;
     #[pymodule_export]

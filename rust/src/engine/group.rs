@@ -3,10 +3,10 @@ use std::sync::Arc;
 
 use super::activity::{Activity, SharedActivity};
 use super::allocation::shape_size;
-use super::compute::{Buffers, Computation};
+use super::computation::{Buffers, Computation};
 use super::connection::{Connection, SharedConnection};
 use super::error::{EngineError, Result};
-use super::learn::Hebbian;
+use super::learning::Hebbian;
 use super::source::Source;
 use super::weights::Weights;
 
@@ -223,7 +223,7 @@ pub fn loop_back(
 mod tests {
     use super::*;
     use crate::engine::activity::{read, write};
-    use crate::engine::encode::{EncoderKind, NumericalEncoder};
+    use crate::engine::encoders::{EncoderKind, NumericalEncoder};
     use crate::engine::test_support::lcg_weights;
 
     #[test]

@@ -10,14 +10,14 @@
 
 pub mod activity;
 pub mod allocation;
-pub mod compute;
+pub mod computation;
 pub mod connection;
-pub mod encode;
+pub mod encoders;
 pub mod error;
 pub mod group;
 mod hebbian_rule;
 mod kernels;
-pub mod learn;
+pub mod learning;
 pub mod network;
 pub mod parallel;
 mod pending;
@@ -33,12 +33,12 @@ pub mod weights;
 
 pub use activity::{Activity, SharedActivity};
 pub use allocation::{filled, shape_size, zeroed};
-pub use compute::Computation;
+pub use computation::Computation;
 pub use connection::{Connection, SharedConnection};
-pub use encode::{EncoderKind, NumericalEncoder};
+pub use encoders::{EncoderKind, NumericalEncoder};
 pub use error::{EngineError, Result};
 pub use group::{feed_backward, feed_forward, loop_back, Group};
-pub use learn::Hebbian;
+pub use learning::Hebbian;
 pub use network::Network;
 pub use sensor::Sensor;
 pub use source::Source;

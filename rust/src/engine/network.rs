@@ -159,10 +159,10 @@ fn no_group(i: usize, n: usize) -> EngineError {
 mod tests {
     use super::*;
     use crate::engine::activity::{write, Activity};
-    use crate::engine::compute::Computation;
+    use crate::engine::computation::Computation;
     use crate::engine::connection::Connection;
-    use crate::engine::encode::{EncoderKind, NumericalEncoder};
-    use crate::engine::learn::Hebbian;
+    use crate::engine::encoders::{EncoderKind, NumericalEncoder};
+    use crate::engine::learning::Hebbian;
     use crate::engine::source::Source;
     use crate::engine::test_random::uniform;
     use crate::engine::weights::Weights;

@@ -601,10 +601,10 @@ fn other_groups(
 mod tests {
     use super::*;
     use crate::engine::activity::{read, Activity};
-    use crate::engine::compute::Computation;
-    use crate::engine::encode::{EncoderKind, NumericalEncoder};
+    use crate::engine::computation::Computation;
+    use crate::engine::encoders::{EncoderKind, NumericalEncoder};
     use crate::engine::group::{feed_forward, loop_back};
-    use crate::engine::learn::Hebbian;
+    use crate::engine::learning::Hebbian;
     use crate::engine::source::Source;
     use crate::engine::test_support::lcg_weights;
 

@@ -1,7 +1,7 @@
 //! A sensor built into the engine: a numerical encoder writing into an activity buffer
 //! (SPEC section 5).
 use super::activity::{write, SharedActivity};
-use super::encode::NumericalEncoder;
+use super::encoders::NumericalEncoder;
 use super::error::Result;
 
 /// A sensor whose encoder is a built-in numerical encoder.

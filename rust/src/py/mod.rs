@@ -2,7 +2,7 @@
 pub mod activity;
 pub mod computation;
 pub mod connection;
-pub mod encoder;
+pub mod encoders;
 pub mod learning;
 pub mod network;
 pub mod source;

@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use super::activity::PyActivity;
 use super::computation::PyComputation;
 use super::connection::PyConnection;
-use super::encoder::PyNumericalEncoder;
+use super::encoders::PyNumericalEncoder;
 use super::learning::PyHebbian;
 use crate::engine::parallel::with_team;
 use crate::engine::{Group, Network, Sensor};

@@ -1,6 +1,6 @@
 //! Hebbian learning (SPEC section 4), with work proportional to activity.
 use super::activity::{read, SharedActivity};
-use super::compute::Buffers;
+use super::computation::Buffers;
 use super::connection::Connection;
 use super::error::{EngineError, Result};
 use super::hebbian_rule::{keep_dead, update};
