@@ -1,4 +1,5 @@
-//! The built-in computations: activation, threshold and k-winners (SPEC section 3).
+//! The built-in computations: activation, threshold and k-winners
+//! (docs/specification.md §3).
 use super::activity::{read, write, SharedActivity};
 use super::connection::Connection;
 use super::error::{EngineError, Result};
@@ -137,8 +138,8 @@ pub struct Buffers {
     pub(crate) pre_ones: Vec<usize>,
 }
 
-/// The activation of every post unit (SPEC section 3): for every input in order, then
-/// every pre unit `i` with a non-zero value in ascending order, add `v[i] * W[i, j]`.
+/// The activation of every post unit (docs/specification.md §3): for every input in order,
+/// then every pre unit `i` with a non-zero value in ascending order, add `v[i] * W[i, j]`.
 /// Only the rows of active inputs are read. This order is what makes results
 /// bit-identical to the reference whatever the thread count. `active` is a buffer for
 /// one input's active units.

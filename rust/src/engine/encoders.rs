@@ -1,4 +1,4 @@
-//! The numerical encoders (SPEC section 5).
+//! The numerical encoders (docs/specification.md §5).
 use super::activity::Activity;
 use super::allocation::zeroed;
 use super::error::{EngineError, Result};

@@ -1,4 +1,5 @@
-//! Neuron groups with named inputs, and the three ways of wiring layers (SPEC section 2).
+//! Neuron groups with named inputs, and the three ways of wiring layers
+//! (docs/specification.md §2).
 use std::sync::Arc;
 
 use super::activity::{Activity, SharedActivity};

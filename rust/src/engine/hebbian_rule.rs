@@ -1,6 +1,6 @@
-//! The arithmetic of the Hebbian rule for one weight (SPEC section 4): add a change and
-//! clip to [0, 1], leaving a dead (exactly 0) weight dead. Learning applies it step by
-//! step, and the kernels replay logged steps with it, so both give the same bits.
+//! The arithmetic of the Hebbian rule for one weight (docs/specification.md §4): add a
+//! change and clip to [0, 1], leaving a dead (exactly 0) weight dead. Learning applies it
+//! step by step, and the kernels replay logged steps with it, so both give the same bits.
 
 /// One weight's change: a dead (exactly 0) weight stays dead; otherwise add and clip.
 /// Written with selects rather than branches so loops over rows vectorise.

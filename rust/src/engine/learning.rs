@@ -1,4 +1,4 @@
-//! Hebbian learning (SPEC section 4), with work proportional to activity.
+//! Hebbian learning (docs/specification.md §4), with work proportional to activity.
 use super::activity::{read, SharedActivity};
 use super::computation::Buffers;
 use super::connection::Connection;

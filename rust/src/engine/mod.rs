@@ -5,8 +5,8 @@
 //! buffer or gather from several ([`Source`]), the built-in computations
 //! ([`Computation`]: threshold and k-winners), Hebbian learning ([`Hebbian`]) and the
 //! numerical encoders ([`NumericalEncoder`]). Every kernel does work proportional to the
-//! activity, not to the matrix size, and follows the summation order of SPEC section 3 so
-//! results are bit-identical to the numpy reference.
+//! activity, not to the matrix size, and follows the summation order of
+//! docs/specification.md §3 so results are bit-identical to the numpy reference.
 
 pub mod activity;
 pub mod allocation;

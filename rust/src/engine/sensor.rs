@@ -1,5 +1,5 @@
 //! A sensor built into the engine: a numerical encoder writing into an activity buffer
-//! (SPEC section 5).
+//! (docs/specification.md §5).
 use super::activity::{write, SharedActivity};
 use super::encoders::NumericalEncoder;
 use super::error::Result;
