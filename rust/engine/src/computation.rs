@@ -279,6 +279,7 @@ fn ordered(a: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::Activity;
     use crate::test_support::connection;
 
     #[test]
@@ -422,7 +423,7 @@ mod tests {
             computation.fire([&c], 4, &mut buffers).unwrap();
             let ones: Vec<usize> = (0..4).filter(|&j| out[j] == 1.0).collect();
             assert_eq!(buffers.ones, ones);
-            let output = crate::Activity::zeros(&[4]).unwrap().shared();
+            let output = Activity::zeros(&[4]).unwrap().shared();
             computation.compute_into(&[&c], &output).unwrap();
             assert_eq!(read(&output).values(), &out);
             assert_eq!(read(&output).nonzero(), Some(&ones[..]));

@@ -146,8 +146,8 @@ impl Source {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity::Activity;
     use crate::kernels::for_each_nonzero;
-    use crate::Activity;
 
     #[test]
     fn nonzero_scan_finds_every_nonzero_in_order() {
