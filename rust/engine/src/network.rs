@@ -1,0 +1,270 @@
+//! A brain compiled for the engine: a sensor and groups in compute order, stepped without
+//! leaving Rust.
+use crate::activity::read;
+use crate::error::{EngineError, Result};
+use crate::group::Group;
+use crate::parallel;
+use crate::pipeline::{self, Mode};
+use crate::recording::record_into;
+use crate::sensor::Sensor;
+
+/// The sensor (when built in) and the groups of a brain, in the order they compute.
+///
+/// A step is: feed the sensor, compute every group in order, then (when learning) let
+/// every group learn in order; the same functions serve single steps and whole runs, so
+/// both give bit-identical results.
+#[derive(Debug)]
+pub struct Network {
+    sensor: Option<Sensor>,
+    groups: Vec<Group>,
+}
+
+impl Network {
+    pub fn new(sensor: Option<Sensor>, groups: Vec<Group>) -> Result<Self> {
+        if let Some(s) = &sensor {
+            let size = read(&s.output).size();
+            if size != s.encoder.length() {
+                return Err(EngineError::ShapeMismatch {
+                    what: "sensor output".into(),
+                    expected: vec![s.encoder.length()],
+                    found: vec![size],
+                });
+            }
+        }
+        Ok(Network { sensor, groups })
+    }
+
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+
+    /// Checks that the sensor accepts `value`, without changing anything.
+    pub fn check_value(&self, value: f64) -> Result<()> {
+        match &self.sensor {
+            Some(s) => s.encoder.start(value).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes `value` into the sensor's output (a bad value leaves it unchanged).
+    pub fn feed(&self, value: f64) -> Result<()> {
+        let sensor = self
+            .sensor
+            .as_ref()
+            .ok_or_else(|| EngineError::InvalidValue("this network has no built-in sensor".into()))?;
+        sensor.feed(value)
+    }
+
+    /// Checks, without changing anything, that every built-in computation can run on its
+    /// group (k-winners asking for more units than a group has fails here, before any
+    /// group's activity changes).
+    pub fn check_groups(&self) -> Result<()> {
+        for group in &self.groups {
+            if let Some(computation) = &group.computation {
+                computation.winners(group.size())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes group `i` with its built-in computation.
+    pub fn compute_group(&mut self, i: usize) -> Result<()> {
+        self.group_mut(i)?.compute()
+    }
+
+    /// Lets group `i` learn with its built-in learning rule (nothing when it has none).
+    pub fn learn_group(&mut self, i: usize) -> Result<()> {
+        self.group_mut(i)?.learn()
+    }
+
+    /// Writes group `i`'s activity as booleans (non-zero) into `out`.
+    pub fn record_group(&self, i: usize, out: &mut [bool]) -> Result<()> {
+        let group = self.groups.get(i).ok_or_else(|| no_group(i, self.groups.len()))?;
+        record_into(group, out)
+    }
+
+    /// Runs one step per value: feed, compute every group, learn every group (when `learn`).
+    /// Every part must be built in. `record[i]`, when given, receives group i's activity of
+    /// every step (steps x units, row-major). Every value is checked before the first step,
+    /// so a bad value changes nothing. After each whole step `keep_going(steps_done)` may
+    /// stop the run; the number of steps done is returned. It is called on the calling
+    /// thread, also when the first group runs a step ahead on another (see the `pipeline`
+    /// module and `PROTOBRAIN_PIPELINE`), which changes no result.
+    pub fn run(
+        &mut self,
+        values: &[f64],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
+        self.run_in(Mode::from_env(), values, learn, record, keep_going)
+    }
+
+    /// [`run`](Self::run) with the pipelining `mode` given rather than read from the
+    /// environment.
+    pub(crate) fn run_in(
+        &mut self,
+        mode: Mode,
+        values: &[f64],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
+        let Some(sensor) = &self.sensor else {
+            return Err(EngineError::InvalidValue("this network has no built-in sensor".into()));
+        };
+        if let Some(i) = self.groups.iter().position(|g| g.computation.is_none()) {
+            return Err(EngineError::InvalidParameter {
+                name: "computation",
+                message: format!("group {i} has no built-in computation"),
+            });
+        }
+        if record.len() > self.groups.len() {
+            return Err(no_group(record.len() - 1, self.groups.len()));
+        }
+        for (i, slot) in record.iter().enumerate() {
+            if let Some(buf) = slot {
+                let want = values.len() * self.groups[i].size();
+                if buf.len() != want {
+                    return Err(EngineError::ShapeMismatch {
+                        what: format!("recording buffer of group {i}"),
+                        expected: vec![want],
+                        found: vec![buf.len()],
+                    });
+                }
+            }
+        }
+        for (i, &v) in values.iter().enumerate() {
+            self.check_value(v).map_err(|err| match err {
+                EngineError::InvalidValue(message) => EngineError::InvalidValue(format!("{message} (at position {i})")),
+                other => other,
+            })?;
+        }
+        self.check_groups()?;
+        // One set of helper threads for the whole run rather than new ones per kernel.
+        parallel::with_team(|| pipeline::run(mode, sensor, &mut self.groups, values, learn, record, keep_going))
+    }
+
+    fn group_mut(&mut self, i: usize) -> Result<&mut Group> {
+        let n = self.groups.len();
+        self.groups.get_mut(i).ok_or_else(|| no_group(i, n))
+    }
+}
+
+fn no_group(i: usize, n: usize) -> EngineError {
+    EngineError::Index(format!("group {i} does not exist; the network has {n} groups"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity::{write, Activity};
+    use crate::computation::Computation;
+    use crate::connection::Connection;
+    use crate::encoders::{EncoderKind, NumericalEncoder};
+    use crate::learning::Hebbian;
+    use crate::source::Source;
+    use crate::test_random::uniform;
+    use crate::weights::Weights;
+    use std::sync::Arc;
+
+    fn network() -> Network {
+        let sensor_out = Activity::zeros(&[20]).unwrap().shared();
+        let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 10.0, 20, 0.2).unwrap();
+        let mut seed = 1u64;
+        let mut weights =
+            |pre: usize, post: usize| Weights::from_vec(pre, post, uniform(&mut seed, pre * post)).unwrap();
+        let mut groups = Vec::new();
+        let mut source = Source::Whole(sensor_out.clone());
+        for size in [8, 6] {
+            let out = Activity::zeros(&[size]).unwrap().shared();
+            let conn = Arc::new(
+                Connection::new(
+                    source,
+                    vec![size],
+                    weights(if groups.is_empty() { 20 } else { 8 }, size),
+                )
+                .unwrap(),
+            );
+            let g = Group::from_parts(
+                out.clone(),
+                vec![("main".into(), conn)],
+                Some(Computation::k_winners(2).unwrap()),
+                Some(Hebbian::new(0.05, 0.01).unwrap()),
+            )
+            .unwrap();
+            groups.push(g);
+            source = Source::Whole(out);
+        }
+        Network::new(
+            Some(Sensor {
+                encoder,
+                output: sensor_out,
+            }),
+            groups,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn run_equals_single_steps() {
+        let values: Vec<f64> = (0..30).map(|i| (i % 11) as f64).collect();
+        let mut a = network();
+        let mut rec0 = vec![false; 30 * 8];
+        let mut rec1 = vec![false; 30 * 6];
+        let done = a
+            .run(&values, true, &mut [Some(&mut rec0), Some(&mut rec1)], |_| true)
+            .unwrap();
+        assert_eq!(done, 30);
+        let mut b = network();
+        for (step, &v) in values.iter().enumerate() {
+            b.feed(v).unwrap();
+            b.compute_group(0).unwrap();
+            b.compute_group(1).unwrap();
+            b.learn_group(0).unwrap();
+            b.learn_group(1).unwrap();
+            let mut now = vec![false; 6];
+            b.record_group(1, &mut now).unwrap();
+            assert_eq!(&rec1[step * 6..(step + 1) * 6], &now[..], "step {step}");
+        }
+        for (ga, gb) in a.groups().iter().zip(b.groups()) {
+            let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
+            assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
+        }
+    }
+
+    #[test]
+    fn recording_reports_every_nonzero_value() {
+        let n = network();
+        let mut out = vec![true; 8];
+        let values = [0.0, -0.0, 0.5, 1.0, -2.0, 0.0, f64::NAN, 0.0];
+        write(n.groups()[0].output()).values_mut().copy_from_slice(&values);
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, true, true, true, false, true, false]);
+        write(n.groups()[0].output()).set_ones([5]).unwrap();
+        n.record_group(0, &mut out).unwrap();
+        assert_eq!(out, [false, false, false, false, false, true, false, false]);
+        assert!(n.record_group(0, &mut [false; 3]).is_err());
+    }
+
+    #[test]
+    fn too_many_winners_fails_before_any_group_changes() {
+        let mut n = network();
+        n.groups[1].computation = Some(Computation::k_winners(7).unwrap());
+        let err = n.run(&[1.0], true, &mut [], |_| true).unwrap_err();
+        assert!(err.to_string().contains('7'), "{err}");
+        assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn a_bad_value_stops_the_run_before_it_starts_and_stop_requests_are_honoured() {
+        let mut n = network();
+        let err = n.run(&[1.0, 2.0, 11.0], true, &mut [], |_| true).unwrap_err();
+        assert!(
+            err.to_string().contains("11") && err.to_string().ends_with("(at position 2)"),
+            "{err}"
+        );
+        assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
+        assert_eq!(n.run(&[1.0, 2.0, 3.0], true, &mut [], |done| done < 2).unwrap(), 2);
+    }
+}

@@ -1,0 +1,61 @@
+use numpy::PyArrayDyn;
+use protobrain_engine::{Computation, Connection};
+use pyo3::prelude::*;
+
+use crate::activity::PyActivity;
+use crate::connection::PyConnection;
+use crate::py_err;
+use crate::to_numpy;
+
+/// A built-in computation (threshold or k-winners).
+#[pyclass(name = "Computation", module = "protobrain._core", frozen)]
+pub struct PyComputation {
+    pub(crate) inner: Computation,
+}
+
+#[pymethods]
+impl PyComputation {
+    #[staticmethod]
+    fn threshold(threshold: f64) -> PyResult<Self> {
+        Ok(PyComputation {
+            inner: Computation::threshold(threshold).map_err(py_err)?,
+        })
+    }
+
+    #[staticmethod]
+    fn k_winners(n: i64) -> PyResult<Self> {
+        Ok(PyComputation {
+            inner: Computation::k_winners(n).map_err(py_err)?,
+        })
+    }
+
+    #[staticmethod]
+    fn k_fraction(n: f64) -> PyResult<Self> {
+        Ok(PyComputation {
+            inner: Computation::k_fraction(n).map_err(py_err)?,
+        })
+    }
+
+    /// The new 0/1 activity of a group of `post_shape` fed by `connections`.
+    fn compute<'py>(
+        &self,
+        py: Python<'py>,
+        connections: Vec<PyRef<'py, PyConnection>>,
+        post_shape: Vec<usize>,
+    ) -> PyResult<Bound<'py, PyArrayDyn<f64>>> {
+        let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
+        let mut out = protobrain_engine::zeroed(
+            protobrain_engine::shape_size(&post_shape).map_err(py_err)?,
+            "an activity",
+        )
+        .map_err(py_err)?;
+        self.inner.compute(&conns, &mut Vec::new(), &mut out).map_err(py_err)?;
+        to_numpy(py, &post_shape, out)
+    }
+
+    /// Computes and stores the new activity straight into `output`.
+    fn compute_into(&self, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) -> PyResult<()> {
+        let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
+        self.inner.compute_into(&conns, &output.inner).map_err(py_err)
+    }
+}

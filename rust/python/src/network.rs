@@ -1,0 +1,293 @@
+use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
+
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadwriteArray2};
+use protobrain_engine::parallel::with_team;
+use protobrain_engine::{Group, Network, Sensor};
+use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+use crate::activity::PyActivity;
+use crate::computation::PyComputation;
+use crate::connection::PyConnection;
+use crate::encoders::PyNumericalEncoder;
+use crate::learning::PyHebbian;
+use crate::py_err;
+
+/// How often a run checks for Ctrl-C and other signals.
+const SIGNAL_CHECK: Duration = Duration::from_millis(20);
+
+/// One group as the Python layer describes it: its output, its connected inputs in order,
+/// its built-in computation and learning (when built in), or the Python callables that do
+/// its computing and learning (for user parts).
+type GroupSpec<'py> = (
+    PyRef<'py, PyActivity>,
+    Vec<PyRef<'py, PyConnection>>,
+    Option<PyRef<'py, PyComputation>>,
+    Option<PyRef<'py, PyHebbian>>,
+    Option<Py<PyAny>>,
+    Option<Py<PyAny>>,
+);
+
+struct GroupCalls {
+    compute: Option<Py<PyAny>>,
+    learn: Option<Py<PyAny>>,
+    connections: Vec<Py<PyConnection>>,
+}
+
+/// A brain compiled for the engine. Built-in parts run in Rust; user parts are Python
+/// callables called at their place in the step.
+#[pyclass(name = "Network", module = "protobrain._core", frozen)]
+pub struct PyNetwork {
+    net: Mutex<Network>,
+    feed: Option<Py<PyAny>>,
+    calls: Vec<GroupCalls>,
+}
+
+impl PyNetwork {
+    /// The engine network. A run in another thread holds it with the GIL released; waiting
+    /// here with the GIL held would deadlock (that run takes the GIL between steps), so a
+    /// network in use is an error instead.
+    fn net(&self) -> PyResult<MutexGuard<'_, Network>> {
+        match self.net.try_lock() {
+            Ok(net) => Ok(net),
+            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(PyRuntimeError::new_err(
+                "this brain is running in another thread (Brain.run); wait for it to finish",
+            )),
+        }
+    }
+
+    /// Whether the user holds a numpy view of any connection's weights.
+    fn views_held(&self, py: Python<'_>) -> bool {
+        self.calls
+            .iter()
+            .flat_map(|calls| &calls.connections)
+            .any(|c| c.get().views_alive(py))
+    }
+
+    /// After learning: connections whose weights the user holds a view of are brought up
+    /// to date and marked as possibly edited.
+    fn after_learning(&self, py: Python<'_>) {
+        for calls in &self.calls {
+            for c in &calls.connections {
+                c.get().after_learning(py);
+            }
+        }
+    }
+}
+
+#[pymethods]
+impl PyNetwork {
+    /// `sensor` is (encoder, output) for a built-in sensor; otherwise `feed` is the Python
+    /// callable that feeds a value. `groups` are in compute order.
+    #[new]
+    #[pyo3(signature = (sensor, feed, groups))]
+    fn new(
+        sensor: Option<(PyRef<'_, PyNumericalEncoder>, PyRef<'_, PyActivity>)>,
+        feed: Option<Py<PyAny>>,
+        groups: Vec<GroupSpec<'_>>,
+    ) -> PyResult<Self> {
+        if sensor.is_none() == feed.is_none() {
+            return Err(PyValueError::new_err(
+                "give either a built-in sensor or a feed callable",
+            ));
+        }
+        let sensor = sensor.map(|(e, a)| Sensor {
+            encoder: e.inner,
+            output: a.inner.clone(),
+        });
+        let mut engine_groups = Vec::with_capacity(groups.len());
+        let mut calls = Vec::with_capacity(groups.len());
+        for (k, (output, connections, computation, learning, compute, learn)) in groups.into_iter().enumerate() {
+            if compute.is_none() && computation.is_none() {
+                return Err(PyValueError::new_err(format!(
+                    "group {k} has neither a built-in computation nor a compute callable"
+                )));
+            }
+            let inputs = connections
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("input {i}"), c.inner.clone()))
+                .collect();
+            engine_groups.push(
+                Group::from_parts(
+                    output.inner.clone(),
+                    inputs,
+                    computation.map(|c| c.inner),
+                    if learn.is_some() {
+                        None
+                    } else {
+                        learning.map(|l| l.inner)
+                    },
+                )
+                .map_err(py_err)?,
+            );
+            calls.push(GroupCalls {
+                compute,
+                learn,
+                connections: connections.into_iter().map(|c| c.into()).collect(),
+            });
+        }
+        Ok(PyNetwork {
+            net: Mutex::new(Network::new(sensor, engine_groups).map_err(py_err)?),
+            feed,
+            calls,
+        })
+    }
+
+    /// Whether every part is built in, so a whole run can stay in Rust.
+    #[getter]
+    fn builtin(&self) -> bool {
+        self.feed.is_none() && self.calls.iter().all(|c| c.compute.is_none() && c.learn.is_none())
+    }
+
+    /// Units per group, in order.
+    #[getter]
+    fn sizes(&self) -> PyResult<Vec<usize>> {
+        Ok(self.net()?.groups().iter().map(|g| g.size()).collect())
+    }
+
+    /// Computes every group in order (built-in computations are checked first, so an
+    /// impossible one fails before any group changes).
+    fn compute(&self, py: Python<'_>) -> PyResult<()> {
+        self.net()?.check_groups().map_err(py_err)?;
+        // One set of helper threads for every group's split kernels (started only if one
+        // splits), rather than new threads per kernel.
+        with_team(|| {
+            for (i, calls) in self.calls.iter().enumerate() {
+                match &calls.compute {
+                    Some(compute) => {
+                        compute.call0(py)?;
+                    }
+                    None => self.net()?.compute_group(i).map_err(py_err)?,
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Lets every group learn in order.
+    fn learn(&self, py: Python<'_>) -> PyResult<()> {
+        let result = with_team(|| {
+            for (i, calls) in self.calls.iter().enumerate() {
+                match &calls.learn {
+                    Some(learn) => {
+                        learn.call0(py)?;
+                    }
+                    None => self.net()?.learn_group(i).map_err(py_err)?,
+                }
+            }
+            Ok(())
+        });
+        self.after_learning(py);
+        result
+    }
+
+    /// Writes every group's current activity into row `step` of its buffer (None skips).
+    fn record(&self, buffers: Vec<Option<PyReadwriteArray2<'_, bool>>>, step: usize) -> PyResult<()> {
+        let net = self.net()?;
+        for (i, buffer) in buffers.into_iter().enumerate() {
+            if let Some(mut buffer) = buffer {
+                let mut rows = buffer.as_array_mut();
+                if step >= rows.nrows() {
+                    return Err(PyIndexError::new_err(format!(
+                        "step {step} is outside a recording of {} steps",
+                        rows.nrows()
+                    )));
+                }
+                let mut row = rows.row_mut(step);
+                let out = row
+                    .as_slice_mut()
+                    .ok_or_else(|| PyValueError::new_err("recording buffers must be C-contiguous"))?;
+                net.record_group(i, out).map_err(py_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A whole run in Rust with the GIL released (every part must be built in), or held
+    /// while the user holds a numpy view of some weights. Returns
+    /// (steps done, recordings, interruption): per group, a (steps, units) bool array of its
+    /// activity, or None where `record[i]` is false; a signal (Ctrl-C) stops the run after
+    /// a whole step and its exception is returned for the caller to raise once it has
+    /// noted how far the run got.
+    #[allow(clippy::type_complexity)]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        values: PyReadonlyArray1<'py, f64>,
+        learn: bool,
+        record: Vec<bool>,
+    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+        if !self.builtin() {
+            return Err(PyValueError::new_err(
+                "run() needs every part built in; step the network instead",
+            ));
+        }
+        let values = values
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("values must be contiguous"))?
+            .to_vec();
+        let sizes = self.sizes()?;
+        if record.len() > sizes.len() {
+            return Err(PyValueError::new_err(format!(
+                "record has {} entries for {} groups",
+                record.len(),
+                sizes.len()
+            )));
+        }
+        let mut buffers: Vec<Option<Vec<bool>>> = Vec::with_capacity(record.len());
+        for (i, &wanted) in record.iter().enumerate() {
+            buffers.push(if wanted {
+                Some(protobrain_engine::filled(values.len() * sizes[i], false, "a recording").map_err(py_err)?)
+            } else {
+                None
+            });
+        }
+        let mut interrupt: Option<PyErr> = None;
+        // While the user holds a numpy view of some weights, another Python thread could
+        // write through it during the run; keeping the GIL stops such writes (the run
+        // reads and writes those weights without any lock).
+        let views_held = self.views_held(py);
+        let mut body = || {
+            let mut slots: Vec<Option<&mut [bool]>> = buffers.iter_mut().map(|b| b.as_deref_mut()).collect();
+            let mut last_check = Instant::now();
+            let mut net = self.net()?;
+            let done = net
+                .run(&values, learn, &mut slots, |_| {
+                    if last_check.elapsed() < SIGNAL_CHECK {
+                        return true;
+                    }
+                    last_check = Instant::now();
+                    match Python::attach(|py| py.check_signals()) {
+                        Ok(()) => true,
+                        Err(err) => {
+                            interrupt = Some(err);
+                            false
+                        }
+                    }
+                })
+                .map_err(py_err)?;
+            Ok::<usize, PyErr>(done)
+        };
+        let result = if views_held { body() } else { py.detach(body) };
+        self.after_learning(py);
+        let steps = result?;
+        let recordings = buffers
+            .into_iter()
+            .enumerate()
+            .map(|(i, b)| match b {
+                None => Ok(None),
+                Some(mut b) => {
+                    b.truncate(steps * sizes[i]);
+                    let array = Array2::from_shape_vec((steps, sizes[i]), b)
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                    Ok(Some(array.into_pyarray(py)))
+                }
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok((steps, recordings, interrupt))
+    }
+}
