@@ -17,7 +17,7 @@ except ImportError as _error:  # pragma: no cover - exercised in a subprocess by
 from protobrain import brain, computation, learning, neuron, sensor, synapses  # noqa: E402
 from protobrain.encoders import numerical  # noqa: E402
 
-__version__ = "0.1.0"
+__version__: str = _core.__version__
 
 from protobrain import checkpoint  # noqa: E402 - records __version__ in the files it writes
 from protobrain.checkpoint import load  # noqa: E402

@@ -6,7 +6,10 @@ from typing import final
 import numpy as np
 import numpy.typing as npt
 
+__version__: str
+
 __all__ = [
+    "__version__",
     "Activity",
     "Computation",
     "Connection",

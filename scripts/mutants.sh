@@ -31,7 +31,7 @@ command -v cargo-mutants >/dev/null || { echo "needs cargo-mutants: cargo instal
 mkdir -p "$out"
 if [ -z "${SKIP_PHASE1:-}" ]; then  # SKIP_PHASE1=1 reuses OUT's phase-1 results
     echo "== phase 1: cargo-mutants over $engine with the Rust tests"
-    cargo mutants --no-default-features -f "$engine/*.rs" -e "$engine/test_support.rs" \
+    cargo mutants -f "$engine/*.rs" -e "$engine/test_support.rs" \
         -j "$jobs" --timeout 120 -o "$out" || true  # exits non-zero when any mutant is missed
 fi
 results="$out/mutants.out"

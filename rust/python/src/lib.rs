@@ -84,4 +84,8 @@ mod _core {
     use crate::network::PyNetwork;
     #[pymodule_export]
     use crate::source::PySource;
+
+    /// The package version, from the workspace's `Cargo.toml`: the one place it is written.
+    #[pymodule_export]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
 }
