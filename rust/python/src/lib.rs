@@ -87,5 +87,6 @@ mod _core {
 
     /// The package version, from the workspace's `Cargo.toml`: the one place it is written.
     #[pymodule_export]
+    #[allow(non_upper_case_globals)] // Python's name for a module's version
     const __version__: &str = env!("CARGO_PKG_VERSION");
 }
