@@ -57,7 +57,7 @@ for outcome in json.load(open(sys.argv[1]))["outcomes"]:
 EOF
 while IFS=$'\t' read -r diff name; do
     git -C "$scratch" checkout -q -- rust
-    if ! git -C "$scratch" apply "$results/$diff" 2>/dev/null; then
+    if ! (cd "$scratch" && patch -s "$(head -1 "$results/$diff" | sed "s/^--- //")" <"$results/$diff") 2>/dev/null; then
         echo "$name (diff does not apply)" >>"$out/survivors.txt"
         continue
     fi

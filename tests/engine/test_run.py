@@ -196,7 +196,7 @@ def test_a_stack_used_as_a_source_is_read_again_after_its_layers_change():
 def test_outputs_and_slice_keys_are_fixed_once_made():
     n, s = neuron.Neurons(3), sensor.Sensor(numerical.SimpleEncoder(0, 1, 8))
     for obj, name in [(n, "output"), (s, "output"), (n.output[1:], "key"), (n.output[1:], "parent")]:
-        with pytest.raises(AttributeError, match="has no setter"):
+        with pytest.raises(AttributeError, match="has no setter|can't set attribute"):  # 3.11+ | 3.10
             setattr(obj, name, None)
 
 
