@@ -282,6 +282,46 @@ mod tests {
     use crate::activity::Activity;
     use crate::test_support::connection;
 
+    /// `ordered` keeps the order of activations, and `f64_of` gives back the activation of
+    /// a key, bit for bit: k-winners' bound for candidates is such a value, and a bound
+    /// above the true one would drop winners.
+    #[test]
+    fn keys_keep_the_order_and_give_the_activation_back() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -5e-324,
+            -0.0,
+            0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            0.25,
+            1.0,
+            1.0 + f64::EPSILON,
+            3.75,
+            1e300,
+            f64::INFINITY,
+        ];
+        for pair in values.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if a == b {
+                assert_eq!(ordered(a), ordered(b), "{a} and {b} are equal");
+            } else {
+                assert!(ordered(a) < ordered(b), "{a} < {b}");
+            }
+        }
+        for &a in &values {
+            let back = f64_of(!ordered(a));
+            let want = if a == 0.0 { 0.0 } else { a };
+            assert_eq!(back.to_bits(), want.to_bits(), "{a}");
+        }
+        assert_eq!(ordered(f64::NAN), ordered(f64::NEG_INFINITY));
+        assert_eq!(f64_of(!ordered(f64::NAN)), f64::NEG_INFINITY);
+    }
+
     #[test]
     fn spec_threshold_vector() {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
