@@ -169,6 +169,17 @@ pub fn write(activity: &SharedActivity) -> RwLockWriteGuard<'_, Activity> {
 mod tests {
     use super::*;
 
+    /// Equal means the same shape and the same values, not merely the same size.
+    #[test]
+    fn equality_is_shape_and_values() {
+        let a = Activity::zeros(&[2, 3]).unwrap();
+        let mut b = Activity::zeros(&[2, 3]).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, Activity::zeros(&[3, 2]).unwrap());
+        b.set_ones([4]).unwrap();
+        assert_ne!(a, b);
+    }
+
     #[test]
     fn zeros_and_assign() {
         let mut a = Activity::zeros(&[2, 3]).unwrap();

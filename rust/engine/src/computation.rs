@@ -282,6 +282,14 @@ mod tests {
     use crate::activity::Activity;
     use crate::test_support::connection;
 
+    /// A fraction is in (0, 1]: 1 is the whole group, just above it is refused.
+    #[test]
+    fn a_fraction_of_one_is_the_whole_group() {
+        assert!(Computation::k_fraction(1.0).is_ok());
+        assert!(Computation::k_fraction(1.0 + f64::EPSILON).is_err());
+        assert!(Computation::k_fraction(0.0).is_err());
+    }
+
     /// `ordered` keeps the order of activations, and `f64_of` gives back the activation of
     /// a key, bit for bit: k-winners' bound for candidates is such a value, and a bound
     /// above the true one would drop winners.

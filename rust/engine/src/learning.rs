@@ -121,6 +121,12 @@ mod tests {
     use crate::test_support::connection;
 
     #[test]
+    fn the_rates_read_back_as_given() {
+        let rule = Hebbian::new(0.25, 0.125).unwrap();
+        assert_eq!((rule.increase(), rule.decrease()), (0.25, 0.125));
+    }
+
+    #[test]
     fn spec_vector() {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
         Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
