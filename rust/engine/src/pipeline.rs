@@ -647,6 +647,9 @@ mod tests {
         FirstReadsSecond,
         /// The second layer also reads the sensor (cannot be pipelined).
         SensorTwice,
+        /// A fourth group learns through the very connection the first group reads its own
+        /// output with (cannot be pipelined: the two would update one matrix at once).
+        SharedWithFirst,
     }
 
     /// A sensor and the groups it drives, as a network holds them.
@@ -680,9 +683,15 @@ mod tests {
                     .set("sensor", Source::Whole(sensor_out.clone()), weights(40, 9).unwrap())
                     .unwrap();
             }
+            Wiring::SharedWithFirst => {
+                loop_back(&mut layers[..1], "self", &mut weights).unwrap();
+                let shared = layers[0].get("self").unwrap().unwrap().clone();
+                let output = Activity::zeros(&[12]).unwrap().shared();
+                layers.push(Group::from_parts(output, vec![("shared".to_string(), shared)], None, None).unwrap());
+            }
             Wiring::FeedForward => {}
         }
-        for (layer, k) in layers.iter_mut().zip([3, 2, 2]) {
+        for (layer, k) in layers.iter_mut().zip([3, 2, 2, 2]) {
             layer.computation = Some(Computation::k_winners(k).unwrap());
             layer.learning = Some(Hebbian::new(0.05, 0.01).unwrap());
         }
@@ -774,7 +783,7 @@ mod tests {
 
     #[test]
     fn networks_whose_first_group_depends_on_the_others_are_not_pipelined() {
-        for wiring in [Wiring::FirstReadsSecond, Wiring::SensorTwice] {
+        for wiring in [Wiring::FirstReadsSecond, Wiring::SensorTwice, Wiring::SharedWithFirst] {
             let n = wired(wiring);
             assert!(!possible(&n.sensor, &n.groups));
             // Asking for it anyway runs serially, with the same results.
