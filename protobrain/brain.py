@@ -91,14 +91,13 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         If a part raises, the exception propagates unchanged and every output keeps the
         activity it had before the call (see ``docs/checkpoints.md``).
         """
-        network, _, plan = self._compiled_with_guards()
-        _check_connected(self.__dict__["_network_cache"])
-        if plan.guard_compute:
-            with _rollback.whole_step(self, plan, compute=True, learn=False):
-                network.compute()
+        cache = self._compiled_cache()
+        cache.check_connected()
+        if cache.plan.guard_compute:
+            with _rollback.whole_step(self, cache.plan, compute=True, learn=False):
+                cache.network.compute()
         else:
-            network.compute()
-        cache: _Compiled = self.__dict__["_network_cache"]
+            cache.network.compute()
         if cache.values_activity is not None and cache.version == _graph._version:  # a user part may relayer
             return cache.values_activity.snapshot()
         return self.neurons.values
@@ -135,8 +134,9 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         """
         if not isinstance(values, (Sequence, np.ndarray)):
             values = list(values)  # a generator or other iterable: its values, in order
-        network, layers, plan = self._compiled_with_guards()
-        _check_connected(self.__dict__["_network_cache"])
+        cache = self._compiled_cache()
+        cache.check_connected()
+        network, layers, plan = cache.network, cache.layers, cache.plan
         wanted = _record_mask(record, len(layers))
         steps = len(values)
         if network.builtin:
@@ -180,15 +180,19 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         return network, layers
 
     def _compiled_with_guards(self) -> tuple[_core.Network, list[Any], _rollback.Plan]:
-        """The compiled network, its groups, and what a failing step would need undone;
-        rebuilt only when the model's structure changed."""
+        """The compiled network, its groups, and what a failing step would need undone."""
+        cache = self._compiled_cache()
+        return cache.network, cache.layers, cache.plan
+
+    def _compiled_cache(self) -> _Compiled:
+        """What the model compiles to; rebuilt only when the model's structure changed."""
         cache: _Compiled | None = self.__dict__.get("_network_cache")
         if cache is None or cache.version != _graph._version:  # one check per step: keep it cheap
             network, layers, guard_compute, guard_learn, unconnected = _compile(self)
             plan = _rollback.plan(self, guard_compute, guard_learn)
             cache = _Compiled(network, layers, plan, _graph.version(), _values_activity(self.neurons), unconnected)
             self.__dict__["_network_cache"] = cache
-        return cache.network, cache.layers, cache.plan
+        return cache
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -200,7 +204,7 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
 
 
 class _Compiled(NamedTuple):
-    """What :meth:`Brain._compiled_with_guards` keeps between steps."""
+    """What :meth:`Brain._compiled_cache` keeps between steps."""
 
     network: _core.Network
     #: The groups in compute order.
@@ -214,6 +218,11 @@ class _Compiled(NamedTuple):
     #: A built-in computation's group and the name of an input of it that is not
     #: connected, found at compile time and raised at the next compute or run.
     unconnected: tuple[Any, str] | None
+
+    def check_connected(self) -> None:
+        """Raise the error for :attr:`unconnected`, if there is one."""
+        if self.unconnected is not None:
+            raise _unconnected_input_error(*self.unconnected)
 
 
 class _GroupSpec(NamedTuple):
@@ -229,12 +238,6 @@ class _GroupSpec(NamedTuple):
     compute: Callable[[], object] | None
     #: The group's ``learn`` called back from the engine, for a part of yours.
     learn: Callable[[], object] | None
-
-
-def _check_connected(cache: _Compiled) -> None:
-    if cache.unconnected is not None:
-        group, name = cache.unconnected
-        raise _unconnected_input_error(group, name)
 
 
 def _values_activity(neurons: Any) -> _core.Activity | None:
