@@ -40,6 +40,19 @@ def run_cli(args, capsys):
     return code, capsys.readouterr().err
 
 
+def _command(experiment: Path, output: Path, every: int) -> list[str]:
+    """``protobrain-experiment EXPERIMENT OUTPUT --checkpoint-every N`` in a process of its own."""
+    return [
+        sys.executable,
+        "-m",
+        "protobrain.cli.experiment",
+        str(experiment),
+        str(output),
+        "--checkpoint-every",
+        str(every),
+    ]
+
+
 def _kill_after_a_checkpoint(command: list[str], saved: Path, partial: Path) -> subprocess.Popen | None:
     """Start ``command``; once a checkpoint exists and the output has grown past the point
     it records (snapshots written after it), SIGKILL the process. Decided by those events,
@@ -74,16 +87,7 @@ def test_a_run_killed_with_sigkill_resumes_to_the_same_output(tmp_path, capsys):
     partial = tmp_path / "out.bin.partial"
     for steps in (4000, 16000, 64000):
         experiment = make_experiment(tmp_path / "e.bin", steps)
-        command = [
-            sys.executable,
-            "-m",
-            "protobrain.cli.experiment",
-            str(experiment),
-            str(output),
-            "--checkpoint-every",
-            "250",
-        ]
-        process = _kill_after_a_checkpoint(command, saved, partial)
+        process = _kill_after_a_checkpoint(_command(experiment, output, every=250), saved, partial)
         if process is not None:
             break
         output.unlink()  # the run finished first: try a longer one
@@ -265,16 +269,9 @@ def test_a_failed_checkpoint_save_names_the_checkpoint(tmp_path):
     def limit() -> None:  # Python ignores SIGXFSZ, so writes past the limit fail with EFBIG
         resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
 
-    command = [
-        sys.executable,
-        "-m",
-        "protobrain.cli.experiment",
-        str(experiment),
-        str(output),
-        "--checkpoint-every",
-        "5",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, preexec_fn=limit, timeout=120)
+    done = subprocess.run(
+        _command(experiment, output, every=5), capture_output=True, text=True, preexec_fn=limit, timeout=120
+    )
     assert done.returncode == 1
     assert done.stderr.startswith(f"protobrain: error: cannot write {output}.checkpoint: "), done.stderr
     assert done.stderr.count("\n") == 1 and not output.exists()
