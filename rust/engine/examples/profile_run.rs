@@ -47,7 +47,7 @@ fn main() {
     let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 100.0, sensor_len, 0.02).unwrap();
     let mut net = Network::new(
         Some(Sensor {
-            encoder,
+            encoder: Some(encoder),
             output: sensor_out,
         }),
         groups,

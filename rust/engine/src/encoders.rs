@@ -116,6 +116,33 @@ impl NumericalEncoder {
         out.set_ones(wrapped.chain(band))
     }
 
+    /// Writes the encodings of `values`, one row of `length` bits each, into `out` (which
+    /// must hold `values.len() * length` bits; it is cleared first). A value outside the
+    /// range is an error naming its position, found before anything is written.
+    pub fn encode_rows(&self, values: &[f64], out: &mut [bool]) -> Result<()> {
+        if out.len() != values.len() * self.length {
+            return Err(EngineError::ShapeMismatch {
+                what: "encoded rows".into(),
+                expected: vec![values.len(), self.length],
+                found: vec![out.len()],
+            });
+        }
+        let mut starts = Vec::with_capacity(values.len());
+        for (i, &value) in values.iter().enumerate() {
+            starts.push(self.start(value).map_err(|err| match err {
+                EngineError::InvalidValue(message) => EngineError::InvalidValue(format!("{message} (at position {i})")),
+                other => other,
+            })?);
+        }
+        out.fill(false);
+        for (row, start) in out.chunks_exact_mut(self.length).zip(starts) {
+            for b in start..start + self.width {
+                row[b % self.length] = true;
+            }
+        }
+        Ok(())
+    }
+
     /// The encoding of `value` as a new vector.
     pub fn encode(&self, value: f64) -> Result<Vec<f64>> {
         let bits = self.on_bits(value)?;
@@ -130,6 +157,23 @@ impl NumericalEncoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rows_are_the_single_encodings() {
+        for kind in [EncoderKind::Simple, EncoderKind::Cyclic] {
+            let e = NumericalEncoder::new(kind, -1.5, 2.5, 13, 0.3).unwrap();
+            let values = [-1.5, 0.3, 2.5, 1.7, 2.49];
+            let mut out = vec![true; values.len() * 13];
+            e.encode_rows(&values, &mut out).unwrap();
+            for (row, &v) in out.chunks(13).zip(&values) {
+                let single: Vec<bool> = e.encode(v).unwrap().iter().map(|&x| x == 1.0).collect();
+                assert_eq!(row, &single[..], "{kind:?} {v}");
+            }
+            let err = e.encode_rows(&[0.0, 3.0], &mut [false; 26]).unwrap_err().to_string();
+            assert!(err.contains('3') && err.ends_with("(at position 1)"), "{err}");
+            assert!(e.encode_rows(&[0.0], &mut [false; 12]).is_err());
+        }
+    }
 
     fn bits(e: &NumericalEncoder, v: f64) -> String {
         e.encode(v)

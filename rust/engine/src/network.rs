@@ -6,7 +6,7 @@ use crate::group::Group;
 use crate::parallel;
 use crate::pipeline::{self, Mode};
 use crate::recording::record_into;
-use crate::sensor::Sensor;
+use crate::sensor::{Inputs, Sensor};
 
 /// The sensor (when built in) and the groups of a brain, in the order they compute.
 ///
@@ -21,17 +21,26 @@ pub struct Network {
 
 impl Network {
     pub fn new(sensor: Option<Sensor>, groups: Vec<Group>) -> Result<Self> {
-        if let Some(s) = &sensor {
-            let size = read(&s.output).size();
-            if size != s.encoder.length() {
+        if let Some(Sensor {
+            encoder: Some(encoder),
+            output,
+        }) = &sensor
+        {
+            let size = read(output).size();
+            if size != encoder.length() {
                 return Err(EngineError::ShapeMismatch {
                     what: "sensor output".into(),
-                    expected: vec![s.encoder.length()],
+                    expected: vec![encoder.length()],
                     found: vec![size],
                 });
             }
         }
         Ok(Network { sensor, groups })
+    }
+
+    /// Whether the network holds a sensor buffer (patterns can be run).
+    pub fn has_sensor(&self) -> bool {
+        self.sensor.is_some()
     }
 
     pub fn groups(&self) -> &[Group] {
@@ -41,7 +50,12 @@ impl Network {
     /// Checks that the sensor accepts `value`, without changing anything.
     pub fn check_value(&self, value: f64) -> Result<()> {
         match &self.sensor {
-            Some(s) => s.encoder.start(value).map(|_| ()),
+            Some(s) => s.check(Inputs::Values(&[value])).map_err(|err| match err {
+                EngineError::InvalidValue(message) => {
+                    EngineError::InvalidValue(message.trim_end_matches(" (at position 0)").into())
+                }
+                other => other,
+            }),
             None => Ok(()),
         }
     }
@@ -97,7 +111,27 @@ impl Network {
         record: &mut [Option<&mut [bool]>],
         keep_going: impl FnMut(usize) -> bool,
     ) -> Result<usize> {
-        self.run_in(Mode::from_env(), values, learn, record, keep_going)
+        self.run_in(Mode::from_env(), Inputs::Values(values), learn, record, keep_going)
+    }
+
+    /// [`run`](Self::run) with the sensor's output given whole for every step rather than
+    /// encoded from values: step `t` shows the sensor units where
+    /// `patterns[t * units..(t + 1) * units]` is true (`units` the sensor's size; the
+    /// length of `patterns` must be a multiple of it). The sensor needs no encoder.
+    pub fn run_patterns(
+        &mut self,
+        patterns: &[bool],
+        learn: bool,
+        record: &mut [Option<&mut [bool]>],
+        keep_going: impl FnMut(usize) -> bool,
+    ) -> Result<usize> {
+        let Some(sensor) = &self.sensor else {
+            return Err(EngineError::InvalidValue("this network has no sensor buffer".into()));
+        };
+        let width = read(&sensor.output).size();
+        let inputs = Inputs::Patterns { bits: patterns, width };
+        sensor.check(inputs)?;
+        self.run_in(Mode::from_env(), inputs, learn, record, keep_going)
     }
 
     /// [`run`](Self::run) with the pipelining `mode` given rather than read from the
@@ -105,7 +139,7 @@ impl Network {
     pub(crate) fn run_in(
         &mut self,
         mode: Mode,
-        values: &[f64],
+        inputs: Inputs<'_>,
         learn: bool,
         record: &mut [Option<&mut [bool]>],
         keep_going: impl FnMut(usize) -> bool,
@@ -124,7 +158,7 @@ impl Network {
         }
         for (i, slot) in record.iter().enumerate() {
             if let Some(buf) = slot {
-                let want = values.len() * self.groups[i].size();
+                let want = inputs.len() * self.groups[i].size();
                 if buf.len() != want {
                     return Err(EngineError::ShapeMismatch {
                         what: format!("recording buffer of group {i}"),
@@ -134,15 +168,10 @@ impl Network {
                 }
             }
         }
-        for (i, &v) in values.iter().enumerate() {
-            self.check_value(v).map_err(|err| match err {
-                EngineError::InvalidValue(message) => EngineError::InvalidValue(format!("{message} (at position {i})")),
-                other => other,
-            })?;
-        }
+        sensor.check(inputs)?;
         self.check_groups()?;
         // One set of helper threads for the whole run rather than new ones per kernel.
-        parallel::with_team(|| pipeline::run(mode, sensor, &mut self.groups, values, learn, record, keep_going))
+        parallel::with_team(|| pipeline::run(mode, sensor, &mut self.groups, inputs, learn, record, keep_going))
     }
 
     fn group_mut(&mut self, i: usize) -> Result<&mut Group> {
@@ -198,7 +227,7 @@ mod tests {
         }
         Network::new(
             Some(Sensor {
-                encoder,
+                encoder: Some(encoder),
                 output: sensor_out,
             }),
             groups,

@@ -30,7 +30,7 @@ use crate::error::Result;
 use crate::group::Group;
 use crate::parallel;
 use crate::recording::record_step;
-use crate::sensor::Sensor;
+use crate::sensor::{Inputs, Sensor};
 
 /// Whether runs may be pipelined: `PROTOBRAIN_PIPELINE` set to `off` (never), `on` (every
 /// run that can be, from its second step, without timing), or anything else (`auto`, the
@@ -122,24 +122,24 @@ pub(crate) fn run(
     mode: Mode,
     sensor: &Sensor,
     groups: &mut [Group],
-    values: &[f64],
+    inputs: Inputs<'_>,
     learn: bool,
     record: &mut [Option<&mut [bool]>],
     mut keep_going: impl FnMut(usize) -> bool,
 ) -> Result<usize> {
     let all = Steps {
-        values,
+        inputs,
         start: 0,
         learn,
     };
     let probe = match mode {
-        Mode::Off => values.len(),
+        Mode::Off => inputs.len(),
         Mode::On => 1,
         Mode::Auto => PROBE_STEPS,
     };
     let long_enough = match mode {
-        Mode::Auto => values.len() >= PROBE_STEPS + MIN_STEPS,
-        _ => values.len() > probe,
+        Mode::Auto => inputs.len() >= PROBE_STEPS + MIN_STEPS,
+        _ => inputs.len() > probe,
     };
     if !long_enough || !possible(sensor, groups) {
         return Ok(serial(sensor, groups, all, record, &mut keep_going, None)?.0);
@@ -148,13 +148,13 @@ pub(crate) fn run(
     let mut serial_for = RETRY_AFTER;
     loop {
         let mut timing = Timing::start();
-        let probe_end = (done + probe).min(values.len());
+        let probe_end = (done + probe).min(inputs.len());
         let stopped;
         (done, stopped) = serial(
             sensor,
             groups,
             Steps {
-                values: &values[..probe_end],
+                inputs: inputs.prefix(probe_end),
                 start: done,
                 learn,
             },
@@ -165,13 +165,13 @@ pub(crate) fn run(
         if stopped {
             return Ok(done);
         }
-        let left = values.len() - done;
+        let left = inputs.len() - done;
         if left == 0 || (mode == Mode::Auto && left < MIN_STEPS) {
             break;
         }
         if mode == Mode::On || timing.worth_it() {
             let steps = Steps {
-                values,
+                inputs,
                 start: done,
                 learn,
             };
@@ -190,13 +190,13 @@ pub(crate) fn run(
         // Not worth it now, or the pipeline turned out slower (the machine got busy):
         // serial steps for a while, then a new probe; a while that doubles each time,
         // so a machine that stays busy costs ever fewer probes.
-        let until = (done + serial_for).min(values.len());
+        let until = (done + serial_for).min(inputs.len());
         let stopped;
         (done, stopped) = serial(
             sensor,
             groups,
             Steps {
-                values: &values[..until],
+                inputs: inputs.prefix(until),
                 start: done,
                 learn,
             },
@@ -204,7 +204,7 @@ pub(crate) fn run(
             &mut keep_going,
             None,
         )?;
-        if stopped || done == values.len() {
+        if stopped || done == inputs.len() {
             return Ok(done);
         }
         serial_for = serial_for.saturating_mul(2);
@@ -224,12 +224,12 @@ fn serial(
     keep_going: &mut impl FnMut(usize) -> bool,
     mut timing: Option<&mut Timing>,
 ) -> Result<(usize, bool)> {
-    let values = steps.values;
-    for (step, &value) in values.iter().enumerate().skip(steps.start) {
+    let inputs = steps.inputs;
+    for step in steps.start..inputs.len() {
         if let Some(t) = timing.as_deref_mut() {
             t.step_begins();
         }
-        sensor.feed(value)?;
+        sensor.feed_step(inputs, step)?;
         for (i, group) in groups.iter_mut().enumerate() {
             group.compute()?;
             if i == 0 {
@@ -251,7 +251,7 @@ fn serial(
             return Ok((step + 1, true));
         }
     }
-    Ok((values.len(), false))
+    Ok((inputs.len(), false))
 }
 
 /// Where the time of the probe's steps went.
@@ -472,11 +472,11 @@ fn stopping_on_failure<T>(baton: &Baton, part: impl FnOnce() -> Result<T>) -> Re
     result
 }
 
-/// The steps of a run a pipeline takes: `values[start..]` (the steps before were taken
-/// serially), learning or not.
+/// The steps of a run a pipeline takes: `inputs` from step `start` on (the steps before
+/// were taken serially), learning or not.
 #[derive(Clone, Copy)]
 struct Steps<'a> {
-    values: &'a [f64],
+    inputs: Inputs<'a>,
     start: usize,
     learn: bool,
 }
@@ -524,13 +524,13 @@ fn first_group(
     record: &mut [Option<&mut [bool]>],
     baton: &Baton,
 ) -> Result<()> {
-    let values = steps.values;
-    for t in steps.start..values.len() {
-        sensor.feed(values[t])?;
+    let inputs = steps.inputs;
+    for t in steps.start..inputs.len() {
+        sensor.feed_step(inputs, t)?;
         group.fire()?;
         if !baton.wait(0, &baton.finished, t) {
-            // The run stops after step t - 1: the sensor shows that step's value again.
-            return sensor.feed(values[t - 1]);
+            // The run stops after step t - 1: the sensor shows that step's input again.
+            return sensor.feed_step(inputs, t - 1);
         }
         group.publish()?;
         if steps.learn {
@@ -553,9 +553,9 @@ fn other_groups(
     baton: &Baton,
     serial_step: Duration,
 ) -> Result<(usize, End)> {
-    let (values, start) = (steps.values, steps.start);
+    let (inputs, start) = (steps.inputs, steps.start);
     let (mut window, mut slow_before) = (Instant::now(), false);
-    for t in start..values.len() {
+    for t in start..inputs.len() {
         if !baton.wait(1, &baton.published, t + 1) {
             return Ok((t, End::Stopped)); // the first group failed; its error is the run's
         }
@@ -570,7 +570,7 @@ fn other_groups(
         record_step(groups, record, t)?;
         let end = if !keep_going(t + 1) {
             Some(End::Stopped)
-        } else if (t + 1 - start) % WINDOW == 0 && t + 1 < values.len() {
+        } else if (t + 1 - start) % WINDOW == 0 && t + 1 < inputs.len() {
             // The first windows warm the second core up (and give the scheduler time to
             // put the two threads on different cores); after that, two windows in a row
             // taking half as long again as serial steps would mean the machine is busy
@@ -594,7 +594,7 @@ fn other_groups(
         }
         baton.post(1, &baton.finished, t + 1);
     }
-    Ok((values.len(), End::Done))
+    Ok((inputs.len(), End::Done))
 }
 
 #[cfg(test)]
@@ -697,7 +697,7 @@ mod tests {
         }
         Wired {
             sensor: Sensor {
-                encoder,
+                encoder: Some(encoder),
                 output: sensor_out,
             },
             groups: layers,
@@ -727,9 +727,15 @@ mod tests {
         stop_at: usize,
     ) -> usize {
         parallel::with_team(|| {
-            run(mode, &n.sensor, &mut n.groups, values, learn, record, |done| {
-                done < stop_at
-            })
+            run(
+                mode,
+                &n.sensor,
+                &mut n.groups,
+                Inputs::Values(values),
+                learn,
+                record,
+                |done| done < stop_at,
+            )
         })
         .unwrap()
     }
@@ -852,7 +858,7 @@ mod tests {
         let mut slots: Vec<Option<&mut [bool]>> = bufs.iter_mut().map(|b| Some(&mut b[..])).collect();
         let mut go = |_| true;
         let first = Steps {
-            values: &values[..1],
+            inputs: Inputs::Values(&values[..1]),
             start: 0,
             learn: true,
         };
@@ -861,7 +867,7 @@ mod tests {
         tests_only::CLAIM.set(Some((true, Duration::ZERO)));
         let timing = Timing::start();
         let steps = Steps {
-            values: &values,
+            inputs: Inputs::Values(&values),
             start: done,
             learn: true,
         };
@@ -877,5 +883,36 @@ mod tests {
         let (_, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
         assert!(bufs == rec_b, "recordings differ");
         assert!(state(&a) == state(&b), "final states differ");
+    }
+
+    #[test]
+    fn patterns_run_like_the_values_they_encode_pipelined_or_not() {
+        let values: Vec<f64> = (0..200).map(|i| ((i * 11) % 97) as f64).collect();
+        let mut patterns = Vec::new();
+        {
+            let n = wired(Wiring::FeedForward);
+            for &v in &values {
+                n.sensor.feed(v).unwrap();
+                patterns.extend(read(&n.sensor.output).values().iter().map(|&x| x != 0.0));
+            }
+        }
+        let mut reference = wired(Wiring::FeedForward);
+        let (_, rec_values) = recorded(&mut reference, Mode::Off, &values, true, usize::MAX);
+        for mode in [Mode::Off, Mode::On] {
+            let mut n = wired(Wiring::FeedForward);
+            n.sensor.encoder = None;
+            let sizes: Vec<usize> = n.groups.iter().map(|g| g.size()).collect();
+            let mut bufs: Vec<Vec<bool>> = sizes.iter().map(|&s| vec![false; s * values.len()]).collect();
+            let mut slots: Vec<Option<&mut [bool]>> = bufs.iter_mut().map(|b| Some(&mut b[..])).collect();
+            let inputs = Inputs::Patterns {
+                bits: &patterns,
+                width: 40,
+            };
+            let done = parallel::with_team(|| run(mode, &n.sensor, &mut n.groups, inputs, true, &mut slots, |_| true));
+            assert_eq!(done.unwrap(), values.len());
+            drop(slots);
+            assert!(bufs == rec_values, "recordings differ in {mode:?}");
+            assert!(state(&n) == state(&reference), "final states differ in {mode:?}");
+        }
     }
 }

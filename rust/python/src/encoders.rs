@@ -1,4 +1,5 @@
-use numpy::PyArray1;
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1};
 use protobrain_engine::activity::write;
 use protobrain_engine::{EncoderKind, NumericalEncoder};
 use pyo3::exceptions::PyValueError;
@@ -37,6 +38,24 @@ impl PyNumericalEncoder {
     /// The encoding of `value` as a new 0/1 float64 array.
     fn encode<'py>(&self, py: Python<'py>, value: f64) -> PyResult<Bound<'py, PyArray1<f64>>> {
         Ok(PyArray1::from_vec(py, self.inner.encode(value).map_err(py_err)?))
+    }
+
+    /// The encodings of `values` as a (len(values), length) bool array; ValueError naming
+    /// the position of the first value outside the range.
+    fn encode_rows<'py>(
+        &self,
+        py: Python<'py>,
+        values: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<Bound<'py, PyArray2<bool>>> {
+        let values = values
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("values must be contiguous"))?;
+        let length = self.inner.length();
+        let mut out = protobrain_engine::filled(values.len() * length, false, "encoded rows").map_err(py_err)?;
+        self.inner.encode_rows(values, &mut out).map_err(py_err)?;
+        let array =
+            Array2::from_shape_vec((values.len(), length), out).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(array.into_pyarray(py))
     }
 
     /// Encodes `value` straight into a sensor's activity.

@@ -2,7 +2,7 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadwriteArray2};
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2};
 use protobrain_engine::parallel::with_team;
 use protobrain_engine::{Group, Network, Sensor};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
@@ -80,22 +80,26 @@ impl PyNetwork {
 
 #[pymethods]
 impl PyNetwork {
-    /// `sensor` is (encoder, output) for a built-in sensor; otherwise `feed` is the Python
-    /// callable that feeds a value. `groups` are in compute order.
+    /// `sensor` is (encoder, output) for a built-in sensor, and (None, output) for a sensor
+    /// whose output buffer the engine may write patterns into (`run_patterns`) while `feed`,
+    /// the Python callable, feeds values; `sensor` is None when neither is so. Exactly one
+    /// of a built-in encoder and `feed` is given. `groups` are in compute order.
     #[new]
     #[pyo3(signature = (sensor, feed, groups))]
+    #[allow(clippy::type_complexity)]
     fn new(
-        sensor: Option<(PyRef<'_, PyNumericalEncoder>, PyRef<'_, PyActivity>)>,
+        sensor: Option<(Option<PyRef<'_, PyNumericalEncoder>>, PyRef<'_, PyActivity>)>,
         feed: Option<Py<PyAny>>,
         groups: Vec<GroupSpec<'_>>,
     ) -> PyResult<Self> {
-        if sensor.is_none() == feed.is_none() {
+        let encoder = sensor.as_ref().and_then(|(e, _)| e.as_ref());
+        if encoder.is_none() == feed.is_none() {
             return Err(PyValueError::new_err(
                 "give either a built-in sensor or a feed callable",
             ));
         }
         let sensor = sensor.map(|(e, a)| Sensor {
-            encoder: e.inner,
+            encoder: e.map(|e| e.inner),
             output: a.inner.clone(),
         });
         let mut engine_groups = Vec::with_capacity(groups.len());
@@ -140,7 +144,14 @@ impl PyNetwork {
     /// Whether every part is built in, so a whole run can stay in Rust.
     #[getter]
     fn builtin(&self) -> bool {
-        self.feed.is_none() && self.calls.iter().all(|c| c.compute.is_none() && c.learn.is_none())
+        self.feed.is_none() && self.builtin_groups()
+    }
+
+    /// Whether every group is built in and the engine holds the sensor's output, so a run
+    /// of patterns (`run_patterns`) can stay in Rust whatever the encoder.
+    #[getter]
+    fn takes_patterns(&self) -> PyResult<bool> {
+        Ok(self.builtin_groups() && self.net()?.has_sensor())
     }
 
     /// Units per group, in order.
@@ -230,6 +241,61 @@ impl PyNetwork {
             .as_slice()
             .map_err(|_| PyValueError::new_err("values must be contiguous"))?
             .to_vec();
+        self.run_steps(py, values.len(), record, |net, slots, keep_going| {
+            net.run(&values, learn, slots, keep_going)
+        })
+    }
+
+    /// [`run`](Self::run) with the sensor's output given for every step: `patterns` is a
+    /// (steps, sensor units) bool array. Every group must be built in; the sensor's encoder
+    /// may be anything.
+    #[allow(clippy::type_complexity)]
+    fn run_patterns<'py>(
+        &self,
+        py: Python<'py>,
+        patterns: PyReadonlyArray2<'py, bool>,
+        learn: bool,
+        record: Vec<bool>,
+    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+        if !self.takes_patterns()? {
+            return Err(PyValueError::new_err(
+                "run_patterns() needs every group built in and a sensor buffer; step the network instead",
+            ));
+        }
+        let (steps, width) = patterns.as_array().dim();
+        let bits = patterns
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("patterns must be C-contiguous"))?
+            .to_vec();
+        self.run_steps(py, steps, record, |net, slots, keep_going| {
+            if bits.len() != steps * width || (steps > 0 && width == 0) {
+                return Err(protobrain_engine::EngineError::InvalidValue("empty patterns".into()));
+            }
+            net.run_patterns(&bits, learn, slots, keep_going)
+        })
+    }
+}
+
+impl PyNetwork {
+    fn builtin_groups(&self) -> bool {
+        self.calls.iter().all(|c| c.compute.is_none() && c.learn.is_none())
+    }
+
+    /// The body of a whole run of `steps` steps: recording buffers, the GIL released
+    /// (unless views are held), signals checked, recordings handed back.
+    #[allow(clippy::type_complexity)]
+    fn run_steps<'py>(
+        &self,
+        py: Python<'py>,
+        steps_wanted: usize,
+        record: Vec<bool>,
+        go: impl Send
+            + FnOnce(
+                &mut Network,
+                &mut [Option<&mut [bool]>],
+                &mut dyn FnMut(usize) -> bool,
+            ) -> protobrain_engine::Result<usize>,
+    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
         let sizes = self.sizes()?;
         if record.len() > sizes.len() {
             return Err(PyValueError::new_err(format!(
@@ -241,7 +307,7 @@ impl PyNetwork {
         let mut buffers: Vec<Option<Vec<bool>>> = Vec::with_capacity(record.len());
         for (i, &wanted) in record.iter().enumerate() {
             buffers.push(if wanted {
-                Some(protobrain_engine::filled(values.len() * sizes[i], false, "a recording").map_err(py_err)?)
+                Some(protobrain_engine::filled(steps_wanted * sizes[i], false, "a recording").map_err(py_err)?)
             } else {
                 None
             });
@@ -251,25 +317,24 @@ impl PyNetwork {
         // write through it during the run; keeping the GIL stops such writes (the run
         // reads and writes those weights without any lock).
         let views_held = self.views_held(py);
-        let mut body = || {
+        let body = || {
             let mut slots: Vec<Option<&mut [bool]>> = buffers.iter_mut().map(|b| b.as_deref_mut()).collect();
             let mut last_check = Instant::now();
             let mut net = self.net()?;
-            let done = net
-                .run(&values, learn, &mut slots, |_| {
-                    if last_check.elapsed() < SIGNAL_CHECK {
-                        return true;
+            let mut keep_going = |_| {
+                if last_check.elapsed() < SIGNAL_CHECK {
+                    return true;
+                }
+                last_check = Instant::now();
+                match Python::attach(|py| py.check_signals()) {
+                    Ok(()) => true,
+                    Err(err) => {
+                        interrupt = Some(err);
+                        false
                     }
-                    last_check = Instant::now();
-                    match Python::attach(|py| py.check_signals()) {
-                        Ok(()) => true,
-                        Err(err) => {
-                            interrupt = Some(err);
-                            false
-                        }
-                    }
-                })
-                .map_err(py_err)?;
+                }
+            };
+            let done = go(&mut net, &mut slots, &mut keep_going).map_err(py_err)?;
             Ok::<usize, PyErr>(done)
         };
         let result = if views_held { body() } else { py.detach(body) };
