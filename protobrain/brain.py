@@ -15,13 +15,18 @@ import numpy as np
 
 from protobrain import _core, _graph, _rollback
 from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
-from protobrain.encoders.numerical import _encoder_input
+from protobrain.encoders.array import ArrayEncoder
+from protobrain.encoders.category import CategoryEncoder
+from protobrain.encoders.numerical import _encoder_inputs
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons, _unconnected_input_error
 from protobrain.sensor import _BUILTIN_ENCODERS, Sensor
 from protobrain.synapses import Output
 
 __all__ = ["Brain"]
+
+#: Encoders whose whole batch :meth:`Brain.run` encodes before the first step.
+_BATCH_ENCODERS = (ArrayEncoder, CategoryEncoder)
 
 
 class Brain(_graph.TracksStepMethods, _graph.Saveable):
@@ -122,7 +127,11 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         is recorded (``record=True``: all; ``False``: none; or a list of indices), a bool
         array of shape ``(len(values),) + group.shape``. Results are bit-identical to the
         documented per-step loop. ``values`` may be any iterable (a generator is read
-        whole first). With only built-in parts the whole run stays in Rust with
+        whole first); with an :class:`~protobrain.encoders.array.ArrayEncoder` each value
+        is an array (``values`` may be one array with a leading steps axis), encoded
+        whole before the first step, as are the values of a
+        :class:`~protobrain.encoders.category.CategoryEncoder`. With only built-in parts
+        the whole run stays in Rust with
         the GIL released (held instead while a ``synapses`` view of the brain's weights is
         alive, so no other thread can write through it meanwhile); user parts are called
         back at their place in each step. When
@@ -139,9 +148,13 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         network, layers, plan = cache.network, cache.layers, cache.plan
         wanted = _record_mask(record, len(layers))
         steps = len(values)
-        if network.builtin:
+        if network.builtin or (network.takes_patterns and _encodes_batches(self.sensor)):
             with _rollback.whole_step(self, plan, compute=True, learn=False):
-                done, recorded, interrupt = network.run(_values_array(values), bool(learn), wanted)
+                if network.builtin:
+                    done, recorded, interrupt = network.run(_encoder_inputs(values), bool(learn), wanted)
+                else:  # an array or category encoder: every value encoded before the first step
+                    patterns = self.sensor.encoder.encode_batch(values).reshape(steps, -1)
+                    done, recorded, interrupt = network.run_patterns(patterns, bool(learn), wanted)
             if done:
                 self.sensor._value = values[done - 1]
             if interrupt is not None:
@@ -272,27 +285,15 @@ def _record_mask(record: bool | Sequence[int], count: int) -> list[bool]:
     return mask
 
 
-def _values_array(values: Sequence[Any] | np.ndarray) -> np.ndarray:
-    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
-    if array.ndim == 1 and array.dtype.kind == "f":
-        return np.ascontiguousarray(array, dtype=np.float64)
-    if array.ndim == 1 and array.dtype.kind in "iu":
-        converted = np.ascontiguousarray(array, dtype=np.float64)
-        # Integers beyond 2**53 that float64 rounds are refused, as the encoders refuse them.
-        if array.size and np.abs(converted).max() >= 2.0**53:
-            for i, value in enumerate(array):
-                try:
-                    _encoder_input(int(value))
-                except ValueError as error:
-                    raise ValueError(f"{error} (at position {i})") from None
-        return converted
-    out = np.empty(len(values), dtype=np.float64)
-    for i, value in enumerate(values):
-        try:
-            out[i] = _encoder_input(value)
-        except ValueError as error:
-            raise ValueError(f"{error} (at position {i})") from None
-    return out
+def _encodes_batches(sensor: Any) -> bool:
+    """Whether ``sensor`` is a plain :class:`Sensor` whose encoder is a built-in one that
+    encodes a whole batch at once, so a run can hand the engine every step's pattern."""
+    return (
+        type(sensor) is Sensor
+        and type(sensor.encoder) in _BATCH_ENCODERS
+        and not _overrides(sensor, ("feed",))
+        and not _overrides(sensor.encoder, ("encode", "encode_batch"))
+    )
 
 
 def _groups(neurons: Any) -> list[Any]:
@@ -345,7 +346,11 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
     if builtin_sensor:
         network = _core.Network((sensor.encoder._native, sensor.output._activity), None, specs)
     else:
-        network = _core.Network(None, sensor.feed, specs)
+        # The engine may still write whole patterns into a sensor's output (batch-encoded
+        # runs, probes) when that output is one of protobrain's buffers.
+        output = getattr(sensor, "output", None)
+        buffer = (None, output._activity) if type(output) is Output else None
+        network = _core.Network(buffer, sensor.feed, specs)
     guard_compute = any(spec.compute is not None for spec in specs)
     guard_learn = any(spec.learn is not None for spec in specs)
     return network, layers, guard_compute, guard_learn, unconnected

@@ -27,3 +27,16 @@ class Encoder(abc.ABC):
     @abc.abstractmethod
     def encode(self, value: Any) -> np.ndarray:
         """The binary representation of ``value``."""
+
+    def encode_batch(self, values: Any) -> np.ndarray:
+        """The encodings of ``values``, in order, as a bool array of shape
+        ``(len(values),) + shape`` (True where the encoding is not 0).
+
+        This default calls :meth:`encode` once per value; the built-in encoders encode the
+        whole batch with array operations, and :meth:`protobrain.brain.Brain.run` feeds
+        such a batch to the engine in one call.
+        """
+        rows = [np.asarray(self.encode(value)) != 0 for value in values]
+        if not rows:
+            return np.zeros((0, *self.shape), dtype=bool)
+        return np.stack(rows).reshape((len(rows), *self.shape))

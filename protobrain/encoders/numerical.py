@@ -9,6 +9,7 @@ any periodic quantity. Values are converted to float before encoding.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -33,6 +34,31 @@ def _encoder_input(value: Any) -> float:
         return _exactly_float(value, "value")
     except OverflowError:
         raise ValueError(f"value {value!r} is outside any encoder's range (too large for a float)") from None
+
+
+def _encoder_inputs(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """``values`` as a float64 array for the engine's encoders; ValueError naming the first
+    value a numerical encoder refuses (a non-number, an integer float64 cannot hold) and its position."""
+    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if array.ndim == 1 and array.dtype.kind == "f":
+        return np.ascontiguousarray(array, dtype=np.float64)
+    if array.ndim == 1 and array.dtype.kind in "iu":
+        converted = np.ascontiguousarray(array, dtype=np.float64)
+        # Integers beyond 2**53 that float64 rounds are refused, as the encoders refuse them.
+        if array.size and np.abs(converted).max() >= 2.0**53:
+            for i, value in enumerate(array):
+                try:
+                    _encoder_input(int(value))
+                except ValueError as error:
+                    raise ValueError(f"{error} (at position {i})") from None
+        return converted
+    out = np.empty(len(values), dtype=np.float64)
+    for i, value in enumerate(values):
+        try:
+            out[i] = _encoder_input(value)
+        except ValueError as error:
+            raise ValueError(f"{error} (at position {i})") from None
+    return out
 
 
 def _exactly_float(number: Any, what: str) -> float:
@@ -153,6 +179,15 @@ class NumericalEncoder(NativeState, Encoder):
         if self._kind is None:
             raise NotImplementedError("NumericalEncoder is a base class; use SimpleEncoder or CyclicEncoder")
         return self._native.encode(_encoder_input(value))
+
+    def encode_batch(self, values: Any) -> np.ndarray:
+        """The encodings of ``values`` as a bool array of shape ``(len(values), length)``,
+        encoded in the engine in one call; ValueError naming the first bad value and its position."""
+        if self._kind is None:
+            raise NotImplementedError("NumericalEncoder is a base class; use SimpleEncoder or CyclicEncoder")
+        if not isinstance(values, (Sequence, np.ndarray)):
+            values = list(values)
+        return self._native.encode_rows(_encoder_inputs(values))
 
     def _encode_into(self, value: Any, activity: _core.Activity) -> None:
         self._native.encode_into(_encoder_input(value), activity)
