@@ -4,12 +4,26 @@
   :class:`~protobrain.metrics.metric.MetricResults` and the helpers metrics share.
 - :mod:`protobrain.metrics.spike_count`: :class:`~protobrain.metrics.spike_count.SpikeCount`.
 - :mod:`protobrain.metrics.spike_density`: :class:`~protobrain.metrics.spike_density.SpikeDensity`.
+- :mod:`protobrain.metrics.entropy`: :class:`~protobrain.metrics.entropy.Entropy`.
+- :mod:`protobrain.metrics.overlap`: :class:`~protobrain.metrics.overlap.Overlap`.
 - :mod:`protobrain.metrics.benchmark`: :class:`~protobrain.metrics.benchmark.Benchmark`.
 """
 
 from protobrain.metrics.benchmark import Benchmark
+from protobrain.metrics.entropy import Entropy
 from protobrain.metrics.metric import LayerMetric, Layout, Metric, MetricResults
+from protobrain.metrics.overlap import Overlap
 from protobrain.metrics.spike_count import SpikeCount
 from protobrain.metrics.spike_density import SpikeDensity
 
-__all__ = ["Benchmark", "LayerMetric", "Layout", "Metric", "MetricResults", "SpikeCount", "SpikeDensity"]
+__all__ = [
+    "Benchmark",
+    "Entropy",
+    "LayerMetric",
+    "Layout",
+    "Metric",
+    "MetricResults",
+    "Overlap",
+    "SpikeCount",
+    "SpikeDensity",
+]
