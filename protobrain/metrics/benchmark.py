@@ -2,7 +2,10 @@
 
 ``Benchmark(metrics).run(brains, inputs)`` steps each brain through ``inputs`` (feed the
 sensor, compute, learn if asked) and gives every metric each step; it returns one
-``{metric.name: MetricResults}`` dict per brain. With ``executor=`` (any
+``{metric.name: MetricResults}`` dict per brain. Probes (:mod:`protobrain.evaluate.probes`:
+noise robustness, stability, readout, similarity), given as ``Benchmark(metrics,
+probes)``, are taken around each brain's run and add their results to the same dict;
+they change nothing the metrics see. With ``executor=`` (any
 ``concurrent.futures.Executor``: a process pool, a Dask ``client.get_executor()``, ...)
 each brain runs as one task on a copy of the brain and of the metrics, and the results
 are identical to a serial run.
@@ -36,13 +39,16 @@ class Benchmark:
     """Evaluates metrics on brains.
 
     Args:
-        metrics: the metrics to compute for every brain; their names must differ, since
-            they key the results.
+        metrics: the metrics to compute for every brain.
+        probes: measurements taken on each brain before, during and after its run
+            (:class:`protobrain.evaluate.probes.Probe`); none by default. Names of metrics
+            and probes must all differ, since they key the results.
     """
 
-    def __init__(self, metrics: Iterable[Metric]) -> None:
+    def __init__(self, metrics: Iterable[Metric], probes: Iterable[Any] = ()) -> None:
         self.metrics: list[Metric] = list(metrics)
-        names = [metric.name for metric in self.metrics]
+        self.probes: list[Any] = list(probes)
+        names = [metric.name for metric in self.metrics] + [probe.name for probe in self.probes]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"metric names must differ, they key the results; repeated: {duplicates}")
@@ -95,13 +101,13 @@ class Benchmark:
         on_steps = None if bar.disable else bar.update
         for index, brain in enumerate(brains):
             bar.set_postfix_str(f"brain {index + 1}/{len(brains)}", refresh=False)
-            outcomes.append(_evaluate(brain, self.metrics, inputs, learning, on_steps))
+            outcomes.append(_evaluate(brain, self.metrics, self.probes, inputs, learning, on_steps))
         return outcomes
 
     def _run_on(
         self, executor: Executor, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
     ) -> list[tuple[Results, float]]:
-        metrics = _pickler.dumps(self.metrics)
+        metrics = _pickler.dumps((self.metrics, self.probes))
         futures: dict[Future[tuple[Results, float]], int] = {}
         try:
             for index, brain in enumerate(brains):
@@ -131,29 +137,47 @@ def _takes_batches(metric: Metric) -> bool:
 def _evaluate(
     brain: Any,
     metrics: Sequence[Metric],
+    probes: Sequence[Any],
     inputs: Sequence[Any],
     learning: bool,
     on_steps: Callable[[int], Any] | None,
 ) -> tuple[Results, float]:
-    """Step one brain through ``inputs`` recording ``metrics``; return the results and seconds
-    taken. ``on_steps(n)``, when given, is told every time ``n`` more steps are done."""
+    """Step one brain through ``inputs`` recording ``metrics`` and taking ``probes``; return
+    the results and seconds taken. ``on_steps(n)``, when given, is told every time ``n``
+    more steps are done."""
     start = time.perf_counter()
     for metric in metrics:
         metric.reset()
+    for probe in probes:
+        probe.start(brain)
+    checkpoints = sorted(
+        {step for probe in probes if probe.every for step in range(probe.every, len(inputs) + 1, probe.every)}
+    )
+
+    def reached(steps: int) -> None:
+        for probe in probes:
+            if probe.every and steps % probe.every == 0:
+                probe.checkpoint(brain, steps)
+
     if _runs_in_rust(brain) and all(_takes_batches(metric) for metric in metrics):
         # Brain.run gives the same activity as the loop below, bit for bit, and the
-        # built-in metrics take its recordings whole; chunks keep a progress bar moving.
-        # Other metrics get next(brain.neurons) every step, as docs/specification.md §7 says.
+        # built-in metrics take its recordings whole; chunks keep a progress bar moving
+        # and end at the probes' checkpoints. Other metrics get next(brain.neurons) every
+        # step, as docs/specification.md §7 says.
         chunk = max(_RUN_CHUNK, len(inputs) // 100) if on_steps is not None else max(1, len(inputs))
-        for first in range(0, len(inputs), chunk):
-            values = inputs[first : first + chunk]
+        ends = sorted(set(range(chunk, len(inputs), chunk)) | set(checkpoints) | {len(inputs)} - {0})
+        first = 0
+        for end in ends:
+            values = inputs[first:end]
             recorded = brain.run(values, learn=learning)
             for metric in metrics:
                 metric.next_batch(brain.neurons, recorded)
             if on_steps is not None:
                 on_steps(len(values))
+            reached(end)
+            first = end
     else:
-        for value in inputs:
+        for step, value in enumerate(inputs, start=1):
             brain.sensor.feed(value)
             brain.compute()
             if learning:
@@ -162,7 +186,10 @@ def _evaluate(
                 metric.next(brain.neurons)
             if on_steps is not None:
                 on_steps(1)
-    results = {metric.name: metric.compute() for metric in metrics}
+            reached(step)
+    results: Results = {metric.name: metric.compute() for metric in metrics}
+    for probe in probes:
+        results[probe.name] = probe.finish(brain)
     return results, time.perf_counter() - start
 
 
@@ -184,6 +211,7 @@ def _runs_in_rust(brain: Any) -> bool:
     return len(layers) == len(shapes) and all(tuple(g.shape) == tuple(s) for g, s in zip(layers, shapes))
 
 
-def _evaluate_pickled(brain: bytes, metrics: bytes, inputs: list[Any], learning: bool) -> tuple[Results, float]:
-    """An executor task: evaluate a pickled brain with pickled metrics (copies of the caller's)."""
-    return _evaluate(pickle.loads(brain), pickle.loads(metrics), inputs, learning, None)
+def _evaluate_pickled(brain: bytes, measures: bytes, inputs: list[Any], learning: bool) -> tuple[Results, float]:
+    """An executor task: evaluate a pickled brain with pickled metrics and probes (copies of the caller's)."""
+    metrics, probes = pickle.loads(measures)
+    return _evaluate(pickle.loads(brain), metrics, probes, inputs, learning, None)

@@ -1,0 +1,164 @@
+"""Probes as the benchmark runs them: measurements taken on a brain before, during and after
+its training run, returned as :class:`~protobrain.metrics.metric.MetricResults` beside
+the metrics' results.
+
+A :class:`Probe` is told :meth:`~Probe.start` before the first step, :meth:`~Probe.checkpoint`
+every :attr:`~Probe.every` steps when it asks for that, and :meth:`~Probe.finish` after the
+last step, which returns its results. None of them changes the brain (see
+:func:`protobrain.evaluate.codes`). ``per_layer_result`` holds one number per layer, nested
+like the brain's layers as the metrics nest theirs (a flat list, in
+:attr:`~protobrain.brain.Brain.layers` order, for a brain whose groups the metrics cannot
+map onto its layers); ``global_result`` the same number over all layers' units together;
+``details`` the probe's full result (curves, checkpoints, baselines).
+"""
+
+from __future__ import annotations
+
+import abc
+import dataclasses
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+
+from protobrain.evaluate.noise import noise_robustness
+from protobrain.evaluate.readout import readout
+from protobrain.evaluate.similarity import similarity_preservation
+from protobrain.evaluate.stability import StabilityTracker
+from protobrain.metrics.metric import Layout, MetricResults
+
+__all__ = ["NoiseRobustnessProbe", "Probe", "ProbeResults", "ReadoutProbe", "SimilarityProbe", "StabilityProbe"]
+
+
+@dataclasses.dataclass(eq=True)
+class ProbeResults(MetricResults):
+    """:class:`~protobrain.metrics.metric.MetricResults` with the probe's full result."""
+
+    details: Any = None
+
+
+class Probe(abc.ABC):
+    """A measurement of a brain around its training run (see the module docstring)."""
+
+    #: Steps between checkpoints during training; None for none.
+    every: int | None = None
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def start(self, brain: Any) -> None:  # noqa: B027 - most probes need no start
+        """Called before the brain's first step."""
+
+    def checkpoint(self, brain: Any, steps: int) -> None:  # noqa: B027 - most probes need no checkpoints
+        """Called after every :attr:`every` steps (``steps`` done so far)."""
+
+    @abc.abstractmethod
+    def finish(self, brain: Any) -> ProbeResults:
+        """Called after the last step; returns the results."""
+
+    def _results(self, brain: Any, per_layer: np.ndarray, overall: float, details: Any) -> ProbeResults:
+        return ProbeResults(
+            self.name,
+            global_result=float(overall),
+            per_layer_result=nest_like_layers(brain, [float(x) for x in per_layer]),
+            details=details,
+        )
+
+
+def nest_like_layers(brain: Any, flat: list[Any]) -> Any:
+    """``flat`` (one item per group, :attr:`~protobrain.brain.Brain.layers` order) nested like
+    the layers of ``brain.neurons`` as the metrics nest per-layer results; ``flat`` itself
+    when the groups are not exactly those layers."""
+    layout = Layout.of(brain.neurons)
+    groups = brain.layers
+    if len(groups) == len(layout.shapes) and all(tuple(g.shape) == s for g, s in zip(groups, layout.shapes)):
+        return layout.nest(flat)
+    return flat
+
+
+class NoiseRobustnessProbe(Probe):
+    """:func:`~protobrain.evaluate.noise.noise_robustness` of ``values`` after training:
+    the area under the curve per layer."""
+
+    def __init__(self, values: Any, levels: int = 21, seed: int = 0, name: str = "noise_robustness") -> None:
+        super().__init__(name)
+        self.values: list[Any] = list(values)
+        self.levels, self.seed = levels, seed
+        if not self.values:
+            raise ValueError("NoiseRobustnessProbe needs at least one value")
+
+    def finish(self, brain: Any) -> ProbeResults:
+        result = noise_robustness(brain, self.values, self.levels, self.seed)
+        return self._results(brain, result.area, result.overall_area, result)
+
+
+class StabilityProbe(Probe):
+    """:mod:`~protobrain.evaluate.stability` of ``values``' codes, checkpointed every
+    ``every`` training steps: the mean overlap between consecutive checkpoints per layer."""
+
+    def __init__(self, values: Any, every: int, name: str = "stability") -> None:
+        super().__init__(name)
+        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+            raise ValueError(f"StabilityProbe: every must be an int >= 1, got {every!r}")
+        self.values: list[Any] = list(values)
+        self.every: int | None = int(every)
+        if not self.values:
+            raise ValueError("StabilityProbe needs at least one value")
+        self._tracker: StabilityTracker | None = None
+        self._last: int = 0
+
+    def start(self, brain: Any) -> None:
+        self._tracker = StabilityTracker(brain, self.values)
+        self._tracker.checkpoint(brain, 0)
+        self._last = 0
+
+    def checkpoint(self, brain: Any, steps: int) -> None:
+        assert self._tracker is not None, "start() first"
+        self._tracker.checkpoint(brain, steps)
+        self._last = steps
+
+    def finish(self, brain: Any) -> ProbeResults:
+        assert self._tracker is not None, "start() first"
+        if len(self._tracker.steps) < 2:
+            raise ValueError(f"StabilityProbe: the run ended before the first checkpoint ({self.every} steps)")
+        result = self._tracker.result()
+        return self._results(brain, result.mean, result.overall_mean, result)
+
+
+class ReadoutProbe(Probe):
+    """:func:`~protobrain.evaluate.readout.readout` after training, and before it: the
+    learning-off baseline of the same brain. ``details`` is ``{"trained": Readout,
+    "untrained": Readout}``; the results are the trained accuracies."""
+
+    def __init__(
+        self,
+        train_values: Any,
+        train_labels: Any,
+        test_values: Any,
+        test_labels: Any,
+        name: str = "readout",
+    ) -> None:
+        super().__init__(name)
+        self.split = (train_values, train_labels, test_values, test_labels)
+        self._untrained: Any = None
+
+    def start(self, brain: Any) -> None:
+        self._untrained = readout(brain, *self.split)
+
+    def finish(self, brain: Any) -> ProbeResults:
+        trained = readout(brain, *self.split)
+        return self._results(brain, trained.layers, trained.overall, {"trained": trained, "untrained": self._untrained})
+
+
+class SimilarityProbe(Probe):
+    """:func:`~protobrain.evaluate.similarity.similarity_preservation` of ``values`` after training."""
+
+    def __init__(self, values: Any, name: str = "similarity") -> None:
+        super().__init__(name)
+        self.values = list(values)
+
+    def finish(self, brain: Any) -> ProbeResults:
+        result = similarity_preservation(brain, self.values)
+        overall = result.overall if not math.isnan(result.overall) else float("nan")
+        return self._results(brain, result.layers, overall, result)

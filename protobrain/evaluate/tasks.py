@@ -1,0 +1,163 @@
+"""The benchmark's tasks: what a brain is trained on and which probes measure it.
+
+- :class:`CyclicTask`: the original protobrain benchmark. A cyclic sensor over 0..100
+  sees 0, 1, ..., 99, 0, 1, ... Probes: noise robustness of the codes of 0..99, their
+  stability at five checkpoints, and (with scikit-learn) a readout of the input's bucket
+  of ten (0-9, 10-19, ...) trained on the codes of the whole numbers 0..99 and scored on
+  the half-way values 0.5..98.5, so the decoder must generalise to inputs it never saw.
+- :class:`DigitsTask`: scikit-learn's handwritten digits (``load_digits``: 1,797 8x8
+  images of 0..16, bundled in the scikit-learn wheel, nothing downloaded), each pixel
+  encoded by a :class:`~protobrain.encoders.numerical.SimpleEncoder`. The brain learns on
+  one half (stratified, fixed seed) and the readout of the digit is trained on that half's
+  codes and scored on the other half's; noise robustness and stability use the first
+  100 test images.
+
+:func:`build_brain` builds the benchmark's model for a task: feed-forward layers with
+k-winners (``SparseComputation``) and a Hebbian set-up or none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from protobrain import brain, computation, learning, neuron, sensor
+from protobrain.encoders.array import ArrayEncoder
+from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.evaluate.probes import NoiseRobustnessProbe, Probe, ReadoutProbe, StabilityProbe
+from protobrain.evaluate.readout import buckets
+
+__all__ = ["TASKS", "CyclicTask", "DigitsTask", "Task", "build_brain", "has_readout", "make_task"]
+
+
+def has_readout() -> bool:
+    """Whether scikit-learn (the ``evaluate`` extra) is installed, so readouts can run."""
+    return importlib.util.find_spec("sklearn") is not None
+
+
+class Task:
+    """What a benchmark trains a brain on and how it measures it."""
+
+    name: str = ""
+
+    def sensor(self) -> sensor.Sensor:
+        """A new sensor for one brain."""
+        raise NotImplementedError
+
+    def inputs(self) -> list[Any]:
+        """The training inputs, in order."""
+        raise NotImplementedError
+
+    def probes(self, readout: bool = True) -> list[Probe]:
+        """The probes to take around each brain's run; the readout only when ``readout``."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """One line for a report's heading."""
+        raise NotImplementedError
+
+
+@dataclasses.dataclass
+class CyclicTask(Task):
+    """The original benchmark: a cyclic sensor of ``sensor_bits`` bits over 0..100, fed
+    0..99 cycled for ``steps`` steps."""
+
+    sensor_bits: int = 1024
+    steps: int = 500
+    name: str = "cyclic"
+
+    def sensor(self) -> sensor.Sensor:
+        return sensor.Sensor(CyclicEncoder(0, 100, self.sensor_bits))
+
+    def inputs(self) -> list[Any]:
+        return [step % 100 for step in range(self.steps)]
+
+    def probes(self, readout: bool = True) -> list[Probe]:
+        values = list(range(100))
+        found: list[Probe] = [
+            NoiseRobustnessProbe(values),
+            StabilityProbe(values, every=max(1, self.steps // 5)),
+        ]
+        if readout:
+            halves = [v + 0.5 for v in range(99)]
+            found.append(ReadoutProbe(values, buckets(values, 0, 100, 10), halves, buckets(halves, 0, 100, 10)))
+        return found
+
+    def describe(self) -> str:
+        return f"cyclic sensor {self.sensor_bits} bits, inputs 0..99 cycled, {self.steps} steps"
+
+
+@dataclasses.dataclass
+class DigitsTask(Task):
+    """Handwritten digits: each of the 64 pixels (0..16) encoded by
+    ``SimpleEncoder(0, 16, pixel_bits, pixel_sparsity)``; the brain trains on one half of
+    the 1,797 images, ``epochs`` times (each epoch in its own shuffled order, from ``seed``)."""
+
+    pixel_bits: int = 16
+    pixel_sparsity: float = 0.25
+    epochs: int = 1
+    seed: int = 0
+    name: str = "digits"
+
+    def __post_init__(self) -> None:
+        try:
+            from sklearn.datasets import load_digits  # optional extra: only this task needs it
+            from sklearn.model_selection import train_test_split  # (same)
+        except ImportError:
+            raise ImportError("the digits task needs scikit-learn: pip install 'protobrain[evaluate]'") from None
+        digits = load_digits()
+        images = digits.images.astype(np.float64)
+        split = train_test_split(images, digits.target, test_size=0.5, stratify=digits.target, random_state=self.seed)
+        self.train_images, self.test_images, self.train_labels, self.test_labels = split
+
+    def sensor(self) -> sensor.Sensor:
+        return sensor.Sensor(ArrayEncoder(SimpleEncoder(0, 16, self.pixel_bits, self.pixel_sparsity), (8, 8)))
+
+    def inputs(self) -> list[Any]:
+        rng = np.random.default_rng(self.seed)
+        order = np.concatenate([rng.permutation(len(self.train_images)) for _ in range(self.epochs)])
+        return list(self.train_images[order])
+
+    def probes(self, readout: bool = True) -> list[Probe]:
+        probe_images = list(self.test_images[:100])
+        steps = self.epochs * len(self.train_images)
+        found: list[Probe] = [
+            NoiseRobustnessProbe(probe_images),
+            StabilityProbe(probe_images, every=max(1, steps // 5)),
+        ]
+        if readout:
+            found.append(
+                ReadoutProbe(list(self.train_images), self.train_labels, list(self.test_images), self.test_labels)
+            )
+        return found
+
+    def describe(self) -> str:
+        return (
+            f"digits: {len(self.train_images)} training images x {self.epochs} epochs, {len(self.test_images)} test, "
+            f"{self.pixel_bits} bits per pixel"
+        )
+
+
+#: The tasks by name, as ``protobrain benchmark --task`` and sweeps name them.
+TASKS = {"cyclic": CyclicTask, "digits": DigitsTask}
+
+
+def make_task(name: str, **settings: Any) -> Task:
+    """The task called ``name`` with ``settings``; ValueError naming an unknown task."""
+    if name not in TASKS:
+        raise ValueError(f"unknown task {name!r}; the tasks are {', '.join(sorted(TASKS))}")
+    return TASKS[name](**settings)  # type: ignore[no-any-return]
+
+
+def build_brain(task: Task, layers: Sequence[int], sparsity: float, rule: tuple[float, ...] | None) -> brain.Brain:
+    """The benchmark's model: feed-forward layers of ``layers`` units fed by the task's
+    sensor, computing with ``SparseComputation(sparsity)`` and learning with
+    ``HebbianLearning(*rule)`` (``rule=None``: no learning). Weights are drawn from numpy's
+    global random state, as every protobrain connection draws them."""
+    learn = None if rule is None else learning.HebbianLearning(*rule)
+    group = neuron.FeedForward([neuron.Neurons(size) for size in layers])
+    return brain.Brain(group, task.sensor(), computation=computation.SparseComputation(sparsity), learning=learn)
