@@ -53,8 +53,11 @@ class Benchmark:
         if duplicates:
             raise ValueError(f"metric names must differ, they key the results; repeated: {duplicates}")
         #: Wall-clock seconds each brain of the last :meth:`run` took to step and record
-        #: (measured where it ran, so shipping to and from workers is not included).
+        #: (measured where it ran, so shipping to and from workers is not included; the
+        #: probes' time is not included either).
         self.last_run_seconds: list[float] = []
+        #: Wall-clock seconds each brain's probes took in the last :meth:`run`.
+        self.last_probe_seconds: list[float] = []
 
     def run(
         self,
@@ -93,10 +96,13 @@ class Benchmark:
                 outcomes = self._run_here(brains, inputs, learning, bar)
             else:
                 outcomes = self._run_on(executor, brains, inputs, learning, bar)
-        self.last_run_seconds = [seconds for _, seconds in outcomes]
+        self.last_run_seconds = [seconds[0] for _, seconds in outcomes]
+        self.last_probe_seconds = [seconds[1] for _, seconds in outcomes]
         return [results for results, _ in outcomes]
 
-    def _run_here(self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm) -> list[tuple[Results, float]]:
+    def _run_here(
+        self, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
+    ) -> list[tuple[Results, tuple[float, float]]]:
         outcomes = []
         on_steps = None if bar.disable else bar.update
         for index, brain in enumerate(brains):
@@ -106,14 +112,14 @@ class Benchmark:
 
     def _run_on(
         self, executor: Executor, brains: list[Any], inputs: list[Any], learning: bool, bar: tqdm
-    ) -> list[tuple[Results, float]]:
+    ) -> list[tuple[Results, tuple[float, float]]]:
         metrics = _pickler.dumps((self.metrics, self.probes))
-        futures: dict[Future[tuple[Results, float]], int] = {}
+        futures: dict[Future[tuple[Results, tuple[float, float]]], int] = {}
         try:
             for index, brain in enumerate(brains):
                 future = executor.submit(_evaluate_pickled, _pickler.dumps(brain), metrics, inputs, learning)
                 futures[future] = index
-            outcomes: list[tuple[Results, float] | None] = [None] * len(brains)
+            outcomes: list[tuple[Results, tuple[float, float]] | None] = [None] * len(brains)
             bar.set_postfix_str(f"0/{len(brains)} brains done", refresh=False)
             for done, future in enumerate(as_completed(futures), start=1):
                 outcomes[futures[future]] = future.result()
@@ -141,23 +147,29 @@ def _evaluate(
     inputs: Sequence[Any],
     learning: bool,
     on_steps: Callable[[int], Any] | None,
-) -> tuple[Results, float]:
+) -> tuple[Results, tuple[float, float]]:
     """Step one brain through ``inputs`` recording ``metrics`` and taking ``probes``; return
-    the results and seconds taken. ``on_steps(n)``, when given, is told every time ``n``
-    more steps are done."""
+    the results and the seconds taken stepping and recording, and probing. ``on_steps(n)``,
+    when given, is told every time ``n`` more steps are done."""
     start = time.perf_counter()
+    probing = 0.0
     for metric in metrics:
         metric.reset()
     for probe in probes:
+        began = time.perf_counter()
         probe.start(brain)
+        probing += time.perf_counter() - began
     checkpoints = sorted(
         {step for probe in probes if probe.every for step in range(probe.every, len(inputs) + 1, probe.every)}
     )
 
     def reached(steps: int) -> None:
+        nonlocal probing
         for probe in probes:
             if probe.every and steps % probe.every == 0:
+                began = time.perf_counter()
                 probe.checkpoint(brain, steps)
+                probing += time.perf_counter() - began
 
     if _runs_in_rust(brain) and all(_takes_batches(metric) for metric in metrics):
         # Brain.run gives the same activity as the loop below, bit for bit, and the
@@ -189,8 +201,10 @@ def _evaluate(
             reached(step)
     results: Results = {metric.name: metric.compute() for metric in metrics}
     for probe in probes:
+        began = time.perf_counter()
         results[probe.name] = probe.finish(brain)
-    return results, time.perf_counter() - start
+        probing += time.perf_counter() - began
+    return results, (time.perf_counter() - start - probing, probing)
 
 
 #: The fewest steps per Brain.run call when a progress bar is shown (about a hundredth
@@ -211,7 +225,9 @@ def _runs_in_rust(brain: Any) -> bool:
     return len(layers) == len(shapes) and all(tuple(g.shape) == tuple(s) for g, s in zip(layers, shapes))
 
 
-def _evaluate_pickled(brain: bytes, measures: bytes, inputs: list[Any], learning: bool) -> tuple[Results, float]:
+def _evaluate_pickled(
+    brain: bytes, measures: bytes, inputs: list[Any], learning: bool
+) -> tuple[Results, tuple[float, float]]:
     """An executor task: evaluate a pickled brain with pickled metrics and probes (copies of the caller's)."""
     metrics, probes = pickle.loads(measures)
     return _evaluate(pickle.loads(brain), metrics, probes, inputs, learning, None)

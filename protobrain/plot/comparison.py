@@ -43,7 +43,11 @@ def compare(
     ``'spike_density'``), density over steps over all layers (one line per brain), and the
     spread of spikes per unit over all layers (a box per brain: quartiles, whiskers at the
     minimum and maximum, the mean as a diamond, the share of silent units above it; from
-    ``'spike_count'``). ``labels`` name the brains (default ``brain 1``, ``brain 2``, ...).
+    ``'spike_count'``). A second row shows the measures that tell set-ups apart, for those
+    present (:data:`MEASURES`: entropy, overlap, noise robustness, stability, readout), each
+    as grouped bars per layer and brain on a 0..1 scale; the readout panel marks the raw
+    sensor bits' accuracy with a dashed line. ``labels`` name the brains (default
+    ``brain 1``, ``brain 2``, ...).
     """
     _matplotlib()
     results = list(results)
@@ -57,8 +61,15 @@ def compare(
     if not (has_density or has_counts):
         raise ValueError("compare needs 'spike_density' or 'spike_count' results for every brain")
     panels = 2 * has_density + has_counts
-    figure = _figure(4.4 * panels + 0.6, 4.4)
-    axes = list(figure.subplots(1, panels, squeeze=False)[0])
+    measures = [name for name, _ in MEASURES if all(isinstance(r.get(name), MetricResults) for r in results)]
+    columns = max(panels, len(measures))
+    rows = 2 if measures else 1
+    figure = _figure(4.4 * columns + 0.6, 4.4 * rows)
+    grid = figure.subplots(rows, columns, squeeze=False)
+    axes = list(grid[0][:panels])
+    measure_axes = list(grid[1][: len(measures)]) if measures else []
+    for ax in [*grid[0][panels:], *(grid[1][len(measures) :] if measures else [])]:
+        ax.remove()
     brains = len(results)
     if has_density:
         bars_ax, lines_ax = axes.pop(0), axes.pop(0)
@@ -107,10 +118,45 @@ def compare(
         box_ax.set_ylabel("spikes per unit, all layers")
         box_ax.set_title("spike counts", fontsize="medium", loc="left")
         box_ax.grid(True, axis="y", alpha=0.3)
+    for ax, name in zip(measure_axes, measures):
+        _measure_panel(ax, results, name)
     handles = [_legend_patch(_color(b), f"{b + 1}: {labels[b]}") for b in range(brains)]
     figure.legend(handles=handles, loc="outside lower center", ncols=min(brains, 3), fontsize="small")
     figure.suptitle(title or f"Benchmark: {brains} brains")
     return figure
+
+
+#: The measures :func:`compare` draws in its second row, with their panel titles.
+MEASURES = (
+    ("entropy", "entropy (1: every unit used equally)"),
+    ("overlap", "overlap with the previous step"),
+    ("noise_robustness", "noise robustness (area)"),
+    ("stability", "stability across checkpoints"),
+    ("readout", "readout accuracy (held out)"),
+)
+
+
+def _measure_panel(ax: Any, results: Sequence[dict[str, MetricResults]], name: str) -> None:
+    """Grouped bars of measure ``name`` per layer (and over all layers) for every brain."""
+    brains = len(results)
+    per_layer = [[*_leaves(r[name].per_layer_result), r[name].global_result] for r in results]
+    layers = max(len(p) for p in per_layer)
+    width = 0.8 / brains
+    for b, values in enumerate(per_layer):
+        positions = np.arange(len(values)) + (b - (brains - 1) / 2) * width
+        ax.bar(positions, np.nan_to_num(np.asarray(values, dtype=float)), width=width, color=_color(b))
+    ax.set_xticks(range(layers), [*_layer_names(layers - 1), "all"])
+    ax.set_ylim(0, 1.05)
+    if name == "readout":
+        details = getattr(results[0][name], "details", None)
+        if isinstance(details, dict) and "trained" in details:
+            ax.axhline(details["trained"].sensor, color="black", linestyle="--", linewidth=1.0)
+            ax.annotate(
+                "sensor bits", (layers - 0.5, details["trained"].sensor), xytext=(0, 3), textcoords="offset points",
+                ha="right", va="bottom", fontsize="x-small",
+            )  # fmt: skip
+    ax.set_title(dict(MEASURES)[name], fontsize="medium", loc="left")
+    ax.grid(True, axis="y", alpha=0.3)
 
 
 def _legend_patch(color: str, label: str) -> Any:

@@ -22,7 +22,8 @@ def run_json(capsys, *extra):
 
 
 def without_timings(report):
-    return [{k: v for k, v in b.items() if k not in ("seconds", "steps_per_second")} for b in report["brains"]]
+    timings = ("seconds", "steps_per_second", "probe_seconds")
+    return [{k: v for k, v in b.items() if k not in timings} for b in report["brains"]]
 
 
 def test_brains_are_built_like_the_original_script_one_seed_in_order():
@@ -66,6 +67,10 @@ def test_table_has_one_section_per_brain_with_layers_and_totals(capsys):
 def test_json_numbers_agree_with_the_metrics(capsys):
     report = run_json(capsys)
     assert report["settings"] == {
+        "task": "cyclic",
+        "description": "cyclic sensor 128 bits, inputs 0..99 cycled, 40 steps",
+        "probes": ["noise_robustness", "stability", "readout"],
+        "readout": "",
         "layers": [20, 15],
         "sensor": 128,
         "steps": 40,
@@ -195,3 +200,72 @@ def test_the_command_runs_as_a_program():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("brain ") >= 5 and done.stderr == ""
+
+
+MEASURES = ("entropy", "overlap", "noise_robustness", "stability", "readout", "readout_untrained")
+
+
+def test_every_layer_row_reports_the_measures_that_tell_set_ups_apart(capsys):
+    report = run_json(capsys)
+    for summary in report["brains"]:
+        assert 0 <= summary["readout_sensor"] <= 1
+        for row in summary["layers"]:
+            for name in MEASURES:
+                assert 0 <= row[name] <= 1, (name, row[name])
+    # The five set-ups no longer look alike: the learning ones move their codes.
+    stability = [summary["layers"][0]["stability"] for summary in report["brains"]]
+    assert stability[0] == 1.0 and min(stability[1:]) < 1.0
+    first = report["brains"][0]["layers"][0]
+    assert first["readout"] == first["readout_untrained"]  # no learning: the brain did not change
+    out_table = main(SMALL)
+    assert out_table == 0
+    table = capsys.readouterr().out
+    assert "entropy  overlap  noise  stable  readout  untrained" in table
+    assert "readout of the sensor bits" in table
+
+
+def test_no_probes_reports_activity_measures_only(capsys):
+    report = run_json(capsys, "--no-probes")
+    assert report["settings"]["probes"] == []
+    row = report["brains"][0]["layers"][0]
+    assert "entropy" in row and "overlap" in row
+    assert not any(name in row for name in ("noise_robustness", "stability", "readout"))
+
+
+def test_without_scikit_learn_the_readout_is_left_out_and_said_so(capsys, monkeypatch):
+    monkeypatch.setattr(cli_benchmark, "has_readout", lambda: False)
+    report = run_json(capsys)
+    assert report["settings"]["probes"] == ["noise_robustness", "stability"]
+    assert "pip install 'protobrain[evaluate]'" in report["settings"]["readout"]
+    assert "readout" not in report["brains"][0]["layers"][0]
+
+
+def test_digits_task_reads_the_digit_out_of_held_out_images(capsys):
+    assert main(["benchmark", "--task", "digits", "--layers", "60", "--quiet", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["settings"]["task"] == "digits" and report["settings"]["steps"] == 898
+    assert report["settings"]["sensor"] is None
+    for summary in report["brains"]:
+        # Ten classes: chance is about 10%; the raw pixels are read far better than that.
+        assert summary["readout_sensor"] > 0.8
+        assert 0 <= summary["layers"][0]["readout"] <= 1
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--epochs", "2"], "--epochs applies to the digits task; the cyclic task takes --steps"),
+        (["--task", "digits", "--steps", "10"], "--steps applies to the cyclic task; the digits task takes --epochs"),
+        (["--task", "digits", "--sensor", "64"], "--sensor applies to the cyclic task"),
+    ],
+)
+def test_settings_of_the_other_task_are_one_line_errors(capsys, args, message):
+    assert main(["benchmark", "--quiet", *args]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err
+
+
+def test_an_unknown_task_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit, match="^2$"):
+        main(["benchmark", "--task", "mnist"])
+    assert "invalid choice: 'mnist'" in capsys.readouterr().err

@@ -386,6 +386,24 @@ def test_compare_puts_the_brains_side_by_side():
     assert len(plot.compare(only_counts).axes) == 1
 
 
+@needs_matplotlib
+def test_compare_draws_the_measures_that_tell_set_ups_apart_in_a_second_row():
+    from protobrain.evaluate import NoiseRobustnessProbe
+    from protobrain.metrics import Entropy, Overlap
+
+    brains = [_seeded(), _seeded(learning.HebbianLearning())]
+    bench = Benchmark([SpikeDensity(), Entropy(), Overlap()], [NoiseRobustnessProbe(range(10))])
+    results = bench.run(brains, [v % 20 for v in range(30)])
+    figure = plot.compare(results, ["none", "hebbian"])
+    _render(figure)
+    assert [ax.get_title(loc="left").split(" ")[0] for ax in figure.axes[2:]] == ["entropy", "overlap", "noise"]
+    for ax, name in zip(figure.axes[2:], ["entropy", "overlap", "noise_robustness"]):
+        heights = sorted((p.get_x(), p.get_height()) for p in ax.patches)
+        by_brain = [[h for x, h in heights][b::2] for b in range(2)]
+        expected = [[*np.ravel(r[name].per_layer_result), r[name].global_result] for r in results]
+        np.testing.assert_allclose(by_brain, np.nan_to_num(expected), rtol=0, atol=0)
+
+
 # ------------------------------------------------------------------------------ files and commands
 
 
@@ -433,7 +451,8 @@ def test_benchmark_plot_writes_the_comparison(tmp_path, capsys):
     argv = ["benchmark", "--layers", "20", "20", "--sensor", "64", "--steps", "30", "--quiet", "--plot", str(out)]
     assert protobrain_main.main(argv) == 0
     assert "brain 5" in capsys.readouterr().out
-    assert imread(out).shape[:2] == (440, 1380)
+    # Two rows: activity (3 panels), then the five measures that tell set-ups apart.
+    assert imread(out).shape[:2] == (880, 2260)
 
 
 def test_a_missing_matplotlib_says_how_to_install_it(monkeypatch, tmp_path, capsys):
