@@ -153,7 +153,7 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
                 if network.builtin:
                     done, recorded, interrupt = network.run(_encoder_inputs(values), bool(learn), wanted)
                 else:  # an array or category encoder: every value encoded before the first step
-                    patterns = self.sensor.encoder.encode_batch(values).reshape(steps, -1)
+                    patterns = self.sensor.encoder.encode_batch(values).reshape(steps, self.sensor.output.size)
                     done, recorded, interrupt = network.run_patterns(patterns, bool(learn), wanted)
             if done:
                 self.sensor._value = values[done - 1]

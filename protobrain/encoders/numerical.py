@@ -39,7 +39,14 @@ def _encoder_input(value: Any) -> float:
 def _encoder_inputs(values: Sequence[Any] | np.ndarray) -> np.ndarray:
     """``values`` as a float64 array for the engine's encoders; ValueError naming the first
     value a numerical encoder refuses (a non-number, an integer float64 cannot hold) and its position."""
-    array = np.asarray(values) if not isinstance(values, np.ndarray) else values
+    if isinstance(values, np.ndarray):
+        array = values
+    else:
+        array = np.asarray(values)
+        if array.dtype.kind in "iuf":  # numpy reads True as 1 among numbers; the encoders refuse bools
+            for i, value in enumerate(values):
+                if isinstance(value, (bool, np.bool_)):
+                    raise ValueError(f"a numerical encoder encodes real numbers, got {value!r} (at position {i})")
     if array.ndim == 1 and array.dtype.kind == "f":
         return np.ascontiguousarray(array, dtype=np.float64)
     if array.ndim == 1 and array.dtype.kind in "iu":
