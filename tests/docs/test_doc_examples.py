@@ -1,0 +1,26 @@
+"""The Python blocks of the pages that teach by example run, in order, in one namespace per page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import ROOT
+
+BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+PAGES = ["encoders.md", "evaluation.md"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")  # the pages use the evaluate extra, part of the test extra
+    path = ROOT / "docs" / page
+    monkeypatch.chdir(tmp_path)  # a block that writes files writes them here
+    blocks = BLOCK.findall(path.read_text(encoding="utf-8"))
+    assert blocks, f"docs/{page} has no Python block"
+    namespace: dict[str, object] = {"__name__": f"docs_{page[:-3]}"}
+    for number, block in enumerate(blocks, start=1):
+        try:
+            exec(compile(block, f"docs/{page} block {number}", "exec"), namespace)
+        except Exception as error:  # the block's own error, with the page and block named
+            raise AssertionError(f"docs/{page} block {number} fails: {error!r}") from error
