@@ -3,8 +3,9 @@ its training run, returned as :class:`~protobrain.metrics.metric.MetricResults` 
 the metrics' results.
 
 A :class:`Probe` is told :meth:`~Probe.start` before the first step, :meth:`~Probe.checkpoint`
-every :attr:`~Probe.every` steps when it asks for that, and :meth:`~Probe.finish` after the
-last step, which returns its results. None of them changes the brain (see
+every :attr:`~Probe.every` steps when it asks for that (and after the last step, when
+``every`` does not divide the run), and :meth:`~Probe.finish` after the last step, which
+returns its results. None of them changes the brain (see
 :func:`protobrain.evaluate.codes`). ``per_layer_result`` holds one number per layer, nested
 like the brain's layers as the metrics nest theirs (a flat list, in
 :attr:`~protobrain.brain.Brain.layers` order, for a brain whose groups the metrics cannot
@@ -33,9 +34,11 @@ __all__ = ["NoiseRobustnessProbe", "Probe", "ProbeResults", "ReadoutProbe", "Sim
 
 @dataclasses.dataclass(eq=True)
 class ProbeResults(MetricResults):
-    """:class:`~protobrain.metrics.metric.MetricResults` with the probe's full result."""
+    """:class:`~protobrain.metrics.metric.MetricResults` with the probe's full result.
 
-    details: Any = None
+    ``==`` compares the results as for any metric; ``details`` (arrays) are left out."""
+
+    details: Any = dataclasses.field(default=None, compare=False)
 
 
 class Probe(abc.ABC):
@@ -51,7 +54,7 @@ class Probe(abc.ABC):
         """Called before the brain's first step."""
 
     def checkpoint(self, brain: Any, steps: int) -> None:  # noqa: B027 - most probes need no checkpoints
-        """Called after every :attr:`every` steps (``steps`` done so far)."""
+        """Called after every :attr:`every` steps, and after the last (``steps`` done so far)."""
 
     @abc.abstractmethod
     def finish(self, brain: Any) -> ProbeResults:
@@ -87,6 +90,8 @@ class NoiseRobustnessProbe(Probe):
         self.levels, self.seed = levels, seed
         if not self.values:
             raise ValueError("NoiseRobustnessProbe needs at least one value")
+        if isinstance(levels, bool) or not isinstance(levels, numbers.Integral) or levels < 2:
+            raise ValueError(f"NoiseRobustnessProbe: levels must be an int >= 2 (it includes 0 and 1), got {levels!r}")
 
     def finish(self, brain: Any) -> ProbeResults:
         result = noise_robustness(brain, self.values, self.levels, self.seed)
@@ -106,17 +111,14 @@ class StabilityProbe(Probe):
         if not self.values:
             raise ValueError("StabilityProbe needs at least one value")
         self._tracker: StabilityTracker | None = None
-        self._last: int = 0
 
     def start(self, brain: Any) -> None:
         self._tracker = StabilityTracker(brain, self.values)
         self._tracker.checkpoint(brain, 0)
-        self._last = 0
 
     def checkpoint(self, brain: Any, steps: int) -> None:
         assert self._tracker is not None, "start() first"
         self._tracker.checkpoint(brain, steps)
-        self._last = steps
 
     def finish(self, brain: Any) -> ProbeResults:
         assert self._tracker is not None, "start() first"
@@ -157,6 +159,8 @@ class SimilarityProbe(Probe):
     def __init__(self, values: Any, name: str = "similarity") -> None:
         super().__init__(name)
         self.values = list(values)
+        if len(self.values) < 3:
+            raise ValueError(f"SimilarityProbe needs at least three values (pairs to rank), got {len(self.values)}")
 
     def finish(self, brain: Any) -> ProbeResults:
         result = similarity_preservation(brain, self.values)

@@ -166,7 +166,7 @@ def _evaluate(
     def reached(steps: int) -> None:
         nonlocal probing
         for probe in probes:
-            if probe.every and steps % probe.every == 0:
+            if probe.every and (steps % probe.every == 0 or steps == len(inputs)):
                 began = time.perf_counter()
                 probe.checkpoint(brain, steps)
                 probing += time.perf_counter() - began
