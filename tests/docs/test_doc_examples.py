@@ -24,3 +24,14 @@ def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
             exec(compile(block, f"docs/{page} block {number}", "exec"), namespace)
         except Exception as error:  # the block's own error, with the page and block named
             raise AssertionError(f"docs/{page} block {number} fails: {error!r}") from error
+
+
+def test_the_digits_example_reads_the_digit_and_shows_what_learning_does(capsys):
+    pytest.importorskip("sklearn")
+    import runpy  # only this test runs a script
+
+    runpy.run_path(str(ROOT / "examples" / "digits.py"), run_name="__main__")
+    first, second = capsys.readouterr().out.splitlines()
+    raw, layer = (float(part.split(": ")[1].split("%")[0]) for part in first.split("   "))
+    assert raw > 90 and 80 < layer < raw  # the random layer keeps most of what the pixels hold
+    assert second.startswith("after Hebbian learning: ")
