@@ -14,6 +14,10 @@ training run and the run goes on, bit for bit, as it would have without it.
   between input overlap and code overlap over pairs of inputs (needs ``protobrain[evaluate]``).
 - :mod:`~protobrain.evaluate.probes`: the same measurements as probes the
   :class:`~protobrain.metrics.benchmark.Benchmark` takes around each brain's run.
+- :mod:`~protobrain.evaluate.tasks`: what the benchmark trains on (cyclic inputs,
+  handwritten digits) and which probes measure it.
+- :mod:`~protobrain.evaluate.sweep`: a grid of parameters expanded into brains, measured,
+  written as a table (docs/sweeps.md).
 
 docs/evaluation.md says what each number means and what a good value looks like.
 """

@@ -34,6 +34,7 @@ The functions live in modules along these lines, all re-exported here:
 - :mod:`~protobrain.plot.weights`: :class:`WeightHistory`, :func:`record_weights`,
   :func:`weight_distribution`, :func:`weight_matrix`;
 - :mod:`~protobrain.plot.comparison`: :func:`compare`;
+- :mod:`~protobrain.plot.sweep`: :func:`heatmap` (a sweep's measure over two parameters);
 - :mod:`~protobrain.plot.files`: :func:`check_output`, :func:`save`.
 """
 
@@ -43,6 +44,7 @@ from protobrain.plot.comparison import compare
 from protobrain.plot.files import check_output, save
 from protobrain.plot.recording import ActivitySource as ActivitySource  # for annotations; not in __all__, as before
 from protobrain.plot.recording import Recording, read_snapshots, record
+from protobrain.plot.sweep import heatmap
 from protobrain.plot.weights import WeightHistory, record_weights, weight_distribution, weight_matrix
 
 __all__ = [
@@ -54,6 +56,7 @@ __all__ = [
     "check_output",
     "compare",
     "density",
+    "heatmap",
     "overview",
     "raster",
     "read_snapshots",

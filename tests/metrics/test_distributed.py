@@ -51,7 +51,7 @@ def test_the_command_runs_on_a_dask_scheduler(client, capsys):
     assert main([*args, "--scheduler", client.scheduler.address]) == 0
     on_dask = json.loads(capsys.readouterr().out)
     assert on_dask["settings"]["executor"] == f"dask {client.scheduler.address}"
-    drop = ("seconds", "steps_per_second")
+    drop = ("seconds", "steps_per_second", "probe_seconds")
     assert [{k: v for k, v in b.items() if k not in drop} for b in on_dask["brains"]] == [
         {k: v for k, v in b.items() if k not in drop} for b in serial["brains"]
     ]

@@ -481,7 +481,7 @@ def test_a_missing_matplotlib_says_how_to_install_it(monkeypatch, tmp_path, caps
 
 
 PUBLIC = [
-    "COLORS", "INSTALL_HINT", "MIN_DPI", "Recording", "WeightHistory", "check_output", "compare", "density",
+    "COLORS", "INSTALL_HINT", "MIN_DPI", "Recording", "WeightHistory", "check_output", "compare", "density", "heatmap",
     "overview", "raster", "read_snapshots", "record", "record_weights", "save", "spike_counts",
     "weight_distribution", "weight_matrix",
 ]  # fmt: skip
