@@ -4,6 +4,11 @@ The activation of post unit j sums, over every connected input in order and then
 pre units i with a non-zero value in ascending order, ``v[i] * W[i, j]``. That fixed order
 makes results bit-identical whatever the thread count. The built-in computations run in
 Rust; a Python subclass of :class:`Computation` is called as written.
+
+Both built-in computations take ``connected``: when set, a synapse counts 1 in the
+activation if its weight is at least ``connected`` and 0 otherwise (HTM's overlap of
+connected synapses, htm.core's ``synPermConnected``), so the activation of unit j sums
+``v[i] * (W[i, j] >= connected)`` in the same order.
 """
 
 from __future__ import annotations
@@ -41,6 +46,28 @@ def _connections_and_shape(inputs: dict[str, Any]) -> tuple[list[_core.Connectio
 
 class _Builtin(NativeState, Computation):
     _native: _core.Computation
+    _connected: float | None = None
+
+    @property
+    def connected(self) -> float | None:
+        """When set (a number in [0, 1]), a synapse counts 1 if its weight is at least this
+        and 0 otherwise; None (the default) counts the weights themselves."""
+        return self._connected
+
+    @connected.setter
+    def connected(self, value: float | None) -> None:
+        self._native = _with_connected(self._rule_native(), value)
+        self._connected = value
+        _graph.changed()
+
+    def _rule_native(self) -> _core.Computation:
+        raise NotImplementedError  # pragma: no cover - every subclass overrides it
+
+    def _make_native(self) -> _core.Computation:
+        return _with_connected(self._rule_native(), self._connected)
+
+    def _connected_repr(self) -> str:
+        return "" if self._connected is None else f", connected={self._connected!r}"
 
     def _compute_into(self, neurons: Any) -> None:
         """The fast path: compute straight into the group's output buffer."""
@@ -51,7 +78,9 @@ class StandardComputation(_Builtin):
     """A unit fires when its activation is strictly above ``threshold`` (>= 0)."""
 
     @_graph.new_object
-    def __init__(self, threshold: float) -> None:
+    def __init__(self, threshold: float, connected: float | None = None) -> None:
+        _with_connected(_core.Computation.threshold(real_number(threshold, "threshold")), connected)  # check both
+        self._connected = connected
         self.threshold = threshold
 
     @property
@@ -61,11 +90,12 @@ class StandardComputation(_Builtin):
 
     @threshold.setter
     def threshold(self, value: float) -> None:
-        self._native = _core.Computation.threshold(real_number(value, "threshold"))
+        native = _core.Computation.threshold(real_number(value, "threshold"))
+        self._native = _with_connected(native, self._connected)
         self._threshold = value
         _graph.changed()
 
-    def _make_native(self) -> _core.Computation:
+    def _rule_native(self) -> _core.Computation:
         return _core.Computation.threshold(float(self._threshold))
 
     def __call__(self, **inputs: Any) -> np.ndarray:
@@ -74,7 +104,7 @@ class StandardComputation(_Builtin):
         return self._native.compute(connections, shape).astype(bool)
 
     def __repr__(self) -> str:
-        return f"StandardComputation(threshold={self._threshold!r})"
+        return f"StandardComputation(threshold={self._threshold!r}{self._connected_repr()})"
 
 
 class SparseComputation(_Builtin):
@@ -84,7 +114,9 @@ class SparseComputation(_Builtin):
     """
 
     @_graph.new_object
-    def __init__(self, n: float) -> None:
+    def __init__(self, n: float, connected: float | None = None) -> None:
+        _with_connected(self._native_for(n), connected)  # check both before setting either
+        self._connected = connected
         self.n = n
 
     @property
@@ -94,7 +126,7 @@ class SparseComputation(_Builtin):
 
     @n.setter
     def n(self, value: float) -> None:
-        self._native = self._native_for(value)
+        self._native = _with_connected(self._native_for(value), self._connected)
         self._n = value
         _graph.changed()
 
@@ -108,7 +140,7 @@ class SparseComputation(_Builtin):
             return _core.Computation.k_winners(int(n))
         return _core.Computation.k_fraction(float(n))
 
-    def _make_native(self) -> _core.Computation:
+    def _rule_native(self) -> _core.Computation:
         return self._native_for(self._n)
 
     def __call__(self, **inputs: Any) -> np.ndarray:
@@ -117,7 +149,18 @@ class SparseComputation(_Builtin):
         return self._native.compute(connections, shape)
 
     def __repr__(self) -> str:
-        return f"SparseComputation(n={self._n!r})"
+        return f"SparseComputation(n={self._n!r}{self._connected_repr()})"
+
+
+def _with_connected(native: _core.Computation, connected: Any) -> _core.Computation:
+    """``native`` counting only synapses of weight >= ``connected`` (None: all, by weight);
+    ValueError naming a ``connected`` outside [0, 1], TypeError for a non-number."""
+    if connected is None:
+        return native
+    value = real_number(connected, "connected")
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        raise ValueError(f"connected must be in [0, 1] (a weight threshold), got {connected!r}")
+    return native.with_connected(value)
 
 
 #: The exact types whose computation runs straight into the output buffer. A subclass is

@@ -172,11 +172,13 @@ def decode_computation(computation_proto: experiment_pb2.Computation | None) -> 
         n = sparse.WhichOneof("n")
         if n is None:
             raise ValueError("the sparse computation sets neither winners nor fraction")
-        return _computation.SparseComputation(sparse.winners if n == "winners" else sparse.fraction)
+        connected = sparse.connected if sparse.HasField("connected") else None
+        return _computation.SparseComputation(sparse.winners if n == "winners" else sparse.fraction, connected)
     standard = computation_proto.standard  # type: ignore[union-attr]
     if not standard.HasField("threshold"):
         raise ValueError("the standard computation sets no threshold")
-    return _computation.StandardComputation(standard.threshold)
+    connected = standard.connected if standard.HasField("connected") else None
+    return _computation.StandardComputation(standard.threshold, connected)
 
 
 def decode_learning(learning_proto: experiment_pb2.Learning | None) -> _learning.Learning | None:

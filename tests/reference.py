@@ -12,16 +12,19 @@ import numpy as np
 
 
 # -- docs/specification.md §3: activation and the two computations ----------------------------------
-def activation(inputs, post_size):
+def activation(inputs, post_size, connected=None):
     """``inputs``: (pre values, W) pairs, W of shape pre_shape + post_shape, in input order.
 
     a[j] = sum over inputs, then over pre units i with v[i] != 0 in ascending i, of
-    v[i] * W[i, j] (shapes flattened in C order).
+    v[i] * W[i, j] (shapes flattened in C order). With ``connected`` set, W[i, j] is
+    replaced by 1.0 where it is at least ``connected`` and 0.0 elsewhere.
     """
     a = np.zeros(post_size)
     for values, weights in inputs:
         v = np.asarray(values, dtype=np.float64).ravel()
         w = np.asarray(weights, dtype=np.float64).reshape(v.size, post_size)
+        if connected is not None:
+            w = np.where(w >= connected, 1.0, 0.0)
         for i in np.flatnonzero(v != 0):
             a += v[i] * w[i]
     return a
@@ -103,9 +106,11 @@ class Group:
         self.inputs[name] = [source, np.array(weights, dtype=np.float64)]
 
     def compute(self, computation):
-        kind, param = computation
+        """``computation``: ("standard", threshold) or ("sparse", n), and optionally a third
+        item, the ``connected`` weight threshold."""
+        kind, param, *options = computation
         connected = [entry for entry in self.inputs.values() if entry is not None]
-        a = activation([(src.flat(), w) for src, w in connected], self.size)
+        a = activation([(src.flat(), w) for src, w in connected], self.size, *options)
         self.values = (standard(a, param) if kind == "standard" else sparse(a, param)).astype(np.float64)
 
     def learn(self, increase, decrease):

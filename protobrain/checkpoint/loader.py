@@ -256,9 +256,11 @@ class _Loader:
                 obj._output = self.node(i, self.required(i, node.sensor, "output"), "output")
                 obj._value = self.value(i, node.sensor.value)
             elif kind == "standard":
-                StandardComputation.__init__(obj, self.value(i, node.standard.threshold))
+                connected = self.value(i, node.standard.connected) if node.standard.HasField("connected") else None
+                StandardComputation.__init__(obj, self.value(i, node.standard.threshold), connected)
             elif kind == "sparse":
-                SparseComputation.__init__(obj, self.value(i, node.sparse.n))
+                connected = self.value(i, node.sparse.connected) if node.sparse.HasField("connected") else None
+                SparseComputation.__init__(obj, self.value(i, node.sparse.n), connected)
             elif kind == "hebbian":
                 HebbianLearning.__init__(obj, node.hebbian.increase, node.hebbian.decrease)
             elif kind == "numerical_encoder":

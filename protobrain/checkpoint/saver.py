@@ -112,8 +112,8 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
     OutputSlice: frozenset({"_parent", "_key"}),
     OutputMerge: frozenset({"_outputs", "_axis"}),
     Sensor: frozenset({"_encoder", "_output", "_value"}),
-    StandardComputation: frozenset({"_native", "_threshold"}),
-    SparseComputation: frozenset({"_native", "_n"}),
+    StandardComputation: frozenset({"_native", "_threshold", "_connected"}),
+    SparseComputation: frozenset({"_native", "_n", "_connected"}),
     HebbianLearning: frozenset({"_native", "_increase", "_decrease"}),
     SimpleEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
     CyclicEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
@@ -401,10 +401,14 @@ def _save_sensor(saver: _Saver, obj: Sensor, node: pb.CheckpointNode, path: str)
 
 def _save_standard(saver: _Saver, obj: StandardComputation, node: pb.CheckpointNode, path: str) -> None:
     saver.value(obj._threshold, node.standard.threshold, f"{path}.threshold")
+    if obj._connected is not None:
+        saver.value(obj._connected, node.standard.connected, f"{path}.connected")
 
 
 def _save_sparse(saver: _Saver, obj: SparseComputation, node: pb.CheckpointNode, path: str) -> None:
     saver.value(obj._n, node.sparse.n, f"{path}.n")
+    if obj._connected is not None:
+        saver.value(obj._connected, node.sparse.connected, f"{path}.connected")
 
 
 def _save_hebbian(saver: _Saver, obj: HebbianLearning, node: pb.CheckpointNode, path: str) -> None:

@@ -223,16 +223,20 @@ class SensorNode(_message.Message):
     def __init__(self, encoder: _Optional[_builtins.int] = ..., output: _Optional[_builtins.int] = ..., value: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
 
 class StandardComputationNode(_message.Message):
-    __slots__ = ("threshold",)
+    __slots__ = ("threshold", "connected")
     THRESHOLD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[_builtins.int]
     threshold: CheckpointValue
-    def __init__(self, threshold: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
+    connected: CheckpointValue
+    def __init__(self, threshold: _Optional[_Union[CheckpointValue, _Mapping]] = ..., connected: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
 
 class SparseComputationNode(_message.Message):
-    __slots__ = ("n",)
+    __slots__ = ("n", "connected")
     N_FIELD_NUMBER: _ClassVar[_builtins.int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[_builtins.int]
     n: CheckpointValue
-    def __init__(self, n: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
+    connected: CheckpointValue
+    def __init__(self, n: _Optional[_Union[CheckpointValue, _Mapping]] = ..., connected: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
 
 class HebbianLearningNode(_message.Message):
     __slots__ = ("increase", "decrease")

@@ -38,18 +38,22 @@ class Computation(_message.Message):
     def __init__(self, sparse: _Optional[_Union[SparseComputation, _Mapping]] = ..., standard: _Optional[_Union[StandardComputation, _Mapping]] = ...) -> None: ...
 
 class SparseComputation(_message.Message):
-    __slots__ = ("winners", "fraction")
+    __slots__ = ("winners", "fraction", "connected")
     WINNERS_FIELD_NUMBER: _ClassVar[int]
     FRACTION_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
     winners: int
     fraction: float
-    def __init__(self, winners: _Optional[int] = ..., fraction: _Optional[float] = ...) -> None: ...
+    connected: float
+    def __init__(self, winners: _Optional[int] = ..., fraction: _Optional[float] = ..., connected: _Optional[float] = ...) -> None: ...
 
 class StandardComputation(_message.Message):
-    __slots__ = ("threshold",)
+    __slots__ = ("threshold", "connected")
     THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_FIELD_NUMBER: _ClassVar[int]
     threshold: float
-    def __init__(self, threshold: _Optional[float] = ...) -> None: ...
+    connected: float
+    def __init__(self, threshold: _Optional[float] = ..., connected: _Optional[float] = ...) -> None: ...
 
 class Learning(_message.Message):
     __slots__ = ("hebbian", "none")

@@ -109,6 +109,17 @@ def test_the_summation_order_is_part_of_the_model():
     assert direct.dtype == bool and direct.tolist() == [True, False]
 
 
+def test_connected_vector():
+    says(
+        3,
+        "pre values [1, 0, 2.5],\nW = [[0.5, 0.49], [0.7, 0.9], [0.9, 0.5]], `connected=0.5` give a = [3.5, 2.5]",
+    )
+    group = _group([[0.5, 0.49], [0.7, 0.9], [0.9, 0.5]], [1, 0, 2.5])
+    assert computation.StandardComputation(3.4, connected=0.5)(**group.inputs).tolist() == [True, False]
+    assert computation.StandardComputation(2.4, connected=0.5)(**group.inputs).tolist() == [True, True]
+    assert computation.StandardComputation(3.5, connected=0.5)(**group.inputs).tolist() == [False, False]
+
+
 def test_threshold_vector():
     says(
         3,

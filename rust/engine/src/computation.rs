@@ -4,10 +4,22 @@ use crate::activity::{read, write, SharedActivity};
 use crate::connection::Connection;
 use crate::error::{EngineError, Result};
 use crate::kernels;
+use crate::weights::Weights;
 
-/// A built-in computation.
+/// A built-in computation: which units fire given their activation ([`Rule`]), and how a
+/// synapse counts in the activation.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Computation {
+pub struct Computation {
+    rule: Rule,
+    /// When set, a synapse contributes 1 to the activation (times its input's value) when
+    /// its weight is at least this, and 0 otherwise: HTM's overlap of connected synapses.
+    /// Unset, it contributes its weight.
+    connected: Option<f64>,
+}
+
+/// Which units fire.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Rule {
     /// A unit fires when its activation is strictly above the threshold.
     Threshold(f64),
     /// The `k` units with the highest activation fire; ties go to the lower index.
@@ -32,7 +44,36 @@ impl Computation {
                 message: format!("must be a non-negative number, got {threshold}"),
             });
         }
-        Ok(Computation::Threshold(threshold))
+        Ok(Computation::of(Rule::Threshold(threshold)))
+    }
+
+    fn of(rule: Rule) -> Self {
+        Computation { rule, connected: None }
+    }
+
+    /// The same computation counting only connected synapses: a weight of at least
+    /// `connected` (in [0, 1]) counts as 1, any other as 0.
+    pub fn with_connected(self, connected: f64) -> Result<Self> {
+        if !(0.0..=1.0).contains(&connected) {
+            return Err(EngineError::InvalidParameter {
+                name: "connected",
+                message: format!("must be in [0, 1], got {connected}"),
+            });
+        }
+        Ok(Computation {
+            connected: Some(connected),
+            ..self
+        })
+    }
+
+    /// Which units fire.
+    pub fn rule(&self) -> Rule {
+        self.rule
+    }
+
+    /// The connection threshold, when only connected synapses count.
+    pub fn connected(&self) -> Option<f64> {
+        self.connected
     }
 
     /// `SparseComputation(n)` with an int `n`: exactly `n` winners, `n >= 1`.
@@ -43,7 +84,7 @@ impl Computation {
                 message: format!("must be positive, got {count}"),
             });
         }
-        Ok(Computation::KWinners(Winners::Count(count as usize)))
+        Ok(Computation::of(Rule::KWinners(Winners::Count(count as usize))))
     }
 
     /// `SparseComputation(n)` with a float `n`: a fraction of the group, `0 < n <= 1`.
@@ -54,19 +95,19 @@ impl Computation {
                 message: format!("a float n is a fraction of the group and must be in (0, 1], got {fraction}"),
             });
         }
-        Ok(Computation::KWinners(Winners::Fraction(fraction)))
+        Ok(Computation::of(Rule::KWinners(Winners::Fraction(fraction))))
     }
 
     /// The number of winners in a group of `units` units, for k-winners.
     pub fn winners(&self, units: usize) -> Result<usize> {
-        match *self {
-            Computation::KWinners(Winners::Count(k)) if k > units => Err(EngineError::InvalidParameter {
+        match self.rule {
+            Rule::KWinners(Winners::Count(k)) if k > units => Err(EngineError::InvalidParameter {
                 name: "n",
                 message: format!("n = {k} winners is more than the group's {units} units"),
             }),
-            Computation::KWinners(Winners::Count(k)) => Ok(k),
-            Computation::KWinners(Winners::Fraction(f)) => Ok(((f * units as f64).ceil() as usize).min(units)),
-            Computation::Threshold(_) => Ok(units),
+            Rule::KWinners(Winners::Count(k)) => Ok(k),
+            Rule::KWinners(Winners::Fraction(f)) => Ok(((f * units as f64).ceil() as usize).min(units)),
+            Rule::Threshold(_) => Ok(units),
         }
     }
 
@@ -103,17 +144,17 @@ impl Computation {
         post: usize,
         buffers: &mut Buffers,
     ) -> Result<()> {
-        activation_into(inputs, post, &mut buffers.act, &mut buffers.active)?;
+        activation_into(inputs, post, self.connected, &mut buffers.act, &mut buffers.active)?;
         buffers.ones.clear();
-        match *self {
-            Computation::Threshold(t) => {
+        match self.rule {
+            Rule::Threshold(t) => {
                 for (j, &a) in buffers.act.iter().enumerate() {
                     if a > t {
                         buffers.ones.push(j);
                     }
                 }
             }
-            Computation::KWinners(_) => {
+            Rule::KWinners(_) => {
                 let k = self.winners(post)?;
                 k_winners_into(&buffers.act, k, &mut buffers.winners, &mut buffers.ones);
             }
@@ -146,6 +187,7 @@ pub struct Buffers {
 fn activation_into<'a>(
     inputs: impl IntoIterator<Item = &'a Connection>,
     post: usize,
+    connected: Option<f64>,
     act: &mut Vec<f64>,
     active: &mut Vec<(usize, f64)>,
 ) -> Result<()> {
@@ -165,9 +207,22 @@ fn activation_into<'a>(
         }
         active.clear();
         conn.source().for_each_nonzero(|i, v| active.push((i, v)));
-        conn.weights_mut().accumulate(active, act);
+        match connected {
+            None => conn.weights_mut().accumulate(active, act),
+            Some(threshold) => accumulate_connected(&mut conn.weights_mut(), active, threshold, act),
+        }
     }
     Ok(())
+}
+
+/// `act[j] += v * (1 if W[i, j] >= threshold else 0)` for each active input `(i, v)` in
+/// order: the activation counting connected synapses, in the summation order of §3.
+fn accumulate_connected(weights: &mut Weights, active: &[(usize, f64)], threshold: f64, act: &mut [f64]) {
+    for &(i, v) in active {
+        for (a, &w) in act.iter_mut().zip(weights.row(i)) {
+            *a += v * if w >= threshold { 1.0 } else { 0.0 };
+        }
+    }
 }
 
 /// The indices of the `k` highest activations, ties to the lower index, in ascending order.
@@ -281,6 +336,38 @@ mod tests {
     use super::*;
     use crate::activity::Activity;
     use crate::test_support::connection;
+
+    /// With `connected`, a synapse counts 1 times its input's value when its weight is at
+    /// least the threshold and 0 otherwise; the rule then picks from that activation.
+    #[test]
+    fn connected_synapses_count_one_each() {
+        let weights = vec![
+            0.5, 0.49, 0.9, 0.0, //
+            0.1, 0.5, 0.6, 1.0, //
+            0.7, 0.2, 0.5, 0.3,
+        ];
+        let c = connection(&[1.0, 0.0, 2.5], weights, 4);
+        let mut buffers = Buffers::default();
+        let counting = Computation::threshold(0.0).unwrap().with_connected(0.5).unwrap();
+        counting.fire([&c], 4, &mut buffers).unwrap();
+        // Inputs 0 (1.0) and 2 (2.5) are active; input 1 is silent.
+        assert_eq!(buffers.act, [1.0 + 2.5, 0.0, 1.0 + 2.5, 0.0]);
+        assert_eq!(buffers.ones, [0, 2]);
+        let one = Computation::k_winners(1).unwrap().with_connected(0.9).unwrap();
+        one.fire([&c], 4, &mut buffers).unwrap();
+        assert_eq!(
+            (buffers.act.as_slice(), buffers.ones.as_slice()),
+            (&[0.0, 0.0, 1.0, 0.0][..], &[2][..])
+        );
+        assert_eq!(one.connected(), Some(0.9));
+        assert_eq!(one.rule(), Rule::KWinners(Winners::Count(1)));
+        for bad in [-0.1, 1.5, f64::NAN] {
+            let err = Computation::threshold(0.0).unwrap().with_connected(bad).unwrap_err();
+            assert!(err.to_string().contains("connected"), "{err}");
+        }
+        assert!(Computation::threshold(0.0).unwrap().with_connected(0.0).is_ok());
+        assert!(Computation::threshold(0.0).unwrap().with_connected(1.0).is_ok());
+    }
 
     /// A fraction is in (0, 1]: 1 is the whole group, just above it is refused.
     #[test]

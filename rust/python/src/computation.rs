@@ -36,6 +36,13 @@ impl PyComputation {
         })
     }
 
+    /// The same computation counting only connected synapses (weight >= `connected`).
+    fn with_connected(&self, connected: f64) -> PyResult<Self> {
+        Ok(PyComputation {
+            inner: self.inner.with_connected(connected).map_err(py_err)?,
+        })
+    }
+
     /// The new 0/1 activity of a group of `post_shape` fed by `connections`.
     fn compute<'py>(
         &self,
