@@ -251,6 +251,8 @@ class _GroupSpec(NamedTuple):
     compute: Callable[[], object] | None
     #: The group's ``learn`` called back from the engine, for a part of yours.
     learn: Callable[[], object] | None
+    #: The group's duty cycles, for a boosting computation.
+    duty: _core.DutyCycles | None = None
 
 
 def _values_activity(neurons: Any) -> _core.Activity | None:
@@ -321,7 +323,7 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
         # tells whether one reads a user object through a mirror refreshed in Python.
         connections = group._connections() if native else []
         if not native or any(i._mirror is not None for i in group.inputs.values() if i.connected):
-            specs.append(_GroupSpec(group.output._activity, [], None, None, group.compute, group.learn))
+            specs.append(_GroupSpec(group.output._activity, [], None, None, group.compute, group.learn, None))
             continue
         computation, learning = group.computation, group.learning
         builtin_computation = type(computation) in _BUILTIN_COMPUTATIONS
@@ -337,6 +339,7 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
                 learning._native if builtin_learning else None,
                 None if builtin_computation else group.compute,
                 None if builtin_learning or learning is None else group.learn,
+                group._duty_cycles()._native if builtin_computation and getattr(computation, "boosts", False) else None,
             )
         )
     sensor = brain.sensor

@@ -14,6 +14,7 @@ connected synapses, htm.core's ``synPermConnected``), so the activation of unit 
 from __future__ import annotations
 
 import abc
+import math
 import numbers
 from typing import Any
 
@@ -111,13 +112,64 @@ class SparseComputation(_Builtin):
     """k-winners: the k most activated units fire, ties to the lower index.
 
     An int ``n`` means k = n; a float ``n`` in (0, 1] means k = ceil(n * number_of_units).
+
+    With ``boost_strength > 0`` each unit's activation is first multiplied by
+    ``exp((target - duty) * boost_strength)``, ``target`` being k / units and ``duty`` the
+    unit's duty cycle, a moving average of its activity over ``duty_cycle_period`` learning
+    steps (:mod:`protobrain.homeostasis`): units that fire less than their share are raised.
+    The default, 0, boosts nothing and keeps no duty cycles.
     """
 
+    _boost: tuple[float, int] = (0.0, 1000)
+
     @_graph.new_object
-    def __init__(self, n: float, connected: float | None = None) -> None:
-        _with_connected(self._native_for(n), connected)  # check both before setting either
+    def __init__(
+        self,
+        n: float,
+        connected: float | None = None,
+        boost_strength: float = 0.0,
+        duty_cycle_period: int = 1000,
+    ) -> None:
+        boost = _boost_of(boost_strength, duty_cycle_period)
+        _with_boost(_with_connected(self._native_for(n), connected), boost)  # check all before setting any
         self._connected = connected
+        self._boost = boost
         self.n = n
+
+    @property
+    def boost_strength(self) -> float:
+        """How strongly units below their share are boosted (>= 0; 0: no boosting)."""
+        return self._boost[0]
+
+    @boost_strength.setter
+    def boost_strength(self, value: float) -> None:
+        self._set_boost(_boost_of(value, self._boost[1]))
+
+    @property
+    def duty_cycle_period(self) -> int:
+        """The number of learning steps the duty cycles average over, at most (>= 1)."""
+        return self._boost[1]
+
+    @duty_cycle_period.setter
+    def duty_cycle_period(self, value: int) -> None:
+        self._set_boost(_boost_of(self._boost[0], value))
+
+    @property
+    def boosts(self) -> bool:
+        """Whether the computation boosts (``boost_strength > 0``) and so needs duty cycles."""
+        return self._boost[0] > 0
+
+    def _set_boost(self, boost: tuple[float, int]) -> None:
+        self._native = _with_boost(_with_connected(self._native_for(self._n), self._connected), boost)
+        self._boost = boost
+        _graph.changed()
+
+    def _make_native(self) -> _core.Computation:
+        return _with_boost(super()._make_native(), self._boost)
+
+    def _compute_into(self, neurons: Any) -> None:
+        duty = neurons._duty_cycles()._native if self.boosts else None
+        self._native.compute_into(neurons._connections(), neurons.output._activity, duty)
 
     @property
     def n(self) -> float:
@@ -126,7 +178,7 @@ class SparseComputation(_Builtin):
 
     @n.setter
     def n(self, value: float) -> None:
-        self._native = _with_connected(self._native_for(value), self._connected)
+        self._native = _with_boost(_with_connected(self._native_for(value), self._connected), self._boost)
         self._n = value
         _graph.changed()
 
@@ -144,12 +196,20 @@ class SparseComputation(_Builtin):
         return self._native_for(self._n)
 
     def __call__(self, **inputs: Any) -> np.ndarray:
-        """The 0/1 activity of the group fed by ``inputs``: 1 for the k most activated units."""
+        """The 0/1 activity of the group fed by ``inputs``: 1 for the k most activated units.
+
+        Called directly, a boosting computation has no group and so no duty cycles: it
+        raises ValueError (a group computes it with its own duty cycles)."""
+        if self.boosts:
+            raise ValueError("a boosting SparseComputation needs its group's duty cycles: compute the group")
         connections, shape = _connections_and_shape(inputs)
         return self._native.compute(connections, shape)
 
     def __repr__(self) -> str:
-        return f"SparseComputation(n={self._n!r}{self._connected_repr()})"
+        boost = ""
+        if self._boost != (0.0, 1000):
+            boost = f", boost_strength={self._boost[0]!r}, duty_cycle_period={self._boost[1]!r}"
+        return f"SparseComputation(n={self._n!r}{self._connected_repr()}{boost})"
 
 
 def _with_connected(native: _core.Computation, connected: Any) -> _core.Computation:
@@ -161,6 +221,20 @@ def _with_connected(native: _core.Computation, connected: Any) -> _core.Computat
     if not 0.0 <= value <= 1.0:  # NaN fails too
         raise ValueError(f"connected must be in [0, 1] (a weight threshold), got {connected!r}")
     return native.with_connected(value)
+
+
+def _boost_of(strength: Any, period: Any) -> tuple[float, int]:
+    """``(boost_strength, duty_cycle_period)`` checked: ValueError naming a bad one."""
+    value = real_number(strength, "boost_strength")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"boost_strength must be a finite number >= 0, got {strength!r}")
+    if isinstance(period, bool) or not isinstance(period, numbers.Integral) or not 1 <= int(period) < 2**63:
+        raise ValueError(f"duty_cycle_period must be an int >= 1, got {period!r}")
+    return value, int(period)
+
+
+def _with_boost(native: _core.Computation, boost: tuple[float, int]) -> _core.Computation:
+    return native if boost[0] == 0 else native.with_boost(*boost)
 
 
 #: The exact types whose computation runs straight into the output buffer. A subclass is

@@ -16,6 +16,7 @@ import numpy as np
 from protobrain import _graph
 from protobrain import computation as _computation
 from protobrain._validation import Shape, normalize_shape
+from protobrain.homeostasis import DutyCycles
 from protobrain.synapses import Input, Output, SynapseFunction
 
 __all__ = ["FeedBackward", "FeedForward", "InputNotFoundError", "LayeredNeurons", "LoopBack", "Neurons"]
@@ -50,6 +51,8 @@ class Neurons(_graph.TracksStepMethods, _graph.Saveable):
     """A group of binary neurons of any shape."""
 
     MAIN_INPUT = "main"
+    #: The group's duty cycles, made when a boosting computation first needs them.
+    _duty: DutyCycles | None = None
 
     @_graph.new_object
     def __init__(
@@ -149,9 +152,25 @@ class Neurons(_graph.TracksStepMethods, _graph.Saveable):
         return self.values
 
     def learn(self) -> None:
-        """Let the learning rule, if any, update the synapses."""
+        """Let the learning rule, if any, update the synapses; with a boosting
+        ``SparseComputation``, also update the duty cycles (:mod:`protobrain.homeostasis`)."""
         if self._learning is not None:
             self._learning(self)
+        computation = self._computation
+        if type(computation) is _computation.SparseComputation and computation.boosts:
+            self._duty_cycles()._native.update(self.output._activity, computation.duty_cycle_period)
+
+    @property
+    def duty_cycles(self) -> np.ndarray:
+        """How often each unit fired over the recent learning steps (a copy, of the group's
+        shape): kept while the computation boosts, all zero before (:mod:`protobrain.homeostasis`)."""
+        return self._duty_cycles().values.reshape(self._shape)
+
+    def _duty_cycles(self) -> DutyCycles:
+        """The group's duty cycles, made (all zero) the first time they are needed."""
+        if self._duty is None:
+            self._duty = DutyCycles(int(np.prod(self._shape)))
+        return self._duty
 
     def _connections(self) -> list[Any]:
         return [i._native() for i in self.inputs.values() if i.connected]

@@ -44,6 +44,20 @@ def sparse(a, n):
     return out
 
 
+def boosted(a, duty, target, strength):
+    """Homeostasis (protobrain.homeostasis): ``a * exp((target - duty) * strength)``, unit by
+    unit with ``math.exp`` (the C library's exp, which the engine calls too)."""
+    return np.array([x * math.exp((target - d) * strength) for x, d in zip(a, duty)])
+
+
+def update_duty(duty, steps, values, period):
+    """One duty-cycle update: ``duty + (active - duty) / min(steps, period)`` after counting
+    this update; returns the new duty cycles and count."""
+    steps += 1
+    active = (np.asarray(values).ravel() != 0).astype(np.float64)
+    return duty + (active - duty) / float(min(steps, period)), steps
+
+
 # -- docs/specification.md §4: Hebbian learning ---------------------------------------------------------
 def hebbian(weights, pre_values, post_values, increase, decrease):
     shape = weights.shape
@@ -98,6 +112,8 @@ class Group:
         self.size = int(np.prod(self.shape))
         self.values = np.zeros(self.size)
         self.inputs = {"main": None}  # a fresh group has an unconnected 'main' input first
+        self.duty, self.duty_steps = np.zeros(self.size), 0
+        self.boost = None  # (strength, period) of the last boosting computation
 
     def flat(self):
         return self.values
@@ -107,10 +123,15 @@ class Group:
 
     def compute(self, computation):
         """``computation``: ("standard", threshold) or ("sparse", n), and optionally a third
-        item, the ``connected`` weight threshold."""
+        item, the ``connected`` weight threshold (or None), and a fourth, the boost
+        ``(strength, period)`` of a sparse computation."""
         kind, param, *options = computation
         connected = [entry for entry in self.inputs.values() if entry is not None]
-        a = activation([(src.flat(), w) for src, w in connected], self.size, *options)
+        a = activation([(src.flat(), w) for src, w in connected], self.size, *options[:1])
+        self.boost = options[1] if len(options) > 1 and options[1][0] > 0 else None
+        if kind == "sparse" and self.boost is not None:
+            k = param if isinstance(param, (int, np.integer)) else math.ceil(param * self.size)
+            a = boosted(a, self.duty, k / self.size, self.boost[0])
         self.values = (standard(a, param) if kind == "standard" else sparse(a, param)).astype(np.float64)
 
     def learn(self, increase, decrease):
@@ -119,6 +140,8 @@ class Group:
                 continue
             source, weights = entry
             entry[1] = hebbian(weights, source.flat(), self.values, increase, decrease)
+        if self.boost is not None:
+            self.duty, self.duty_steps = update_duty(self.duty, self.duty_steps, self.values, self.boost[1])
 
 
 class Model:

@@ -24,6 +24,7 @@ from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError
 from protobrain.checkpoint.format import FORMAT_VERSION, read_file
 from protobrain.computation import SparseComputation, StandardComputation
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
+from protobrain.homeostasis import DutyCycles
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.proto import checkpoint_pb2 as pb
@@ -260,7 +261,12 @@ class _Loader:
                 StandardComputation.__init__(obj, self.value(i, node.standard.threshold), connected)
             elif kind == "sparse":
                 connected = self.value(i, node.sparse.connected) if node.sparse.HasField("connected") else None
-                SparseComputation.__init__(obj, self.value(i, node.sparse.n), connected)
+                strength = node.sparse.boost_strength if node.sparse.HasField("boost_strength") else 0.0
+                period = node.sparse.duty_cycle_period if node.sparse.HasField("duty_cycle_period") else 1000
+                try:
+                    SparseComputation.__init__(obj, self.value(i, node.sparse.n), connected, strength, period)
+                except (TypeError, ValueError) as err:
+                    raise self.fail(i, f"has a bad computation: {err}") from None
             elif kind == "hebbian":
                 HebbianLearning.__init__(obj, node.hebbian.increase, node.hebbian.decrease)
             elif kind == "numerical_encoder":
@@ -294,6 +300,14 @@ class _Loader:
         obj._inputs = inputs
         obj._computation = self.node(i, message.computation) if message.HasField("computation") else None
         obj._learning = self.node(i, message.learning) if message.HasField("learning") else None
+        if message.HasField("duty_cycles"):
+            values = self.array(i, message.duty_cycles, (pb.CheckpointArray.FLOAT64,))
+            duty = DutyCycles(int(np.prod(obj._shape)))
+            try:
+                duty.assign(values, message.duty_steps)
+            except ValueError as err:
+                raise self.fail(i, f"has bad duty cycles: {err}") from None
+            obj._duty = duty
 
     def _fill_input(self, i: int, message: pb.InputNode, obj: Input) -> None:
         obj.name = message.name

@@ -105,7 +105,7 @@ def _qualname(obj: Any) -> str:
 # Instance attributes each protobrain class has; an object with others is a user part.
 _ATTRIBUTES: dict[type, frozenset[str]] = {
     Brain: frozenset({"_neurons", "_sensor", "_network_cache"}),
-    Neurons: frozenset({"_shape", "_output", "_inputs", "_computation", "_learning"}),
+    Neurons: frozenset({"_shape", "_output", "_inputs", "_computation", "_learning", "_duty"}),
     LayeredNeurons: frozenset({"_layers"}),
     Input: frozenset({"name", "_shape", "_source", "_connection", "_mirror", "_pending_synapses", "_reads"}),
     Output: frozenset({"_shape", "_activity"}),
@@ -113,7 +113,7 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
     OutputMerge: frozenset({"_outputs", "_axis"}),
     Sensor: frozenset({"_encoder", "_output", "_value"}),
     StandardComputation: frozenset({"_native", "_threshold", "_connected"}),
-    SparseComputation: frozenset({"_native", "_n", "_connected"}),
+    SparseComputation: frozenset({"_native", "_n", "_connected", "_boost"}),
     HebbianLearning: frozenset({"_native", "_increase", "_decrease"}),
     SimpleEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
     CyclicEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
@@ -273,6 +273,13 @@ def _save_neurons(saver: _Saver, obj: Neurons, node: pb.CheckpointNode, path: st
             message.input.add(key=part.key, node=index)
         else:  # output, computation, learning: fields of those names
             setattr(message, part.field, index)
+    duty = obj._duty
+    if duty is not None:
+        values = duty.values
+        message.duty_cycles = saver.array(
+            pb.CheckpointArray.FLOAT64, values.shape, f"{path}.duty_cycles", lambda: values
+        )
+        message.duty_steps = duty.steps
 
 
 def _save_layered(saver: _Saver, obj: LayeredNeurons, node: pb.CheckpointNode, path: str) -> None:
@@ -409,6 +416,8 @@ def _save_sparse(saver: _Saver, obj: SparseComputation, node: pb.CheckpointNode,
     saver.value(obj._n, node.sparse.n, f"{path}.n")
     if obj._connected is not None:
         saver.value(obj._connected, node.sparse.connected, f"{path}.connected")
+    if obj._boost != (0.0, 1000):
+        node.sparse.boost_strength, node.sparse.duty_cycle_period = obj._boost
 
 
 def _save_hebbian(saver: _Saver, obj: HebbianLearning, node: pb.CheckpointNode, path: str) -> None:

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!protobrain/proto/checkpoint.proto\x12\x10protobrain.proto\"\xe0\x01\n\nCheckpoint\x12\x1a\n\x12protobrain_version\x18\x01 \x01(\t\x12\x0c\n\x04root\x18\x02 \x01(\r\x12.\n\x04node\x18\x03 \x03(\x0b\x32 .protobrain.proto.CheckpointNode\x12\x30\n\x05\x61rray\x18\x04 \x03(\x0b\x32!.protobrain.proto.CheckpointArray\x12\x0e\n\x06pickle\x18\x05 \x01(\r\x12\x36\n\x08metadata\x18\x06 \x03(\x0b\x32$.protobrain.proto.CheckpointMetadata\"0\n\x12\x43heckpointMetadata\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\"\xd9\x01\n\x0f\x43heckpointArray\x12\x36\n\x05\x64type\x18\x01 \x01(\x0e\x32\'.protobrain.proto.CheckpointArray.DType\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\r\n\x05\x63rc32\x18\x05 \x01(\x07\x12\r\n\x05owner\x18\x06 \x01(\t\"A\n\x05\x44Type\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x0b\n\x07\x46LOAT64\x10\x01\x12\t\n\x05INT64\x10\x02\x12\x08\n\x04\x42OOL\x10\x03\x12\t\n\x05\x42YTES\x10\x04\"m\n\x0f\x43heckpointValue\x12\r\n\x03int\x18\x01 \x01(\x12H\x00\x12\x0f\n\x05\x66loat\x18\x02 \x01(\x01H\x00\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x11\n\x07\x62oolean\x18\x04 \x01(\x08H\x00\x12\x0e\n\x04user\x18\x05 \x01(\rH\x00\x42\x07\n\x05value\"\xda\x05\n\x0e\x43heckpointNode\x12\x0c\n\x04path\x18\x01 \x01(\t\x12,\n\x05\x62rain\x18\x02 \x01(\x0b\x32\x1b.protobrain.proto.BrainNodeH\x00\x12\x30\n\x07neurons\x18\x03 \x01(\x0b\x32\x1d.protobrain.proto.NeuronsNodeH\x00\x12\x37\n\x07layered\x18\x04 \x01(\x0b\x32$.protobrain.proto.LayeredNeuronsNodeH\x00\x12,\n\x05input\x18\x05 \x01(\x0b\x32\x1b.protobrain.proto.InputNodeH\x00\x12.\n\x06output\x18\x06 \x01(\x0b\x32\x1c.protobrain.proto.OutputNodeH\x00\x12\x32\n\x05slice\x18\x07 \x01(\x0b\x32!.protobrain.proto.OutputSliceNodeH\x00\x12\x32\n\x05merge\x18\x08 \x01(\x0b\x32!.protobrain.proto.OutputMergeNodeH\x00\x12.\n\x06sensor\x18\t \x01(\x0b\x32\x1c.protobrain.proto.SensorNodeH\x00\x12=\n\x08standard\x18\n \x01(\x0b\x32).protobrain.proto.StandardComputationNodeH\x00\x12\x39\n\x06sparse\x18\x0b \x01(\x0b\x32\'.protobrain.proto.SparseComputationNodeH\x00\x12\x38\n\x07hebbian\x18\x0c \x01(\x0b\x32%.protobrain.proto.HebbianLearningNodeH\x00\x12\x43\n\x11numerical_encoder\x18\r \x01(\x0b\x32&.protobrain.proto.NumericalEncoderNodeH\x00\x12*\n\x04user\x18\x0e \x01(\x0b\x32\x1a.protobrain.proto.UserNodeH\x00\x42\x06\n\x04kind\",\n\tBrainNode\x12\x0f\n\x07neurons\x18\x01 \x01(\r\x12\x0e\n\x06sensor\x18\x02 \x01(\r\"\x80\x01\n\x0bNeuronsNode\x12\r\n\x05shape\x18\x01 \x03(\x04\x12\x0e\n\x06output\x18\x02 \x01(\r\x12+\n\x05input\x18\x03 \x03(\x0b\x32\x1c.protobrain.proto.NamedInput\x12\x13\n\x0b\x63omputation\x18\x04 \x01(\r\x12\x10\n\x08learning\x18\x05 \x01(\r\"\'\n\nNamedInput\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04node\x18\x02 \x01(\r\"#\n\x12LayeredNeuronsNode\x12\r\n\x05layer\x18\x01 \x03(\r\"J\n\tInputNode\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0e\n\x06source\x18\x03 \x01(\r\x12\x10\n\x08synapses\x18\x04 \x01(\r\"+\n\nOutputNode\x12\r\n\x05shape\x18\x01 \x03(\x04\x12\x0e\n\x06values\x18\x02 \x01(\r\"J\n\x0fOutputSliceNode\x12\x0e\n\x06parent\x18\x01 \x01(\r\x12\'\n\x03key\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.IndexKey\"R\n\x08IndexKey\x12\r\n\x05tuple\x18\x01 \x01(\x08\x12)\n\x04item\x18\x02 \x03(\x0b\x32\x1b.protobrain.proto.IndexItem\x12\x0c\n\x04user\x18\x03 \x01(\r\"\x8b\x01\n\tIndexItem\x12\x0f\n\x05index\x18\x01 \x01(\x12H\x00\x12,\n\x05slice\x18\x02 \x01(\x0b\x32\x1b.protobrain.proto.SliceItemH\x00\x12\x12\n\x08\x65llipsis\x18\x03 \x01(\x08H\x00\x12\x12\n\x08new_axis\x18\x04 \x01(\x08H\x00\x12\x0f\n\x05\x61rray\x18\x05 \x01(\rH\x00\x42\x06\n\x04item\"6\n\tSliceItem\x12\r\n\x05start\x18\x01 \x01(\x12\x12\x0c\n\x04stop\x18\x02 \x01(\x12\x12\x0c\n\x04step\x18\x03 \x01(\x12\"/\n\x0fOutputMergeNode\x12\x0e\n\x06member\x18\x01 \x03(\r\x12\x0c\n\x04\x61xis\x18\x02 \x01(\x12\"_\n\nSensorNode\x12\x0f\n\x07\x65ncoder\x18\x01 \x01(\r\x12\x0e\n\x06output\x18\x02 \x01(\r\x12\x30\n\x05value\x18\x03 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"\x85\x01\n\x17StandardComputationNode\x12\x34\n\tthreshold\x18\x01 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tconnected\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"{\n\x15SparseComputationNode\x12,\n\x01n\x18\x01 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tconnected\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"9\n\x13HebbianLearningNode\x12\x10\n\x08increase\x18\x01 \x01(\x01\x12\x10\n\x08\x64\x65\x63rease\x18\x02 \x01(\x01\"\xe9\x02\n\x14NumericalEncoderNode\x12\x39\n\x04kind\x18\x01 \x01(\x0e\x32+.protobrain.proto.NumericalEncoderNode.Kind\x12\x34\n\tmin_value\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tmax_value\x18\x03 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\x33\n\x08sparsity\x18\x05 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x38\n\rdefault_value\x18\x06 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"+\n\x04Kind\x12\x0b\n\x07UNKNOWN\x10\x00\x12\n\n\x06SIMPLE\x10\x01\x12\n\n\x06\x43YCLIC\x10\x02\"\'\n\x08UserNode\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0c\n\x04type\x18\x02 \x01(\t')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!protobrain/proto/checkpoint.proto\x12\x10protobrain.proto\"\xe0\x01\n\nCheckpoint\x12\x1a\n\x12protobrain_version\x18\x01 \x01(\t\x12\x0c\n\x04root\x18\x02 \x01(\r\x12.\n\x04node\x18\x03 \x03(\x0b\x32 .protobrain.proto.CheckpointNode\x12\x30\n\x05\x61rray\x18\x04 \x03(\x0b\x32!.protobrain.proto.CheckpointArray\x12\x0e\n\x06pickle\x18\x05 \x01(\r\x12\x36\n\x08metadata\x18\x06 \x03(\x0b\x32$.protobrain.proto.CheckpointMetadata\"0\n\x12\x43heckpointMetadata\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x0c\"\xd9\x01\n\x0f\x43heckpointArray\x12\x36\n\x05\x64type\x18\x01 \x01(\x0e\x32\'.protobrain.proto.CheckpointArray.DType\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0e\n\x06offset\x18\x03 \x01(\x04\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\r\n\x05\x63rc32\x18\x05 \x01(\x07\x12\r\n\x05owner\x18\x06 \x01(\t\"A\n\x05\x44Type\x12\x0b\n\x07UNKNOWN\x10\x00\x12\x0b\n\x07\x46LOAT64\x10\x01\x12\t\n\x05INT64\x10\x02\x12\x08\n\x04\x42OOL\x10\x03\x12\t\n\x05\x42YTES\x10\x04\"m\n\x0f\x43heckpointValue\x12\r\n\x03int\x18\x01 \x01(\x12H\x00\x12\x0f\n\x05\x66loat\x18\x02 \x01(\x01H\x00\x12\x0e\n\x04text\x18\x03 \x01(\tH\x00\x12\x11\n\x07\x62oolean\x18\x04 \x01(\x08H\x00\x12\x0e\n\x04user\x18\x05 \x01(\rH\x00\x42\x07\n\x05value\"\xda\x05\n\x0e\x43heckpointNode\x12\x0c\n\x04path\x18\x01 \x01(\t\x12,\n\x05\x62rain\x18\x02 \x01(\x0b\x32\x1b.protobrain.proto.BrainNodeH\x00\x12\x30\n\x07neurons\x18\x03 \x01(\x0b\x32\x1d.protobrain.proto.NeuronsNodeH\x00\x12\x37\n\x07layered\x18\x04 \x01(\x0b\x32$.protobrain.proto.LayeredNeuronsNodeH\x00\x12,\n\x05input\x18\x05 \x01(\x0b\x32\x1b.protobrain.proto.InputNodeH\x00\x12.\n\x06output\x18\x06 \x01(\x0b\x32\x1c.protobrain.proto.OutputNodeH\x00\x12\x32\n\x05slice\x18\x07 \x01(\x0b\x32!.protobrain.proto.OutputSliceNodeH\x00\x12\x32\n\x05merge\x18\x08 \x01(\x0b\x32!.protobrain.proto.OutputMergeNodeH\x00\x12.\n\x06sensor\x18\t \x01(\x0b\x32\x1c.protobrain.proto.SensorNodeH\x00\x12=\n\x08standard\x18\n \x01(\x0b\x32).protobrain.proto.StandardComputationNodeH\x00\x12\x39\n\x06sparse\x18\x0b \x01(\x0b\x32\'.protobrain.proto.SparseComputationNodeH\x00\x12\x38\n\x07hebbian\x18\x0c \x01(\x0b\x32%.protobrain.proto.HebbianLearningNodeH\x00\x12\x43\n\x11numerical_encoder\x18\r \x01(\x0b\x32&.protobrain.proto.NumericalEncoderNodeH\x00\x12*\n\x04user\x18\x0e \x01(\x0b\x32\x1a.protobrain.proto.UserNodeH\x00\x42\x06\n\x04kind\",\n\tBrainNode\x12\x0f\n\x07neurons\x18\x01 \x01(\r\x12\x0e\n\x06sensor\x18\x02 \x01(\r\"\xa9\x01\n\x0bNeuronsNode\x12\r\n\x05shape\x18\x01 \x03(\x04\x12\x0e\n\x06output\x18\x02 \x01(\r\x12+\n\x05input\x18\x03 \x03(\x0b\x32\x1c.protobrain.proto.NamedInput\x12\x13\n\x0b\x63omputation\x18\x04 \x01(\r\x12\x10\n\x08learning\x18\x05 \x01(\r\x12\x13\n\x0b\x64uty_cycles\x18\x06 \x01(\r\x12\x12\n\nduty_steps\x18\x07 \x01(\x04\"\'\n\nNamedInput\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04node\x18\x02 \x01(\r\"#\n\x12LayeredNeuronsNode\x12\r\n\x05layer\x18\x01 \x03(\r\"J\n\tInputNode\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05shape\x18\x02 \x03(\x04\x12\x0e\n\x06source\x18\x03 \x01(\r\x12\x10\n\x08synapses\x18\x04 \x01(\r\"+\n\nOutputNode\x12\r\n\x05shape\x18\x01 \x03(\x04\x12\x0e\n\x06values\x18\x02 \x01(\r\"J\n\x0fOutputSliceNode\x12\x0e\n\x06parent\x18\x01 \x01(\r\x12\'\n\x03key\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.IndexKey\"R\n\x08IndexKey\x12\r\n\x05tuple\x18\x01 \x01(\x08\x12)\n\x04item\x18\x02 \x03(\x0b\x32\x1b.protobrain.proto.IndexItem\x12\x0c\n\x04user\x18\x03 \x01(\r\"\x8b\x01\n\tIndexItem\x12\x0f\n\x05index\x18\x01 \x01(\x12H\x00\x12,\n\x05slice\x18\x02 \x01(\x0b\x32\x1b.protobrain.proto.SliceItemH\x00\x12\x12\n\x08\x65llipsis\x18\x03 \x01(\x08H\x00\x12\x12\n\x08new_axis\x18\x04 \x01(\x08H\x00\x12\x0f\n\x05\x61rray\x18\x05 \x01(\rH\x00\x42\x06\n\x04item\"6\n\tSliceItem\x12\r\n\x05start\x18\x01 \x01(\x12\x12\x0c\n\x04stop\x18\x02 \x01(\x12\x12\x0c\n\x04step\x18\x03 \x01(\x12\"/\n\x0fOutputMergeNode\x12\x0e\n\x06member\x18\x01 \x03(\r\x12\x0c\n\x04\x61xis\x18\x02 \x01(\x12\"_\n\nSensorNode\x12\x0f\n\x07\x65ncoder\x18\x01 \x01(\r\x12\x0e\n\x06output\x18\x02 \x01(\r\x12\x30\n\x05value\x18\x03 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"\x85\x01\n\x17StandardComputationNode\x12\x34\n\tthreshold\x18\x01 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tconnected\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"\xae\x01\n\x15SparseComputationNode\x12,\n\x01n\x18\x01 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tconnected\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x16\n\x0e\x62oost_strength\x18\x03 \x01(\x01\x12\x19\n\x11\x64uty_cycle_period\x18\x04 \x01(\x04\"9\n\x13HebbianLearningNode\x12\x10\n\x08increase\x18\x01 \x01(\x01\x12\x10\n\x08\x64\x65\x63rease\x18\x02 \x01(\x01\"\xe9\x02\n\x14NumericalEncoderNode\x12\x39\n\x04kind\x18\x01 \x01(\x0e\x32+.protobrain.proto.NumericalEncoderNode.Kind\x12\x34\n\tmin_value\x18\x02 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x34\n\tmax_value\x18\x03 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x0e\n\x06length\x18\x04 \x01(\x04\x12\x33\n\x08sparsity\x18\x05 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\x12\x38\n\rdefault_value\x18\x06 \x01(\x0b\x32!.protobrain.proto.CheckpointValue\"+\n\x04Kind\x12\x0b\n\x07UNKNOWN\x10\x00\x12\n\n\x06SIMPLE\x10\x01\x12\n\n\x06\x43YCLIC\x10\x02\"\'\n\x08UserNode\x12\r\n\x05index\x18\x01 \x01(\r\x12\x0c\n\x04type\x18\x02 \x01(\t')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,37 +46,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BRAINNODE']._serialized_start=1396
   _globals['_BRAINNODE']._serialized_end=1440
   _globals['_NEURONSNODE']._serialized_start=1443
-  _globals['_NEURONSNODE']._serialized_end=1571
-  _globals['_NAMEDINPUT']._serialized_start=1573
-  _globals['_NAMEDINPUT']._serialized_end=1612
-  _globals['_LAYEREDNEURONSNODE']._serialized_start=1614
-  _globals['_LAYEREDNEURONSNODE']._serialized_end=1649
-  _globals['_INPUTNODE']._serialized_start=1651
-  _globals['_INPUTNODE']._serialized_end=1725
-  _globals['_OUTPUTNODE']._serialized_start=1727
-  _globals['_OUTPUTNODE']._serialized_end=1770
-  _globals['_OUTPUTSLICENODE']._serialized_start=1772
-  _globals['_OUTPUTSLICENODE']._serialized_end=1846
-  _globals['_INDEXKEY']._serialized_start=1848
-  _globals['_INDEXKEY']._serialized_end=1930
-  _globals['_INDEXITEM']._serialized_start=1933
-  _globals['_INDEXITEM']._serialized_end=2072
-  _globals['_SLICEITEM']._serialized_start=2074
-  _globals['_SLICEITEM']._serialized_end=2128
-  _globals['_OUTPUTMERGENODE']._serialized_start=2130
-  _globals['_OUTPUTMERGENODE']._serialized_end=2177
-  _globals['_SENSORNODE']._serialized_start=2179
-  _globals['_SENSORNODE']._serialized_end=2274
-  _globals['_STANDARDCOMPUTATIONNODE']._serialized_start=2277
-  _globals['_STANDARDCOMPUTATIONNODE']._serialized_end=2410
-  _globals['_SPARSECOMPUTATIONNODE']._serialized_start=2412
-  _globals['_SPARSECOMPUTATIONNODE']._serialized_end=2535
-  _globals['_HEBBIANLEARNINGNODE']._serialized_start=2537
-  _globals['_HEBBIANLEARNINGNODE']._serialized_end=2594
-  _globals['_NUMERICALENCODERNODE']._serialized_start=2597
-  _globals['_NUMERICALENCODERNODE']._serialized_end=2958
-  _globals['_NUMERICALENCODERNODE_KIND']._serialized_start=2915
-  _globals['_NUMERICALENCODERNODE_KIND']._serialized_end=2958
-  _globals['_USERNODE']._serialized_start=2960
-  _globals['_USERNODE']._serialized_end=2999
+  _globals['_NEURONSNODE']._serialized_end=1612
+  _globals['_NAMEDINPUT']._serialized_start=1614
+  _globals['_NAMEDINPUT']._serialized_end=1653
+  _globals['_LAYEREDNEURONSNODE']._serialized_start=1655
+  _globals['_LAYEREDNEURONSNODE']._serialized_end=1690
+  _globals['_INPUTNODE']._serialized_start=1692
+  _globals['_INPUTNODE']._serialized_end=1766
+  _globals['_OUTPUTNODE']._serialized_start=1768
+  _globals['_OUTPUTNODE']._serialized_end=1811
+  _globals['_OUTPUTSLICENODE']._serialized_start=1813
+  _globals['_OUTPUTSLICENODE']._serialized_end=1887
+  _globals['_INDEXKEY']._serialized_start=1889
+  _globals['_INDEXKEY']._serialized_end=1971
+  _globals['_INDEXITEM']._serialized_start=1974
+  _globals['_INDEXITEM']._serialized_end=2113
+  _globals['_SLICEITEM']._serialized_start=2115
+  _globals['_SLICEITEM']._serialized_end=2169
+  _globals['_OUTPUTMERGENODE']._serialized_start=2171
+  _globals['_OUTPUTMERGENODE']._serialized_end=2218
+  _globals['_SENSORNODE']._serialized_start=2220
+  _globals['_SENSORNODE']._serialized_end=2315
+  _globals['_STANDARDCOMPUTATIONNODE']._serialized_start=2318
+  _globals['_STANDARDCOMPUTATIONNODE']._serialized_end=2451
+  _globals['_SPARSECOMPUTATIONNODE']._serialized_start=2454
+  _globals['_SPARSECOMPUTATIONNODE']._serialized_end=2628
+  _globals['_HEBBIANLEARNINGNODE']._serialized_start=2630
+  _globals['_HEBBIANLEARNINGNODE']._serialized_end=2687
+  _globals['_NUMERICALENCODERNODE']._serialized_start=2690
+  _globals['_NUMERICALENCODERNODE']._serialized_end=3051
+  _globals['_NUMERICALENCODERNODE_KIND']._serialized_start=3008
+  _globals['_NUMERICALENCODERNODE_KIND']._serialized_end=3051
+  _globals['_USERNODE']._serialized_start=3053
+  _globals['_USERNODE']._serialized_end=3092
 # @@protoc_insertion_point(module_scope)

@@ -115,18 +115,22 @@ class BrainNode(_message.Message):
     def __init__(self, neurons: _Optional[_builtins.int] = ..., sensor: _Optional[_builtins.int] = ...) -> None: ...
 
 class NeuronsNode(_message.Message):
-    __slots__ = ("shape", "output", "input", "computation", "learning")
+    __slots__ = ("shape", "output", "input", "computation", "learning", "duty_cycles", "duty_steps")
     SHAPE_FIELD_NUMBER: _ClassVar[_builtins.int]
     OUTPUT_FIELD_NUMBER: _ClassVar[_builtins.int]
     INPUT_FIELD_NUMBER: _ClassVar[_builtins.int]
     COMPUTATION_FIELD_NUMBER: _ClassVar[_builtins.int]
     LEARNING_FIELD_NUMBER: _ClassVar[_builtins.int]
+    DUTY_CYCLES_FIELD_NUMBER: _ClassVar[_builtins.int]
+    DUTY_STEPS_FIELD_NUMBER: _ClassVar[_builtins.int]
     shape: _containers.RepeatedScalarFieldContainer[_builtins.int]
     output: _builtins.int
     input: _containers.RepeatedCompositeFieldContainer[NamedInput]
     computation: _builtins.int
     learning: _builtins.int
-    def __init__(self, shape: _Optional[_Iterable[_builtins.int]] = ..., output: _Optional[_builtins.int] = ..., input: _Optional[_Iterable[_Union[NamedInput, _Mapping]]] = ..., computation: _Optional[_builtins.int] = ..., learning: _Optional[_builtins.int] = ...) -> None: ...
+    duty_cycles: _builtins.int
+    duty_steps: _builtins.int
+    def __init__(self, shape: _Optional[_Iterable[_builtins.int]] = ..., output: _Optional[_builtins.int] = ..., input: _Optional[_Iterable[_Union[NamedInput, _Mapping]]] = ..., computation: _Optional[_builtins.int] = ..., learning: _Optional[_builtins.int] = ..., duty_cycles: _Optional[_builtins.int] = ..., duty_steps: _Optional[_builtins.int] = ...) -> None: ...
 
 class NamedInput(_message.Message):
     __slots__ = ("key", "node")
@@ -231,12 +235,16 @@ class StandardComputationNode(_message.Message):
     def __init__(self, threshold: _Optional[_Union[CheckpointValue, _Mapping]] = ..., connected: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
 
 class SparseComputationNode(_message.Message):
-    __slots__ = ("n", "connected")
+    __slots__ = ("n", "connected", "boost_strength", "duty_cycle_period")
     N_FIELD_NUMBER: _ClassVar[_builtins.int]
     CONNECTED_FIELD_NUMBER: _ClassVar[_builtins.int]
+    BOOST_STRENGTH_FIELD_NUMBER: _ClassVar[_builtins.int]
+    DUTY_CYCLE_PERIOD_FIELD_NUMBER: _ClassVar[_builtins.int]
     n: CheckpointValue
     connected: CheckpointValue
-    def __init__(self, n: _Optional[_Union[CheckpointValue, _Mapping]] = ..., connected: _Optional[_Union[CheckpointValue, _Mapping]] = ...) -> None: ...
+    boost_strength: _builtins.float
+    duty_cycle_period: _builtins.int
+    def __init__(self, n: _Optional[_Union[CheckpointValue, _Mapping]] = ..., connected: _Optional[_Union[CheckpointValue, _Mapping]] = ..., boost_strength: _Optional[_builtins.float] = ..., duty_cycle_period: _Optional[_builtins.int] = ...) -> None: ...
 
 class HebbianLearningNode(_message.Message):
     __slots__ = ("increase", "decrease")

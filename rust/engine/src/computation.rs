@@ -3,6 +3,7 @@
 use crate::activity::{read, write, SharedActivity};
 use crate::connection::Connection;
 use crate::error::{EngineError, Result};
+use crate::homeostasis::{self, Boost, SharedDutyCycles};
 use crate::kernels;
 use crate::weights::Weights;
 
@@ -15,6 +16,9 @@ pub struct Computation {
     /// its weight is at least this, and 0 otherwise: HTM's overlap of connected synapses.
     /// Unset, it contributes its weight.
     connected: Option<f64>,
+    /// k-winners only: boost units by their duty cycles before picking (see
+    /// [`homeostasis`](crate::homeostasis)).
+    boost: Option<Boost>,
 }
 
 /// Which units fire.
@@ -48,7 +52,11 @@ impl Computation {
     }
 
     fn of(rule: Rule) -> Self {
-        Computation { rule, connected: None }
+        Computation {
+            rule,
+            connected: None,
+            boost: None,
+        }
     }
 
     /// The same computation counting only connected synapses: a weight of at least
@@ -64,6 +72,26 @@ impl Computation {
             connected: Some(connected),
             ..self
         })
+    }
+
+    /// The same k-winners computation boosting units by their duty cycles; an error for a
+    /// threshold computation.
+    pub fn with_boost(self, boost: Boost) -> Result<Self> {
+        if let Rule::Threshold(_) = self.rule {
+            return Err(EngineError::InvalidParameter {
+                name: "boost_strength",
+                message: "only k-winners (SparseComputation) boosts".into(),
+            });
+        }
+        Ok(Computation {
+            boost: Some(boost),
+            ..self
+        })
+    }
+
+    /// The boost, when units are boosted by their duty cycles.
+    pub fn boost(&self) -> Option<Boost> {
+        self.boost
     }
 
     /// Which units fire.
@@ -118,7 +146,7 @@ impl Computation {
             act: std::mem::take(scratch),
             ..Buffers::default()
         };
-        let result = self.fire(inputs.iter().copied(), out.len(), &mut buffers);
+        let result = self.fire(inputs.iter().copied(), out.len(), None, &mut buffers);
         *scratch = std::mem::take(&mut buffers.act);
         result?;
         out.fill(0.0);
@@ -128,20 +156,34 @@ impl Computation {
         Ok(())
     }
 
-    /// Computes a group's new activity and stores it in its output buffer.
-    pub fn compute_into(&self, inputs: &[&Connection], output: &SharedActivity) -> Result<()> {
+    /// Computes a group's new activity and stores it in its output buffer; `duty` holds
+    /// the group's duty cycles, which a boosting computation needs.
+    pub fn compute_into(
+        &self,
+        inputs: &[&Connection],
+        output: &SharedActivity,
+        duty: Option<&SharedDutyCycles>,
+    ) -> Result<()> {
         let size = read(output).size();
         let mut buffers = Buffers::default();
-        self.fire(inputs.iter().copied(), size, &mut buffers)?;
+        let duty = duty.map(homeostasis::read);
+        self.fire(
+            inputs.iter().copied(),
+            size,
+            duty.as_deref().map(|d| d.values()),
+            &mut buffers,
+        )?;
         write(output).set_ones(buffers.ones.iter().copied())
     }
 
     /// Computes which of the `post` units of a group fed by `inputs` fire: afterwards
-    /// `buffers.ones` holds them, ascending (every other unit is silent).
+    /// `buffers.ones` holds them, ascending (every other unit is silent). `duty`, the
+    /// group's duty cycles, is read when the computation boosts (and must then be given).
     pub fn fire<'a>(
         &self,
         inputs: impl IntoIterator<Item = &'a Connection>,
         post: usize,
+        duty: Option<&[f64]>,
         buffers: &mut Buffers,
     ) -> Result<()> {
         activation_into(inputs, post, self.connected, &mut buffers.act, &mut buffers.active)?;
@@ -156,6 +198,15 @@ impl Computation {
             }
             Rule::KWinners(_) => {
                 let k = self.winners(post)?;
+                if let Some(boost) = self.boost {
+                    let duty = duty
+                        .filter(|d| d.len() == post)
+                        .ok_or_else(|| EngineError::InvalidParameter {
+                            name: "boost_strength",
+                            message: format!("boosting needs the duty cycles of the group's {post} units"),
+                        })?;
+                    boost.apply(k as f64 / post as f64, duty, &mut buffers.act);
+                }
                 k_winners_into(&buffers.act, k, &mut buffers.winners, &mut buffers.ones);
             }
         }
@@ -349,12 +400,12 @@ mod tests {
         let c = connection(&[1.0, 0.0, 2.5], weights, 4);
         let mut buffers = Buffers::default();
         let counting = Computation::threshold(0.0).unwrap().with_connected(0.5).unwrap();
-        counting.fire([&c], 4, &mut buffers).unwrap();
+        counting.fire([&c], 4, None, &mut buffers).unwrap();
         // Inputs 0 (1.0) and 2 (2.5) are active; input 1 is silent.
         assert_eq!(buffers.act, [1.0 + 2.5, 0.0, 1.0 + 2.5, 0.0]);
         assert_eq!(buffers.ones, [0, 2]);
         let one = Computation::k_winners(1).unwrap().with_connected(0.9).unwrap();
-        one.fire([&c], 4, &mut buffers).unwrap();
+        one.fire([&c], 4, None, &mut buffers).unwrap();
         assert_eq!(
             (buffers.act.as_slice(), buffers.ones.as_slice()),
             (&[0.0, 0.0, 1.0, 0.0][..], &[2][..])
@@ -555,15 +606,18 @@ mod tests {
         ] {
             let mut out = [0.0; 4];
             computation.compute(&[&c], &mut vec![], &mut out).unwrap();
-            computation.fire([&c], 4, &mut buffers).unwrap();
+            computation.fire([&c], 4, None, &mut buffers).unwrap();
             let ones: Vec<usize> = (0..4).filter(|&j| out[j] == 1.0).collect();
             assert_eq!(buffers.ones, ones);
             let output = Activity::zeros(&[4]).unwrap().shared();
-            computation.compute_into(&[&c], &output).unwrap();
+            computation.compute_into(&[&c], &output, None).unwrap();
             assert_eq!(read(&output).values(), &out);
             assert_eq!(read(&output).nonzero(), Some(&ones[..]));
         }
-        assert!(Computation::k_winners(5).unwrap().fire([&c], 4, &mut buffers).is_err());
+        assert!(Computation::k_winners(5)
+            .unwrap()
+            .fire([&c], 4, None, &mut buffers)
+            .is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::allocation::shape_size;
 use crate::computation::{Buffers, Computation};
 use crate::connection::{Connection, SharedConnection};
 use crate::error::{EngineError, Result};
+use crate::homeostasis::{self, SharedDutyCycles};
 use crate::learning::Hebbian;
 use crate::source::Source;
 use crate::weights::Weights;
@@ -23,6 +24,8 @@ pub struct Group {
     inputs: Vec<(String, Option<SharedConnection>)>,
     pub computation: Option<Computation>,
     pub learning: Option<Hebbian>,
+    /// The duty cycles a boosting computation reads and every learning step updates.
+    pub duty: Option<SharedDutyCycles>,
     /// Per-step buffers (activation, winners, active inputs), kept so a step allocates nothing.
     buffers: Buffers,
 }
@@ -42,6 +45,7 @@ impl Group {
             inputs: vec![(MAIN_INPUT.to_string(), None)],
             computation: None,
             learning: None,
+            duty: None,
             buffers: Buffers::default(),
         })
     }
@@ -72,6 +76,7 @@ impl Group {
             inputs,
             computation,
             learning,
+            duty: None,
             buffers: Buffers::default(),
         })
     }
@@ -139,7 +144,9 @@ impl Group {
             message: "the group has no computation set".into(),
         })?;
         let size = self.size();
-        computation.fire(connected(&self.inputs), size, &mut self.buffers)
+        let duty = self.duty.as_ref().map(homeostasis::read);
+        let values = duty.as_deref().map(|d| d.values());
+        computation.fire(connected(&self.inputs), size, values, &mut self.buffers)
     }
 
     /// The second half of [`compute`](Self::compute): the output becomes what
@@ -163,12 +170,17 @@ impl Group {
         self.inputs.iter().filter_map(|(_, c)| c.as_ref())
     }
 
-    /// Lets every input learn, when a learning rule is set.
+    /// Lets every input learn, when a learning rule is set, and updates the duty cycles
+    /// when the computation boosts.
     pub fn learn(&mut self) -> Result<()> {
-        match &self.learning {
-            Some(learning) => learning.learn_inputs(connected(&self.inputs), &self.output, &mut self.buffers),
-            None => Ok(()),
+        if let Some(learning) = &self.learning {
+            learning.learn_inputs(connected(&self.inputs), &self.output, &mut self.buffers)?;
         }
+        if let (Some(boost), Some(duty)) = (self.computation.and_then(|c| c.boost()), &self.duty) {
+            let output = crate::activity::read(&self.output);
+            homeostasis::write(duty).update(output.values(), boost.period())?;
+        }
+        Ok(())
     }
 }
 

@@ -4,6 +4,7 @@ use pyo3::prelude::*;
 
 use crate::activity::PyActivity;
 use crate::connection::PyConnection;
+use crate::homeostasis::PyDutyCycles;
 use crate::py_err;
 use crate::to_numpy;
 
@@ -43,6 +44,14 @@ impl PyComputation {
         })
     }
 
+    /// The same k-winners computation boosting by duty cycles (`strength` > 0, `period` >= 1).
+    fn with_boost(&self, strength: f64, period: u64) -> PyResult<Self> {
+        let boost = protobrain_engine::Boost::new(strength, period).map_err(py_err)?;
+        Ok(PyComputation {
+            inner: self.inner.with_boost(boost).map_err(py_err)?,
+        })
+    }
+
     /// The new 0/1 activity of a group of `post_shape` fed by `connections`.
     fn compute<'py>(
         &self,
@@ -60,9 +69,18 @@ impl PyComputation {
         to_numpy(py, &post_shape, out)
     }
 
-    /// Computes and stores the new activity straight into `output`.
-    fn compute_into(&self, connections: Vec<PyRef<'_, PyConnection>>, output: PyRef<'_, PyActivity>) -> PyResult<()> {
+    /// Computes and stores the new activity straight into `output`; `duty`, the group's
+    /// duty cycles, is read when the computation boosts.
+    #[pyo3(signature = (connections, output, duty=None))]
+    fn compute_into(
+        &self,
+        connections: Vec<PyRef<'_, PyConnection>>,
+        output: PyRef<'_, PyActivity>,
+        duty: Option<PyRef<'_, PyDutyCycles>>,
+    ) -> PyResult<()> {
         let conns: Vec<&Connection> = connections.iter().map(|c| &*c.inner).collect();
-        self.inner.compute_into(&conns, &output.inner).map_err(py_err)
+        self.inner
+            .compute_into(&conns, &output.inner, duty.as_ref().map(|d| &d.inner))
+            .map_err(py_err)
     }
 }

@@ -7,6 +7,7 @@ mod activity;
 mod computation;
 mod connection;
 mod encoders;
+mod homeostasis;
 mod learning;
 mod network;
 mod source;
@@ -78,6 +79,8 @@ mod _core {
     use crate::connection::{PyConnection, WeightsBuffer};
     #[pymodule_export]
     use crate::encoders::PyNumericalEncoder;
+    #[pymodule_export]
+    use crate::homeostasis::PyDutyCycles;
     #[pymodule_export]
     use crate::learning::PyHebbian;
     #[pymodule_export]

@@ -12,6 +12,7 @@ use crate::activity::PyActivity;
 use crate::computation::PyComputation;
 use crate::connection::PyConnection;
 use crate::encoders::PyNumericalEncoder;
+use crate::homeostasis::PyDutyCycles;
 use crate::learning::PyHebbian;
 use crate::py_err;
 
@@ -20,7 +21,8 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(20);
 
 /// One group as the Python layer describes it: its output, its connected inputs in order,
 /// its built-in computation and learning (when built in), or the Python callables that do
-/// its computing and learning (for user parts).
+/// its computing and learning (for user parts), and its duty cycles (for a boosting
+/// computation).
 type GroupSpec<'py> = (
     PyRef<'py, PyActivity>,
     Vec<PyRef<'py, PyConnection>>,
@@ -28,6 +30,7 @@ type GroupSpec<'py> = (
     Option<PyRef<'py, PyHebbian>>,
     Option<Py<PyAny>>,
     Option<Py<PyAny>>,
+    Option<PyRef<'py, PyDutyCycles>>,
 );
 
 struct GroupCalls {
@@ -104,7 +107,7 @@ impl PyNetwork {
         });
         let mut engine_groups = Vec::with_capacity(groups.len());
         let mut calls = Vec::with_capacity(groups.len());
-        for (k, (output, connections, computation, learning, compute, learn)) in groups.into_iter().enumerate() {
+        for (k, (output, connections, computation, learning, compute, learn, duty)) in groups.into_iter().enumerate() {
             if compute.is_none() && computation.is_none() {
                 return Err(PyValueError::new_err(format!(
                     "group {k} has neither a built-in computation nor a compute callable"
@@ -115,19 +118,19 @@ impl PyNetwork {
                 .enumerate()
                 .map(|(i, c)| (format!("input {i}"), c.inner.clone()))
                 .collect();
-            engine_groups.push(
-                Group::from_parts(
-                    output.inner.clone(),
-                    inputs,
-                    computation.map(|c| c.inner),
-                    if learn.is_some() {
-                        None
-                    } else {
-                        learning.map(|l| l.inner)
-                    },
-                )
-                .map_err(py_err)?,
-            );
+            let mut group = Group::from_parts(
+                output.inner.clone(),
+                inputs,
+                computation.map(|c| c.inner),
+                if learn.is_some() {
+                    None
+                } else {
+                    learning.map(|l| l.inner)
+                },
+            )
+            .map_err(py_err)?;
+            group.duty = duty.map(|d| d.inner.clone());
+            engine_groups.push(group);
             calls.push(GroupCalls {
                 compute,
                 learn,
