@@ -149,6 +149,28 @@ mod tests {
     use crate::activity::Activity;
     use crate::kernels::for_each_nonzero;
 
+    /// A gather needs one part and one index per position: either list of the wrong
+    /// length is refused, not only both.
+    #[test]
+    fn a_gather_with_too_few_parts_or_indices_is_refused() {
+        let a = Activity::zeros(&[4]).unwrap().shared();
+        assert!(Source::gather(vec![2], vec![a.clone()], vec![0, 0], vec![1, 2]).is_ok());
+        for (part, index) in [(vec![0], vec![1, 2]), (vec![0, 0], vec![1]), (vec![0], vec![1])] {
+            let err = Source::gather(vec![2], vec![a.clone()], part, index).unwrap_err();
+            assert!(err.to_string().contains("source picks"), "{err}");
+        }
+    }
+
+    /// `ones` lists the positions holding exactly 1, in order (other non-zero values are
+    /// not "active" for Hebbian learning).
+    #[test]
+    fn ones_are_the_positions_of_exact_ones() {
+        let a = Activity::zeros(&[6]).unwrap().shared();
+        a.write().unwrap().assign(&[0.0, 1.0, 0.5, 1.0, -1.0, 1.0]).unwrap();
+        let source = Source::Whole(a);
+        assert_eq!(source.ones(), [1, 3, 5]);
+    }
+
     #[test]
     fn nonzero_scan_finds_every_nonzero_in_order() {
         for len in [0, 1, 7, 8, 9, 64, 101] {
