@@ -76,7 +76,12 @@ class _Builtin(NativeState, Computation):
 
 
 class StandardComputation(_Builtin):
-    """A unit fires when its activation is strictly above ``threshold`` (>= 0)."""
+    """A unit fires when its activation is strictly above ``threshold`` (>= 0).
+
+    With ``connected`` (in [0, 1]) a synapse counts 1 when its weight is at least
+    ``connected`` and 0 otherwise, so the activation counts active inputs through
+    connected synapses (HTM's overlap); with the default uniform weights, about
+    ``1 - connected`` of the synapses are connected at first."""
 
     @_graph.new_object
     def __init__(self, threshold: float, connected: float | None = None) -> None:
@@ -112,6 +117,8 @@ class SparseComputation(_Builtin):
     """k-winners: the k most activated units fire, ties to the lower index.
 
     An int ``n`` means k = n; a float ``n`` in (0, 1] means k = ceil(n * number_of_units).
+
+    ``connected`` counts connected synapses as :class:`StandardComputation`'s does.
 
     With ``boost_strength > 0`` each unit's activation is first multiplied by
     ``exp((target - duty) * boost_strength)``, ``target`` being k / units and ``duty`` the

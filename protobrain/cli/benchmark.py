@@ -37,7 +37,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import numpy as np
 
@@ -132,7 +132,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--plot",
         metavar="FILE",
-        help="also draw the brains side by side (density per layer and step, spikes per unit) into FILE "
+        help="also draw the brains side by side (density, spike counts, and the measures: entropy, overlap, "
+        "noise robustness, stability, readout) into FILE "
         "(.png, .pdf, .svg, ...; needs protobrain[plot])",
     )
     parser.set_defaults(func=run, command_parser=parser)
@@ -140,19 +141,25 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def make_task(args: argparse.Namespace) -> Task:
-    """The task ``args`` ask for; CliError for a setting of the other task or a missing extra."""
+    """The task ``args`` ask for; a usage error (exit 2) for a setting of the other task,
+    CliError for a missing extra."""
     task_name = getattr(args, "task", "cyclic")
+    usage = args.command_parser.error if hasattr(args, "command_parser") else _raise
     if task_name == "cyclic":
         if getattr(args, "epochs", None) is not None:
-            raise CliError("--epochs applies to the digits task; the cyclic task takes --steps")
+            usage("--epochs applies to the digits task; the cyclic task takes --steps")
         return CyclicTask(sensor_bits=args.sensor or 1024, steps=args.steps or 500)
     for flag, value in (("--steps", args.steps), ("--sensor", args.sensor)):
         if value is not None:
-            raise CliError(f"{flag} applies to the cyclic task; the digits task takes --epochs")
+            usage(f"{flag} applies to the cyclic task; the digits task takes --epochs")
     try:
         return DigitsTask(epochs=getattr(args, "epochs", None) or 1, seed=args.seed)
     except ImportError as err:
         raise CliError(str(err)) from None
+
+
+def _raise(message: str) -> NoReturn:
+    raise CliError(message)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         "brains": len(brains),
         "executor": where,
         "probes": [probe.name for probe in probes],
-        "readout": "" if readout or not probes else "not measured: pip install 'protobrain[evaluate]'",
+        "readout": None if readout or not probes else "not measured: pip install 'protobrain[evaluate]'",
     }
     if args.json:
         report = {"settings": settings, "wall_seconds": wall, "brains": summaries}
@@ -201,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
         print(format_report(settings, summaries, wall))
     if plot_to is not None:
         _write_plot(results, [label for label, _ in brains], settings, plot_to)
+        if not args.json:
+            print(f"wrote {plot_to}")
     return 0
 
 

@@ -102,8 +102,14 @@ def fraction(text: str) -> float:
 
 
 def check_plot_output(path: str) -> None:
-    """Refuse ``--plot PATH`` before any work when matplotlib is missing or the format unknown."""
+    """Refuse ``--plot PATH`` before any work when matplotlib is missing, the format is
+    unknown, the folder does not exist or the path is a folder."""
+    if os.path.isdir(path):
+        raise CliError(f"--plot: {path} is a folder; give a file name such as {os.path.join(path, 'plot.png')}")
     try:
         plot.check_output(path)
     except (ImportError, ValueError) as err:
         raise CliError(f"--plot: {err}") from None
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CliError(f"--plot: cannot write {path}: the folder {folder} does not exist")

@@ -36,7 +36,7 @@ class Readout:
 def buckets(values: Any, low: float, high: float, count: int) -> np.ndarray:
     """The bucket (0 .. count - 1) of each scalar in ``values``: ``count`` equal-width
     buckets over ``[low, high]`` (``high`` falls in the last), the label a readout of a
-    scalar input decodes."""
+    scalar input decodes. Values outside the range fall in the first or last bucket."""
     array = np.asarray(values, dtype=np.float64)
     if not np.isfinite(array).all():
         raise ValueError("buckets: values must be finite")
@@ -75,7 +75,8 @@ def readout(
     test_y = _labels(test_labels, test_values, "test")
     classes = np.unique(train_y)
     if len(classes) < 2:
-        raise ValueError(f"readout: the train split holds one class only ({classes[0]!r}); it needs two or more")
+        only = classes[0].item() if isinstance(classes[0], np.generic) else classes[0]
+        raise ValueError(f"readout: the train split holds one class only ({only!r}); it needs two or more")
     train_x = sensor_patterns(brain, train_values)
     test_x = sensor_patterns(brain, test_values)
     train_codes = codes(brain, train_x)

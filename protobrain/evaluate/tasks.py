@@ -19,7 +19,6 @@ k-winners (``SparseComputation``) and a Hebbian set-up or none.
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 from collections.abc import Sequence
 from typing import Any
 
@@ -35,8 +34,12 @@ __all__ = ["TASKS", "CyclicTask", "DigitsTask", "Task", "build_brain", "has_read
 
 
 def has_readout() -> bool:
-    """Whether scikit-learn (the ``evaluate`` extra) is installed, so readouts can run."""
-    return importlib.util.find_spec("sklearn") is not None
+    """Whether scikit-learn (the ``evaluate`` extra) imports, so readouts can run."""
+    try:
+        import sklearn.linear_model  # noqa: F401  (optional extra: whether it imports is the question)
+    except ImportError:
+        return False
+    return True
 
 
 class Task:
@@ -137,7 +140,8 @@ class DigitsTask(Task):
 
     def describe(self) -> str:
         return (
-            f"digits: {len(self.train_images)} training images x {self.epochs} epochs, {len(self.test_images)} test, "
+            f"digits: {len(self.train_images)} training images x {self.epochs} "
+            f"epoch{'s' if self.epochs != 1 else ''}, {len(self.test_images)} test, "
             f"{self.pixel_bits} bits per pixel"
         )
 

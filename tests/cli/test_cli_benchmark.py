@@ -70,7 +70,7 @@ def test_json_numbers_agree_with_the_metrics(capsys):
         "task": "cyclic",
         "description": "cyclic sensor 128 bits, inputs 0..99 cycled, 40 steps",
         "probes": ["noise_robustness", "stability", "readout"],
-        "readout": "",
+        "readout": None,
         "layers": [20, 15],
         "sensor": 128,
         "steps": 40,
@@ -259,10 +259,22 @@ def test_digits_task_reads_the_digit_out_of_held_out_images(capsys):
         (["--task", "digits", "--sensor", "64"], "--sensor applies to the cyclic task"),
     ],
 )
-def test_settings_of_the_other_task_are_one_line_errors(capsys, args, message):
-    assert main(["benchmark", "--quiet", *args]) == 1
+def test_settings_of_the_other_task_are_one_line_usage_errors(capsys, args, message):
+    with pytest.raises(SystemExit, match="^2$"):
+        main(["benchmark", "--quiet", *args])
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.count("\n") == 1 and message in captured.err
+    assert captured.err.rstrip().endswith("--help)")
+
+
+@pytest.mark.parametrize("where", ["missing", "folder"])
+def test_a_plot_that_cannot_be_written_is_refused_before_any_brain_runs(capsys, tmp_path, monkeypatch, where):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "no-such-folder" / "b.png" if where == "missing" else tmp_path
+    monkeypatch.setattr(cli_benchmark, "build_brains", lambda *a, **k: pytest.fail("brains were built"))
+    assert main([*SMALL, "--plot", str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and ("does not exist" in err if where == "missing" else "is a folder" in err)
 
 
 def test_an_unknown_task_is_a_usage_error(capsys):

@@ -18,7 +18,7 @@ def test_every_python_block_of_the_page_runs(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a block that writes files writes them here
     blocks = BLOCK.findall(path.read_text(encoding="utf-8"))
     assert blocks, f"docs/{page} has no Python block"
-    namespace: dict[str, object] = {"__name__": f"docs_{page[:-3]}"}
+    namespace: dict[str, object] = {"__name__": "__main__"}  # the blocks run as a script would
     for number, block in enumerate(blocks, start=1):
         try:
             exec(compile(block, f"docs/{page} block {number}", "exec"), namespace)
