@@ -420,6 +420,54 @@ mod tests {
         assert!(Computation::threshold(0.0).unwrap().with_connected(1.0).is_ok());
     }
 
+    /// Boosting multiplies each activation by exp((k / n - duty) * strength) before the
+    /// k winners are picked, and needs one duty cycle per unit.
+    #[test]
+    fn boosting_picks_from_the_boosted_activations() {
+        let c = connection(&[1.0], vec![1.0, 0.9, 0.8, 0.7], 4);
+        let boost = Boost::new(3.0, 10).unwrap();
+        let k1 = Computation::k_winners(1).unwrap();
+        let boosted = k1.with_boost(boost).unwrap();
+        assert_eq!((boosted.boost(), k1.boost()), (Some(boost), None));
+        let mut buffers = Buffers::default();
+        // Unit 0 has fired a lot, unit 3 never: the target is 1/4.
+        let duty = [1.0, 0.25, 0.25, 0.0];
+        boosted.fire([&c], 4, Some(&duty), &mut buffers).unwrap();
+        let want: Vec<f64> = [1.0, 0.9, 0.8, 0.7]
+            .iter()
+            .zip(duty)
+            .map(|(a, d)| a * ((0.25 - d) * 3.0f64).exp())
+            .collect();
+        assert_eq!(buffers.act, want);
+        assert_eq!(buffers.ones, [3]);
+        k1.fire([&c], 4, Some(&duty), &mut buffers).unwrap();
+        assert_eq!(buffers.ones, [0], "without a boost the duty cycles are not read");
+        for wrong in [None, Some(&duty[..3])] {
+            let err = boosted.fire([&c], 4, wrong, &mut buffers).unwrap_err();
+            assert!(err.to_string().contains("duty cycles of the group's 4 units"), "{err}");
+        }
+        assert!(Computation::threshold(1.0).unwrap().with_boost(boost).is_err());
+    }
+
+    #[test]
+    fn a_fraction_gives_the_ceiling_of_its_share_of_the_units() {
+        let cases = [
+            (0.25, 8, 2),
+            (0.3, 10, 3),
+            (0.05, 100, 5),
+            (0.05, 50, 3),
+            (0.01, 7, 1),
+            (1.0, 9, 9),
+        ];
+        for (f, units, k) in cases {
+            assert_eq!(
+                Computation::k_fraction(f).unwrap().winners(units).unwrap(),
+                k,
+                "{f} of {units}"
+            );
+        }
+    }
+
     /// A fraction is in (0, 1]: 1 is the whole group, just above it is refused.
     #[test]
     fn a_fraction_of_one_is_the_whole_group() {

@@ -125,7 +125,11 @@ mod tests {
         ];
         let inputs = Inputs::Patterns { bits: &bits, width: 6 };
         assert_eq!(inputs.len(), 2);
+        assert!(!inputs.is_empty() && !Inputs::Values(&[1.0]).is_empty());
         assert_eq!(inputs.prefix(1).len(), 1);
+        let three = [false; 18];
+        let inputs3 = Inputs::Patterns { bits: &three, width: 6 };
+        assert_eq!((inputs3.prefix(2).len(), inputs3.prefix(0).len()), (2, 0));
         s.check(inputs).unwrap();
         s.feed_step(inputs, 0).unwrap();
         assert_eq!(read(&s.output).values(), [1.0, 0.0, 0.0, 1.0, 0.0, 1.0]);
