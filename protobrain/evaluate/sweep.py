@@ -121,6 +121,17 @@ def _seed(value: Any, name: str) -> int:
     return number
 
 
+def _threshold(value: Any, name: str) -> float | str:
+    """A weight threshold in [0, 1], or ``"none"`` (also for None): every synapse counts by
+    its weight."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+        return "none"
+    number = _number(value, name)
+    if not 0 <= number <= 1:  # NaN fails too
+        raise ValueError(f"{name}: must be in [0, 1] or none, got {number!r}")
+    return number
+
+
 def _switch(value: Any, name: str) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
@@ -163,6 +174,12 @@ PARAMETERS: dict[str, Parameter] = {
                   "on or off", "on", None, _switch),
         Parameter("sparsity", "fraction of each layer's units that fire: SparseComputation(sparsity)",
                   "number in (0, 1]", 0.05, None, _fraction),
+        Parameter("connected", "SparseComputation's connected: synapses of weight >= this count 1, others 0 "
+                  "(none: each counts its weight)", "number in [0, 1] or none", "none", None, _threshold),
+        Parameter("boost_strength", "SparseComputation's boost_strength: how strongly units below their share "
+                  "of firing are boosted (0: no boosting)", "number >= 0", 0.0, None, _rate),
+        Parameter("duty_cycle_period", "SparseComputation's duty_cycle_period: learning steps the duty cycles "
+                  "average over", "whole number >= 1", 1000, None, _count),
         Parameter("units", "units per layer", "whole number >= 1", 100, None, _count),
         Parameter("depth", "number of feed-forward layers", "whole number >= 1", 3, None, _count),
         Parameter("seed", "numpy.random.seed before building the brain: its initial weights",
@@ -334,6 +351,9 @@ def _run_combination(task: str, setting: dict[str, Any], readout: bool) -> tuple
             [setting["units"]] * setting["depth"],
             setting["sparsity"],
             (setting["increase"], setting["decrease"]) if learns else None,
+            connected=None if setting["connected"] == "none" else setting["connected"],
+            boost_strength=setting["boost_strength"],
+            duty_cycle_period=setting["duty_cycle_period"],
         )
         (results,) = Benchmark(_metrics(), made.probes(readout)).run([brain], made.inputs(), learning=learns)
     finally:

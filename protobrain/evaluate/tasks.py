@@ -157,11 +157,22 @@ def make_task(name: str, **settings: Any) -> Task:
     return TASKS[name](**settings)  # type: ignore[no-any-return]
 
 
-def build_brain(task: Task, layers: Sequence[int], sparsity: float, rule: tuple[float, ...] | None) -> brain.Brain:
+def build_brain(
+    task: Task,
+    layers: Sequence[int],
+    sparsity: float,
+    rule: tuple[float, ...] | None,
+    *,
+    connected: float | None = None,
+    boost_strength: float = 0.0,
+    duty_cycle_period: int = 1000,
+) -> brain.Brain:
     """The benchmark's model: feed-forward layers of ``layers`` units fed by the task's
-    sensor, computing with ``SparseComputation(sparsity)`` and learning with
-    ``HebbianLearning(*rule)`` (``rule=None``: no learning). Weights are drawn from numpy's
-    global random state, as every protobrain connection draws them."""
+    sensor, computing with ``SparseComputation(sparsity, connected, boost_strength,
+    duty_cycle_period)`` and learning with ``HebbianLearning(*rule)`` (``rule=None``: no
+    learning). Weights are drawn from numpy's global random state, as every protobrain
+    connection draws them."""
     learn = None if rule is None else learning.HebbianLearning(*rule)
     group = neuron.FeedForward([neuron.Neurons(size) for size in layers])
-    return brain.Brain(group, task.sensor(), computation=computation.SparseComputation(sparsity), learning=learn)
+    comp = computation.SparseComputation(sparsity, connected, boost_strength, duty_cycle_period)
+    return brain.Brain(group, task.sensor(), computation=comp, learning=learn)

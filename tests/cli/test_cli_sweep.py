@@ -54,7 +54,10 @@ def test_a_sweep_writes_the_table_as_csv_and_json_the_heatmap_and_a_summary(tmp_
     assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     lines = captured.out.splitlines()
     assert lines[0] == "protobrain sweep: 4 combinations (2 increase x 2 sparsity), cyclic task, 2 processes"
-    assert lines[1] == "fixed: decrease=0.001 learning=on units=30 depth=3 seed=0 steps=40 sensor_bits=1024"
+    assert lines[1] == (
+        "fixed: decrease=0.001 learning=on connected=none boost_strength=0 duty_cycle_period=1000 "
+        "units=30 depth=3 seed=0 steps=40 sensor_bits=1024"
+    )
     header = lines[3].split()
     readout = ["readout"] if has_readout() else []
     assert header == ["increase", "sparsity", *cli_sweep.SUMMARY_MEASURES[:5], *readout, "entropy.layer2", "seconds"]

@@ -106,13 +106,29 @@ def test_expand_refuses_bad_grids_saying_what_and_why(grid, task, message):
 def test_settings_are_defaults_then_fixed_then_grid_in_parameter_order():
     found = sweeps.settings({"units": [5, 6]}, "cyclic", seed="3", learning=False)
     assert [list(s) for s in found] == [
-        ["increase", "decrease", "learning", "sparsity", "units", "depth", "seed", "steps", "sensor_bits"]
+        [
+            "increase",
+            "decrease",
+            "learning",
+            "sparsity",
+            "connected",
+            "boost_strength",
+            "duty_cycle_period",
+            "units",
+            "depth",
+            "seed",
+            "steps",
+            "sensor_bits",
+        ]
     ] * 2
     assert found[0] == {
         "increase": 0.005,
         "decrease": 0.001,
         "learning": "off",
         "sparsity": 0.05,
+        "connected": "none",
+        "boost_strength": 0.0,
+        "duty_cycle_period": 1000,
         "units": 5,
         "depth": 3,
         "seed": 3,
@@ -152,7 +168,20 @@ def test_an_unknown_task_is_refused_before_anything_runs():
 
 def test_rows_are_task_parameters_measures_seconds_in_grid_order(rows):
     assert [(r["increase"], r["sparsity"]) for r in rows] == [(0.001, 0.05), (0.001, 0.1), (0.02, 0.05), (0.02, 0.1)]
-    parameters = ["increase", "decrease", "learning", "sparsity", "units", "depth", "seed", "steps", "sensor_bits"]
+    parameters = [
+        "increase",
+        "decrease",
+        "learning",
+        "sparsity",
+        "connected",
+        "boost_strength",
+        "duty_cycle_period",
+        "units",
+        "depth",
+        "seed",
+        "steps",
+        "sensor_bits",
+    ]
     for row in rows:
         assert list(row) == ["task", *parameters, *sweeps.measure_names(3), "seconds"]
         assert row["task"] == "cyclic" and (row["units"], row["depth"], row["steps"]) == (30, 3, 40)
@@ -397,3 +426,12 @@ def test_the_digits_task_without_scikit_learn_says_how_to_install_it(monkeypatch
         monkeypatch.setitem(sys.modules, name, None)  # as if the extra were not installed
     with pytest.raises(ImportError, match=r"pip install 'protobrain\[evaluate\]'"):
         sweeps.sweep({"units": [10]}, task="digits")
+
+
+def test_boosting_and_connected_synapses_can_be_swept():
+    rows = sweeps.sweep({"boost_strength": [0, 3]}, units=30, depth=1, steps=60, connected="0.5")
+    assert [row["boost_strength"] for row in rows] == [0.0, 3.0] and rows[0]["connected"] == 0.5
+    assert rows[1]["silent"] <= rows[0]["silent"]  # boosting brings silent units in
+    assert sweeps.expand({"connected": ["none", 0.25]}) == [{"connected": "none"}, {"connected": 0.25}]
+    with pytest.raises(ValueError, match=r"connected: must be in \[0, 1\] or none, got 1.5"):
+        sweeps.expand({"connected": [1.5]})
