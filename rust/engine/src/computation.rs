@@ -17,7 +17,7 @@ pub struct Computation {
     /// Unset, it contributes its weight.
     connected: Option<f64>,
     /// k-winners only: boost units by their duty cycles before picking (see
-    /// [`homeostasis`](crate::homeostasis)).
+    /// the [`homeostasis`] module).
     boost: Option<Boost>,
 }
 
