@@ -881,6 +881,57 @@ mod tests {
         }
     }
 
+    /// Weights a few spacings above a power of two, with rates of a few (half) spacings:
+    /// the last steps inside the binade, the step across and the steps after it.
+    #[test]
+    fn decrease_times_is_exact_at_binade_edges() {
+        for floor in [0.5, 0.25, 2f64.powi(-7)] {
+            let u = floor * 2f64.powi(-52);
+            for j in 0..6u32 {
+                let w = floor + j as f64 * u;
+                for half_spacings in 1..8u32 {
+                    let d = half_spacings as f64 * u / 2.0;
+                    for n in 1..6 {
+                        let (got, want) = (decrease_times(w, n, d), stepwise(w, n, d));
+                        assert!(same(got, want), "w={w:e} n={n} d={d:e}: {got:e} vs {want:e}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`closed`] is the shortcut: steps that stay in the weight's binade, each taking the
+    /// same float, are taken at once (and equal the steps one by one); others are refused.
+    #[test]
+    fn closed_takes_steady_steps_inside_the_binade_at_once() {
+        // 0.001 is halfway on the spacing of [2^-7, 2^-6): from an even weight there every
+        // step takes the same float, from an odd one the first and the next differ.
+        let even = f64::from_bits(0.012f64.to_bits() & !1);
+        let odd = f64::from_bits(0.012f64.to_bits() | 1);
+        for (w, k, d) in [
+            (0.75, 10, 0.001),
+            (0.99, 255, 0.0017),
+            (0.3, 2, 1e-9),
+            (0.6, 1, 0.05),
+            (0.126, 7, 3.0 * 2f64.powi(-54)),
+            (even, 3, 0.001),
+        ] {
+            let want = stepwise(w, k, d);
+            assert_eq!(
+                closed(w, k, d).map(f64::to_bits),
+                Some(want.to_bits()),
+                "w={w:e} k={k} d={d:e}"
+            );
+        }
+        // Out of the binade: 0.51 - 20 * 0.001 < 0.5; and the odd weight's unsteady steps.
+        assert_eq!(closed(0.51, 20, 0.001), None);
+        assert_eq!(closed(odd, 2, 0.001), None);
+        assert_eq!(
+            closed(odd, 1, 0.001).map(f64::to_bits),
+            Some(stepwise(odd, 1, 0.001).to_bits())
+        );
+    }
+
     #[test]
     fn the_halfway_binade_is_the_one_where_steps_alternate() {
         for d in [0.001, 0.005, 3.0 * 2f64.powi(-54), 0.3, 1e-9, 0.5, 1.0, 5e-324, 1e-310] {

@@ -152,6 +152,28 @@ mod tests {
     }
 
     #[test]
+    fn a_weight_of_a_silent_input_and_neuron_is_only_clipped_in_a_full_pass() {
+        // Out of range (3.0): every weight is visited; w[2][1] is silent on both sides.
+        let c = connection(&[1.0, 0.0, 0.0], vec![0.5, 0.5, 0.5, 3.0, 0.5, 0.25], 2);
+        Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
+        assert_eq!(c.weights_mut().as_slice(), &[0.6, 0.4, 0.4, 1.0, 0.4, 0.25]);
+    }
+
+    #[test]
+    fn one_rate_of_zero_leaves_the_other_to_learn() {
+        for (inc, dec, want) in [
+            (0.25, 0.0, [0.75, 0.5, 0.5, 0.5]),
+            (0.0, 0.25, [0.5, 0.25, 0.25, 0.5]),
+            (0.0, 0.0, [0.5; 4]),
+        ] {
+            let c = connection(&[1.0, 0.0], vec![0.5; 4], 2);
+            assert!(c.weights().within_unit());
+            Hebbian::new(inc, dec).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
+            assert_eq!(c.weights_mut().as_slice(), &want, "increase {inc}, decrease {dec}");
+        }
+    }
+
+    #[test]
     fn a_group_of_another_size_is_an_error() {
         let c = connection(&[1.0], vec![0.5, 0.5], 2);
         let err = Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0, 1.0]).unwrap_err();

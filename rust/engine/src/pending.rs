@@ -256,5 +256,110 @@ mod tests {
         assert_eq!(ring_len(2, 1 << 13), 128);
         assert_eq!(ring_len(1, 1 << 17), 8);
         assert_eq!(ring_len(0, 0), 256);
+        // Large weights: a quarter of their memory, more than 1 MiB.
+        assert_eq!(ring_len(64, 1 << 16), 128);
+        assert_eq!(ring_len(1024, 8192), 256);
+    }
+
+    /// A log of `pre` rows of `post` columns (ring of 256 steps while `pre * post` is small).
+    fn log(pre: usize, post: usize) -> Pending {
+        Pending::for_rows(pre, post).unwrap()
+    }
+
+    #[test]
+    fn a_step_leaves_rows_behind_until_caught_up_or_cleared() {
+        let mut p = log(3, 4);
+        assert!(p.is_empty());
+        assert!((0..3).all(|i| p.is_current(i)));
+        p.push(&[1], 0.25, 0.125, &[2]).unwrap();
+        assert!(!p.is_empty());
+        assert!((0..3).all(|i| !p.is_current(i)), "every row owes the step");
+        p.mark_caught_up([0, 7]); // a row past the last is ignored
+        assert!(p.is_current(0) && !p.is_current(1) && !p.is_current(2));
+        p.clear();
+        assert!(p.is_empty());
+        assert!((0..3).all(|i| p.is_current(i)));
+        assert_eq!(p.owed(p.state(1), 0, 4).update, None);
+    }
+
+    #[test]
+    fn the_log_takes_steps_of_the_rates_it_holds() {
+        let mut p = log(2, 2);
+        // Empty, it takes any rates.
+        assert!(p.accepts(0.25, 0.125) && p.accepts(1.0, 0.0));
+        p.push(&[0], 0.25, 0.125, &[]).unwrap();
+        assert!(p.accepts(0.25, 0.125));
+        // Rows owe steps of these rates: others (even -0.0 for 0.0) wait for a flush.
+        assert!(!p.accepts(0.5, 0.125));
+        assert!(!p.accepts(0.25, 0.5));
+        assert!(!p.accepts(0.5, 0.5));
+        p.clear();
+        assert!(p.accepts(0.5, 0.5));
+        p.push(&[0], 0.5, 0.0, &[]).unwrap();
+        assert!(p.accepts(0.5, 0.0) && !p.accepts(0.5, -0.0));
+    }
+
+    /// What a row owes carries the rates of the log, and the halfway binade of its decrease
+    /// (found when the decrease changes), whatever rates the log held before.
+    #[test]
+    fn what_a_row_owes_carries_the_rates_and_their_halfway_binade() {
+        let mut p = log(1, 2);
+        for (inc, dec) in [(0.25, 0.001), (0.25, 0.001), (0.5, 3.0 * 2f64.powi(-54)), (0.5, 0.0)] {
+            p.push(&[0], inc, dec, &[]).unwrap();
+            let owed = p.owed(p.state(0), 0, 2);
+            assert_eq!((owed.increase, owed.decrease), (inc, dec));
+            assert_eq!(owed.halfway, halfway_binade(dec), "decrease {dec:e}");
+            p.clear();
+        }
+    }
+
+    #[test]
+    fn a_short_ring_applies_every_step_at_once() {
+        assert_eq!((ring_len(1, 1 << 17), ring_len(4, 1 << 16)), (8, 16));
+        assert!(log(1, 1 << 17).eager());
+        assert!(!log(4, 1 << 16).eager());
+        assert!(!log(3, 4).eager());
+    }
+
+    /// Once every quarter of the ring (before the push that makes the clock a multiple of
+    /// a quarter), the rows more than half the ring behind; no row at any other step.
+    #[test]
+    fn rows_more_than_half_the_ring_behind_are_overdue_every_quarter() {
+        let mut p = log(4, 2);
+        assert_eq!(p.ring_len, 256);
+        // Row 0 stays current; row 1 falls behind from the start; rows 2 and 3 are caught
+        // up at clocks 63 and 62, exactly half the ring and one more behind at clock 191;
+        // overdue rows are caught up as the engine does.
+        for clock in 0..300u64 {
+            let overdue = p.overdue();
+            let want: Vec<usize> = match clock {
+                191 => vec![1, 3],
+                255 => vec![2],
+                _ => vec![],
+            };
+            assert_eq!(overdue, want, "at clock {clock}");
+            p.mark_caught_up(overdue);
+            match clock {
+                62 => p.mark_caught_up([3]),
+                63 => p.mark_caught_up([2]),
+                _ => {}
+            }
+            p.mark_caught_up([0]);
+            p.push(&[clock as usize % 2], 0.25, 0.125, &[]).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_column_past_the_row_is_not_counted() {
+        let mut p = log(1, 3);
+        let mut row = [0.5; 3];
+        // Through the ring's last slot (step 255), where a count past the row would write
+        // past the ring.
+        for _ in 0..256 {
+            p.push(&[1, 3], 0.25, 0.125, &[]).unwrap();
+            p.replay(0, &mut row, None);
+        }
+        let want = (0..256).fold(0.5f64, |w, _| (w - 0.125).max(0.0));
+        assert_eq!(row, [0.5, want, 0.5]);
     }
 }

@@ -326,6 +326,21 @@ mod tests {
     }
 
     #[test]
+    fn within_unit_means_every_weight_in_zero_to_one() {
+        assert!(Weights::from_vec(1, 3, vec![0.0, -0.0, 1.0]).unwrap().within_unit());
+        assert!(!Weights::from_vec(1, 2, vec![-0.5, 0.5]).unwrap().within_unit());
+        assert!(!Weights::from_vec(1, 2, vec![0.5, 1.5]).unwrap().within_unit());
+        let mut w = Weights::from_vec(1, 2, vec![0.25, 0.5]).unwrap();
+        w.mark_edited();
+        assert!(!w.within_unit());
+        w.recheck_range();
+        assert!(w.within_unit());
+        w.assign(&[0.5, 3.0]).unwrap();
+        w.recheck_range();
+        assert!(!w.within_unit());
+    }
+
+    #[test]
     fn impossible_matrix_is_an_allocation_error() {
         assert!(matches!(
             Weights::zeros(usize::MAX, 3),
@@ -480,6 +495,75 @@ mod pending_tests {
             logged.log_step(&columns, 0.005, 0.001, &pre_rows).unwrap();
         }
         assert_eq!(bits(logged.as_slice()), bits(&direct));
+    }
+
+    #[test]
+    fn rechecking_the_range_or_assigning_settles_the_log() {
+        let mut w = Weights::from_vec(2, 2, vec![0.5; 4]).unwrap();
+        w.log_step(&[0], 0.25, 0.125, &[1]).unwrap();
+        assert!(!w.pending.is_empty());
+        w.recheck_range();
+        assert!(w.pending.is_empty());
+        assert_eq!(w.data, [0.375, 0.5, 0.75, 0.375]);
+        // Assigned weights replace the logged steps rather than replay them.
+        w.log_step(&[1], 0.25, 0.125, &[]).unwrap();
+        w.assign(&[0.5, 0.25, 1.0, 0.0]).unwrap();
+        assert!(w.pending.is_empty() && (0..2).all(|i| w.pending.is_current(i)));
+        assert_eq!(w.as_slice(), &[0.5, 0.25, 1.0, 0.0]);
+    }
+
+    #[test]
+    fn syncing_ignores_rows_past_the_last() {
+        let mut w = Weights::from_vec(3, 2, vec![0.5; 6]).unwrap();
+        w.log_step(&[0], 0.25, 0.125, &[]).unwrap();
+        // Row 3 is looked at while row 2 remains.
+        w.sync_rows(&[1, 3, 9]);
+        assert!(!w.pending.is_current(0) && w.pending.is_current(1) && !w.pending.is_current(2));
+        assert_eq!(w.data, [0.5, 0.5, 0.375, 0.5, 0.5, 0.5]);
+    }
+
+    /// Work is split over threads (when there is more than one) exactly when it is large:
+    /// rows owing steps times columns, or active rows times columns, of at least
+    /// `MIN_PARALLEL_WORK`. Rows already current are no work.
+    #[test]
+    fn only_large_work_is_split_over_threads() {
+        use crate::parallel::splits;
+        let (pre, post) = (63, 8192);
+        assert_eq!(32 * post, MIN_PARALLEL_WORK);
+        let split = (threads() > 1) as u64;
+        let mut seed = 7u64;
+        let start = uniform(&mut seed, pre * post);
+        let mut w = Weights::from_vec(pre, post, start.clone()).unwrap();
+        let all: Vec<usize> = (0..pre).collect();
+        // One step logged: 32 rows owe it, then 31 more; then none.
+        w.log_step(&[1, 5000], 0.005, 0.001, &[]).unwrap();
+        for (rows, splits_wanted) in [(&all[..32], split), (&all[..], 0), (&all[..], 0)] {
+            let before = splits();
+            w.sync_rows(rows);
+            assert_eq!(splits() - before, splits_wanted, "syncing {} rows", rows.len());
+        }
+        let mut want = start;
+        for row in want.chunks_exact_mut(post) {
+            for j in [1, 5000] {
+                row[j] = update(row[j], -0.001);
+            }
+        }
+        assert_eq!(bits(&w.data), bits(&want));
+        // Adding 32 active rows is split, 31 are not; both give the sums in row order.
+        for (rows, splits_wanted) in [(32, split), (31, 0)] {
+            let active: Vec<(usize, f64)> = (0..rows).map(|i| (2 * i, 0.5)).collect();
+            let mut act = vec![0.0; post];
+            let before = splits();
+            w.accumulate(&active, &mut act);
+            assert_eq!(splits() - before, splits_wanted, "adding {rows} rows");
+            let mut sums = vec![0.0; post];
+            for &(i, v) in &active {
+                for (a, &x) in sums.iter_mut().zip(&want[i * post..(i + 1) * post]) {
+                    *a += v * x;
+                }
+            }
+            assert_eq!(bits(&act), bits(&sums), "adding {rows} rows");
+        }
     }
 
     fn bits(values: &[f64]) -> Vec<u64> {
