@@ -296,4 +296,52 @@ mod tests {
         assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
         assert_eq!(n.run(&[1.0, 2.0, 3.0], true, &mut [], |done| done < 2).unwrap(), 2);
     }
+
+    #[test]
+    fn values_are_checked_by_the_sensor_when_there_is_one() {
+        let with = network();
+        assert!(with.has_sensor());
+        assert!(with.check_value(5.0).is_ok());
+        let err = with.check_value(11.0).unwrap_err().to_string();
+        assert!(err.contains("11") && !err.contains("position"), "{err}");
+        let mut without = Network::new(None, Vec::new()).unwrap();
+        assert!(!without.has_sensor());
+        assert!(without.check_value(11.0).is_ok());
+        assert!(without.run_patterns(&[], true, &mut [], |_| true).is_err());
+    }
+
+    #[test]
+    fn patterns_run_like_the_values_they_encode() {
+        let values: Vec<f64> = (0..12).map(|i| (i % 11) as f64).collect();
+        let encoded = network();
+        let mut patterns = Vec::new();
+        for &v in &values {
+            encoded.feed(v).unwrap();
+            let sensor = &encoded.sensor.as_ref().unwrap().output;
+            patterns.extend(read(sensor).values().iter().map(|&x| x != 0.0));
+        }
+        let (mut a, mut b) = (network(), network());
+        let (mut rec_a, mut rec_b) = (vec![false; 12 * 6], vec![false; 12 * 6]);
+        let done = a.run(&values, true, &mut [None, Some(&mut rec_a)], |_| true).unwrap();
+        assert_eq!(done, 12);
+        let done = b.run_patterns(&patterns, true, &mut [None, Some(&mut rec_b)], |_| true);
+        assert_eq!(done.unwrap(), 12);
+        assert_eq!(rec_a, rec_b);
+        assert!(b.run_patterns(&patterns[..25], true, &mut [], |_| true).is_err());
+    }
+
+    #[test]
+    fn a_recording_buffer_past_the_last_group_is_named_in_the_error() {
+        let mut n = network();
+        let (mut a, mut b, mut c) = (vec![false; 8], vec![false; 6], vec![false; 6]);
+        let err = n
+            .run(&[1.0], true, &mut [Some(&mut a), None, Some(&mut c)], |_| true)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "group 2 does not exist; the network has 2 groups");
+        let err = n
+            .run(&[1.0], true, &mut [None, Some(&mut b), None, None], |_| true)
+            .unwrap_err();
+        assert_eq!(err.to_string(), "group 3 does not exist; the network has 2 groups");
+        assert!(read(n.groups()[0].output()).values().iter().all(|&v| v == 0.0));
+    }
 }

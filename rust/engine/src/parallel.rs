@@ -27,12 +27,19 @@ pub const MIN_PARALLEL_WORK: usize = 1 << 18;
 pub fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
-        std::env::var("PROTOBRAIN_THREADS")
-            .ok()
-            .and_then(|v| v.trim().parse::<usize>().ok())
-            .filter(|&n| n >= 1)
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
+        threads_from(std::env::var("PROTOBRAIN_THREADS").ok().as_deref(), || {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        })
     })
+}
+
+/// The threads a `PROTOBRAIN_THREADS` value asks for when it is a count of 1 or more,
+/// otherwise the `cores`, at most 8.
+fn threads_from(value: Option<&str>, cores: impl FnOnce() -> usize) -> usize {
+    value
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or_else(|| cores().min(8))
 }
 
 /// Runs `f` over `items` split into contiguous chunks, one per thread, when `work` is large
@@ -98,6 +105,11 @@ pub fn splits() -> u64 {
 /// a sleeping thread takes about as long to wake as a new one takes to start.
 const SPIN: Duration = Duration::from_micros(300);
 
+/// Whether a thread that has waited `waited` so far still spins rather than sleeps.
+fn spins(waited: Duration) -> bool {
+    waited < SPIN
+}
+
 /// Receives from `rx`, spinning for [`SPIN`] before blocking. `None` when the sender is gone.
 fn receive<T>(rx: &Receiver<T>) -> Option<T> {
     let start = Instant::now();
@@ -105,7 +117,7 @@ fn receive<T>(rx: &Receiver<T>) -> Option<T> {
         match rx.try_recv() {
             Ok(value) => return Some(value),
             Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if start.elapsed() < SPIN => std::hint::spin_loop(),
+            Err(TryRecvError::Empty) if spins(start.elapsed()) => std::hint::spin_loop(),
             Err(TryRecvError::Empty) => return rx.recv().ok(),
         }
     }
@@ -236,6 +248,68 @@ mod tests {
         });
         assert_eq!(items, (1..=1000).collect::<Vec<_>>());
     }
+
+    #[test]
+    fn the_thread_count_is_the_variable_when_a_count_otherwise_the_cores_up_to_8() {
+        let cases = [
+            (None, 4, 4),
+            (None, 1, 1),
+            (None, 16, 8),
+            (Some("3"), 16, 3),
+            (Some(" 12\n"), 2, 12),
+            (Some("1"), 4, 1),
+            (Some("0"), 4, 4),
+            (Some("-2"), 4, 4),
+            (Some("many"), 64, 8),
+        ];
+        for (value, cores, want) in cases {
+            assert_eq!(threads_from(value, || cores), want, "{value:?} with {cores} cores");
+        }
+        // And that is what kernels get here.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let value = std::env::var("PROTOBRAIN_THREADS").ok();
+        assert_eq!(threads(), threads_from(value.as_deref(), || cores));
+    }
+
+    #[test]
+    fn kernels_split_only_work_large_enough_over_more_than_one_item() {
+        use std::sync::Mutex;
+        // The chunks `for_chunks` ran (offset, length), and whether it split.
+        let chunks_of = |len: usize, work: usize| {
+            let mut items = vec![0u8; len];
+            let seen = Mutex::new(Vec::new());
+            let before = splits();
+            for_chunks(&mut items, work, |chunk, offset| {
+                seen.lock().unwrap().push((offset, chunk.len()))
+            });
+            let mut seen = seen.into_inner().unwrap();
+            seen.sort_unstable();
+            (seen, splits() - before)
+        };
+        let n = threads();
+        for work in [0, 1000, MIN_PARALLEL_WORK.saturating_sub(1)] {
+            assert_eq!(chunks_of(1000, work), (vec![(0, 1000)], 0), "work {work}");
+        }
+        assert_eq!(chunks_of(1, usize::MAX), (vec![(0, 1)], 0), "a single item");
+        for work in [MIN_PARALLEL_WORK, usize::MAX] {
+            let (chunks, split) = chunks_of(1000, work);
+            if n >= 2 {
+                let chunk = 1000usize.div_ceil(n);
+                let want: Vec<_> = (0..1000).step_by(chunk).map(|o| (o, chunk.min(1000 - o))).collect();
+                assert_eq!((chunks, split), (want, 1), "work {work} over {n} threads");
+            } else {
+                assert_eq!((chunks, split), (vec![(0, 1000)], 0), "one thread allowed");
+            }
+        }
+    }
+
+    #[test]
+    fn a_waiting_thread_spins_at_first_then_sleeps() {
+        assert!(spins(Duration::ZERO));
+        assert!(spins(SPIN / 2));
+        assert!(!spins(SPIN));
+        assert!(!spins(SPIN * 1000));
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +331,51 @@ mod team_tests {
         run_split(jobs);
     }
 
+    /// The thread the second of two split jobs ran on.
+    fn helper() -> std::thread::ThreadId {
+        let mut id = None;
+        run_split(vec![
+            Box::new(|| {}),
+            Box::new(|| id = Some(std::thread::current().id())),
+        ]);
+        id.expect("every job runs")
+    }
+
+    #[test]
+    fn splits_count_the_kernels_split_on_this_thread() {
+        let before = splits();
+        run_split(Vec::new());
+        run_split(vec![Box::new(|| {})]);
+        assert_eq!(splits(), before, "one job is no split");
+        helper();
+        with_team(helper);
+        assert_eq!(splits(), before + 2);
+        std::thread::spawn(helper).join().unwrap();
+        assert_eq!(splits(), before + 2, "splits on other threads are theirs");
+    }
+
+    #[test]
+    fn a_team_keeps_its_helpers_for_the_whole_call_nested_calls_included() {
+        let here = std::thread::current().id();
+        let alone = [helper(), helper()];
+        assert!(
+            alone[0] != alone[1] && !alone.contains(&here),
+            "without a team every split starts a thread"
+        );
+        with_team(|| {
+            let first = helper();
+            assert!(first != here && !alone.contains(&first));
+            let inner = with_team(|| [helper(), helper()]);
+            let after = helper();
+            if threads() >= 2 {
+                assert_eq!(inner, [first, first], "a nested call uses the same team");
+                assert_eq!(after, first, "and the team outlives it");
+            }
+        });
+        assert!(TEAM.with(|t| t.get().is_null()));
+        assert_ne!(helper(), alone[1], "the team ended with the call");
+    }
+
     #[test]
     fn jobs_run_once_each_with_or_without_a_team() {
         let mut alone = vec![vec![0u64; 100]; 3];
@@ -271,6 +390,31 @@ mod team_tests {
             assert_eq!(a.iter().map(|x| x * 50).collect::<Vec<_>>(), *t);
         }
         assert!(TEAM.with(|t| t.get().is_null()), "the team ends with the call");
+    }
+
+    /// The CPU time this thread has used so far, where the system says (Linux).
+    fn cpu_time() -> Option<Duration> {
+        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        Some(Duration::from_nanos(stat.split_whitespace().next()?.parse().ok()?))
+    }
+
+    #[test]
+    fn an_idle_helper_sleeps_rather_than_spins() {
+        // The CPU time the helper used between the end of one job and the start of the
+        // next, 300 ms later.
+        let (mut end, mut start) = (None, None);
+        with_team(|| {
+            run_split(vec![Box::new(|| {}), Box::new(|| end = cpu_time())]);
+            std::thread::sleep(Duration::from_millis(300));
+            run_split(vec![Box::new(|| {}), Box::new(|| start = cpu_time())]);
+        });
+        if let (Some(end), Some(start), true) = (end, start, threads() >= 2) {
+            let used = start - end;
+            assert!(
+                used < Duration::from_millis(30),
+                "an idle helper used {used:?} of CPU in 300 ms"
+            );
+        }
     }
 
     #[test]

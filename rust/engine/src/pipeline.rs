@@ -227,6 +227,8 @@ fn serial(
     let inputs = steps.inputs;
     for step in steps.start..inputs.len() {
         if let Some(t) = timing.as_deref_mut() {
+            #[cfg(test)]
+            tests_only::PROBED.set(tests_only::PROBED.get() + 1);
             t.step_begins();
         }
         sensor.feed_step(inputs, step)?;
@@ -344,6 +346,8 @@ mod tests_only {
         pub(crate) static CLAIM: Cell<Option<(bool, Duration)>> = const { Cell::new(None) };
         /// Pipelines started on this thread.
         pub(crate) static STARTED: Cell<usize> = const { Cell::new(0) };
+        /// Steps timed by probes on this thread.
+        pub(crate) static PROBED: Cell<usize> = const { Cell::new(0) };
         /// No window ending at a step of the run in `from..to` is judged slow.
         pub(crate) static PAYS_BETWEEN: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     }
@@ -400,7 +404,7 @@ impl Baton {
         let ready = || self.stop.load(Ordering::SeqCst) || count.load(Ordering::SeqCst) >= target;
         let since = Instant::now();
         while !ready() {
-            if since.elapsed() < SPIN {
+            if spins(since.elapsed()) {
                 std::hint::spin_loop();
                 continue;
             }
@@ -437,6 +441,11 @@ impl Baton {
             }
         }
     }
+}
+
+/// Whether a thread that has waited `waited` so far still spins rather than sleeps.
+fn spins(waited: Duration) -> bool {
+    waited < SPIN
 }
 
 /// How a pipelined run ended.
@@ -568,18 +577,19 @@ fn other_groups(
             }
         }
         record_step(groups, record, t)?;
-        let end = if !keep_going(t + 1) {
+        let done = t + 1;
+        let end = if !keep_going(done) {
             Some(End::Stopped)
-        } else if (t + 1 - start) % WINDOW == 0 && t + 1 < inputs.len() {
+        } else if (done - start) % WINDOW == 0 && done < inputs.len() {
             // The first windows warm the second core up (and give the scheduler time to
             // put the two threads on different cores); after that, two windows in a row
             // taking half as long again as serial steps would mean the machine is busy
             // elsewhere (one alone may just have been interrupted).
-            let slow = t + 1 - start > WARM_UP * WINDOW && window.elapsed() * 2 > serial_step * 3 * WINDOW as u32;
+            let slow = done - start > WARM_UP * WINDOW && slow_window(window.elapsed(), serial_step);
             #[cfg(test)]
             let slow = slow && {
                 let (from, to) = tests_only::PAYS_BETWEEN.get();
-                !(from..to).contains(&(t + 1))
+                !(from..to).contains(&done)
             };
             let twice = slow && slow_before;
             (window, slow_before) = (Instant::now(), slow);
@@ -589,12 +599,18 @@ fn other_groups(
         };
         if let Some(end) = end {
             baton.stop.store(true, Ordering::SeqCst);
-            baton.post(1, &baton.finished, t + 1);
-            return Ok((t + 1, end));
+            baton.post(1, &baton.finished, done);
+            return Ok((done, end));
         }
-        baton.post(1, &baton.finished, t + 1);
+        baton.post(1, &baton.finished, done);
     }
     Ok((inputs.len(), End::Done))
+}
+
+/// Whether a window of [`WINDOW`] pipelined steps that took `took` was slow: its steps
+/// took half as long again as serial ones (`serial_step` each).
+fn slow_window(took: Duration, serial_step: Duration) -> bool {
+    took * 2 > serial_step * 3 * WINDOW as u32
 }
 
 #[cfg(test)]
@@ -631,7 +647,149 @@ mod tests {
         assert_eq!(runnable_in("0.71 0.77 0.62"), None);
         assert_eq!(runnable_in(""), None);
         if cfg!(target_os = "linux") {
-            assert!(runnable_threads().is_some_and(|n| n >= 1), "this thread is running");
+            // This thread is running, and so is one spinning beside it.
+            let (spinning, stop) = (AtomicBool::new(false), AtomicBool::new(false));
+            let runnable = std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    spinning.store(true, Ordering::SeqCst);
+                    while !stop.load(Ordering::SeqCst) {
+                        std::hint::spin_loop();
+                    }
+                });
+                while !spinning.load(Ordering::SeqCst) {
+                    std::hint::spin_loop();
+                }
+                let runnable = runnable_threads();
+                stop.store(true, Ordering::SeqCst);
+                runnable
+            });
+            assert!(runnable.is_some_and(|n| n >= 2), "{runnable:?}");
+        }
+    }
+
+    #[test]
+    fn a_core_is_spare_when_fewer_threads_are_runnable_than_there_are_cores() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(spare_core(None), "nothing known: the pipeline's timing decides");
+        assert!(spare_core(Some(cores - 1)));
+        assert!(!spare_core(Some(cores)));
+        assert!(!spare_core(Some(cores + 3)));
+    }
+
+    /// A probe that took `steps` steps of `first` and `rest` microseconds in all.
+    fn probe(first: u64, rest: u64, steps: u32) -> Timing {
+        Timing {
+            first: Duration::from_micros(first),
+            rest: Duration::from_micros(rest),
+            steps,
+            runnable: None,
+            ..Timing::start()
+        }
+    }
+
+    #[test]
+    fn a_probe_times_both_halves_of_its_steps_and_looks_at_the_load_from_the_first() {
+        let mut timing = Timing::start();
+        for step in 1..=2 {
+            timing.step_begins();
+            std::thread::sleep(Duration::from_millis(1));
+            timing.first_group_done();
+            std::thread::sleep(Duration::from_millis(2));
+            timing.step_ends();
+            if cfg!(target_os = "linux") {
+                assert!(timing.runnable.is_some(), "step {step}: {timing:?}");
+            }
+        }
+        assert_eq!(timing.steps, 2);
+        assert!(timing.first >= Duration::from_millis(2), "{timing:?}");
+        assert!(timing.rest >= Duration::from_millis(4), "{timing:?}");
+    }
+
+    #[test]
+    fn a_serial_step_is_the_mean_of_the_probe() {
+        assert_eq!(probe(3000, 1000, 4).serial_step(), Duration::from_millis(1));
+        assert_eq!(probe(0, 0, 0).serial_step(), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_probe_says_the_pipeline_pays_when_the_longer_half_and_the_handoffs_take_at_most_four_fifths() {
+        // 30 steps: 30 us of handoffs.
+        assert!(probe(50, 50, 30).worth_it(), "80 of 100: exactly four fifths");
+        assert!(probe(500, 500, 30).worth_it());
+        assert!(!probe(49, 49, 30).worth_it(), "79 of 98");
+        assert!(!probe(60, 40, 30).worth_it(), "the longer half counts");
+        assert!(!probe(0, 0, 0).worth_it(), "nothing timed");
+        let busy = Timing {
+            runnable: Some(usize::MAX),
+            ..probe(500, 500, 30)
+        };
+        assert!(!busy.worth_it(), "no core is spare");
+        // A kernel split over threads during the probe: its threads would compete.
+        let split = probe(500, 500, 30);
+        crate::parallel::run_split(vec![Box::new(|| {}), Box::new(|| {})]);
+        assert!(!split.worth_it());
+    }
+
+    #[test]
+    fn a_window_is_slow_when_its_steps_take_half_as_long_again_as_serial_ones() {
+        let step = Duration::from_micros(10);
+        let limit = step * 3 * WINDOW as u32 / 2;
+        assert!(!slow_window(Duration::ZERO, step));
+        assert!(!slow_window(limit, step));
+        assert!(slow_window(limit + Duration::from_nanos(1), step));
+        assert!(slow_window(Duration::from_nanos(1), Duration::ZERO));
+    }
+
+    #[test]
+    fn a_waiting_thread_spins_at_first_then_sleeps() {
+        assert!(spins(Duration::ZERO));
+        assert!(spins(SPIN / 2));
+        assert!(!spins(SPIN));
+        assert!(!spins(SPIN * 1000));
+    }
+
+    /// Whether this thread was unparked (its next park returns at once).
+    fn woken() -> bool {
+        let since = Instant::now();
+        std::thread::park_timeout(Duration::from_secs(2));
+        since.elapsed() < Duration::from_secs(1)
+    }
+
+    #[test]
+    fn a_post_or_a_stop_wakes_a_sleeping_thread() {
+        let baton = Baton::new(0);
+        let _ = baton.threads[1].set(std::thread::current());
+        baton.asleep[1].store(true, Ordering::SeqCst);
+        baton.post(0, &baton.published, 1);
+        assert!(woken(), "a post wakes the other thread");
+        baton.stop();
+        assert!(woken(), "a stop wakes a sleeping thread");
+        assert!(!baton.wait(1, &baton.published, 5), "and ends its wait");
+    }
+
+    /// The CPU time this thread has used so far, where the system says (Linux).
+    fn cpu_time() -> Option<Duration> {
+        let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+        Some(Duration::from_nanos(stat.split_whitespace().next()?.parse().ok()?))
+    }
+
+    #[test]
+    fn a_long_wait_sleeps_rather_than_spins() {
+        let baton = Baton::new(0);
+        let (going_on, used) = std::thread::scope(|scope| {
+            let waiter = scope.spawn(|| {
+                let _ = baton.threads[0].set(std::thread::current());
+                let before = cpu_time();
+                let going_on = baton.wait(0, &baton.finished, 1);
+                (going_on, before.zip(cpu_time()).map(|(b, a)| a - b))
+            });
+            std::thread::sleep(Duration::from_millis(300));
+            baton.post(1, &baton.finished, 1);
+            waiter.join().unwrap()
+        });
+        assert!(going_on);
+        if let Some(used) = used {
+            assert!(used < Duration::from_millis(30), "a 300 ms wait used {used:?} of CPU");
         }
     }
 
@@ -883,6 +1041,138 @@ mod tests {
         let (_, rec_b) = recorded(&mut b, Mode::Off, &values, true, usize::MAX);
         assert!(bufs == rec_b, "recordings differ");
         assert!(state(&a) == state(&b), "final states differ");
+    }
+
+    #[test]
+    fn only_runs_long_enough_are_probed_and_pipelined() {
+        use tests_only::{CLAIM, PROBED, STARTED};
+        let enough = PROBE_STEPS + MIN_STEPS;
+        let cases = [
+            // (mode, steps, what the probe claims, steps probed, pipelines started)
+            (Mode::Off, 200, Some(true), 0, 0),
+            (Mode::On, 1, None, 0, 0),
+            (Mode::On, 2, None, 1, 1),
+            (Mode::On, 200, None, 1, 1),
+            (Mode::Auto, enough - 1, Some(true), 0, 0),
+            (Mode::Auto, enough, Some(true), PROBE_STEPS, 1),
+            (Mode::Auto, enough, Some(false), PROBE_STEPS, 0),
+        ];
+        for (mode, steps, claim, probed, started) in cases {
+            let values: Vec<f64> = (0..steps).map(|i| ((i * 7) % 89) as f64).collect();
+            let mut n = wired(Wiring::FeedForward);
+            CLAIM.set(claim.map(|pays| (pays, Duration::ZERO)));
+            PROBED.set(0);
+            STARTED.set(0);
+            let done = run_all(&mut n, mode, &values, true, &mut [], usize::MAX);
+            CLAIM.set(None);
+            let case = format!("{mode:?}, {steps} steps, probe claims {claim:?}");
+            assert_eq!(done, steps, "{case}");
+            assert_eq!((PROBED.get(), STARTED.get()), (probed, started), "{case}");
+        }
+    }
+
+    #[test]
+    fn a_pipeline_is_not_judged_at_its_last_step() {
+        // Every judged window is slow: the second after the warm-up ends the pipeline,
+        // unless it ends the run.
+        let slow_at = 1 + (WARM_UP + 2) * WINDOW;
+        for (steps, want) in [(slow_at, End::Done), (slow_at + 1, End::Slow)] {
+            let values: Vec<f64> = (0..steps).map(|i| ((i * 3) % 89) as f64).collect();
+            let mut a = wired(Wiring::FeedForward);
+            let mut go = |_| true;
+            let first = Steps {
+                inputs: Inputs::Values(&values[..1]),
+                start: 0,
+                learn: true,
+            };
+            serial(&a.sensor, &mut a.groups, first, &mut [], &mut go, None).unwrap();
+            tests_only::CLAIM.set(Some((true, Duration::ZERO)));
+            let steps_after = Steps {
+                inputs: Inputs::Values(&values),
+                start: 1,
+                learn: true,
+            };
+            let end = pipelined(
+                &a.sensor,
+                &mut a.groups,
+                steps_after,
+                &mut [],
+                &mut go,
+                &Timing::start(),
+            );
+            tests_only::CLAIM.set(None);
+            assert_eq!(end.unwrap(), (slow_at, want), "{steps} steps");
+        }
+    }
+
+    #[test]
+    fn a_probe_times_the_first_group_apart_from_the_others() {
+        // A first group of 4 units and a second of 50000: the second takes far longer.
+        let mut seed = 5u64;
+        let sensor_out = Activity::zeros(&[40]).unwrap().shared();
+        let encoder = NumericalEncoder::new(EncoderKind::Cyclic, 0.0, 100.0, 40, 0.1).unwrap();
+        let mut groups: Vec<Group> = [4, 50_000].iter().map(|&n| Group::new(&[n]).unwrap()).collect();
+        let mut weights = lcg_weights(&mut seed);
+        groups[0]
+            .set("main", Source::Whole(sensor_out.clone()), weights(40, 4).unwrap())
+            .unwrap();
+        feed_forward(&mut groups, "main", &mut weights).unwrap();
+        for group in &mut groups {
+            group.computation = Some(Computation::k_winners(2).unwrap());
+        }
+        let sensor = Sensor {
+            encoder: Some(encoder),
+            output: sensor_out,
+        };
+        let values = [1.0, 20.0, 40.0];
+        let steps = Steps {
+            inputs: Inputs::Values(&values),
+            start: 0,
+            learn: false,
+        };
+        let mut timing = Timing::start();
+        serial(&sensor, &mut groups, steps, &mut [], &mut |_| true, Some(&mut timing)).unwrap();
+        assert_eq!(timing.steps, 3);
+        assert!(timing.first < timing.rest, "{timing:?}");
+    }
+
+    /// Runs `f` on a thread of its own, failing if it has not returned within `limit` (a
+    /// pipeline thread waiting for one that is gone would wait for ever).
+    fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        });
+        match rx.recv_timeout(limit) {
+            Ok(Ok(value)) => value,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => panic!("still running after {limit:?}"),
+        }
+    }
+
+    #[test]
+    fn a_failure_on_either_thread_ends_a_pipelined_run() {
+        let values: Vec<f64> = (0..100).map(|i| ((i * 7) % 89) as f64).collect();
+        // A value the sensor refuses, fed on the first group's thread.
+        let mut bad = values.clone();
+        bad[50] = f64::NAN;
+        let err = within(Duration::from_secs(20), move || {
+            let mut n = wired(Wiring::LoopBack);
+            let inputs = Inputs::Values(&bad);
+            run(Mode::On, &n.sensor, &mut n.groups, inputs, true, &mut [], |_| true).map_err(|e| e.to_string())
+        });
+        assert!(err.is_err_and(|e| e.contains("NaN")));
+        // A panic on the caller's thread.
+        let panicked = within(Duration::from_secs(20), move || {
+            let mut n = wired(Wiring::LoopBack);
+            let inputs = Inputs::Values(&values);
+            let stop_at_40 = |done| if done == 40 { panic!("told to panic") } else { true };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(Mode::On, &n.sensor, &mut n.groups, inputs, true, &mut [], stop_at_40)
+            }))
+            .is_err()
+        });
+        assert!(panicked);
     }
 
     #[test]
