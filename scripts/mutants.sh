@@ -12,7 +12,7 @@
 # The summary counts caught, missed, unviable (does not build) and timed-out mutants, and
 # lists the mutants neither suite catches in OUT/survivors.txt.
 #
-# Too slow for CI on two cores (about two hours for the ~900 mutants); run it before a
+# Too slow for CI on two cores (two to three hours for the ~1,000 mutants); run it before a
 # release. Needs cargo-mutants (`cargo install cargo-mutants --locked`). See
 # docs/mutation-testing.md for the last result and why each survivor survives.
 set -euo pipefail
