@@ -339,7 +339,7 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
                 learning._native if builtin_learning else None,
                 None if builtin_computation else group.compute,
                 None if builtin_learning or learning is None else group.learn,
-                group._duty_cycles()._native if builtin_computation and getattr(computation, "boosts", False) else None,
+                group._duty_cycles()._native if builtin_computation and computation.boosts else None,
             )
         )
     sensor = brain.sensor

@@ -70,9 +70,17 @@ class _Builtin(NativeState, Computation):
     def _connected_repr(self) -> str:
         return "" if self._connected is None else f", connected={self._connected!r}"
 
+    @property
+    def boosts(self) -> bool:
+        """Whether the computation boosts units by their duty cycles (only a
+        :class:`SparseComputation` with ``boost_strength > 0`` does)."""
+        return False
+
     def _compute_into(self, neurons: Any) -> None:
-        """The fast path: compute straight into the group's output buffer."""
-        self._native.compute_into(neurons._connections(), neurons.output._activity)
+        """The fast path: compute straight into the group's output buffer (reading the
+        group's duty cycles when the computation boosts)."""
+        duty = neurons._duty_cycles()._native if self.boosts else None
+        self._native.compute_into(neurons._connections(), neurons.output._activity, duty)
 
 
 class StandardComputation(_Builtin):
@@ -173,10 +181,6 @@ class SparseComputation(_Builtin):
 
     def _make_native(self) -> _core.Computation:
         return _with_boost(super()._make_native(), self._boost)
-
-    def _compute_into(self, neurons: Any) -> None:
-        duty = neurons._duty_cycles()._native if self.boosts else None
-        self._native.compute_into(neurons._connections(), neurons.output._activity, duty)
 
     @property
     def n(self) -> float:

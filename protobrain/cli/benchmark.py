@@ -30,23 +30,22 @@ docs/evaluation.md says what each number means.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Sequence
 from typing import Any, NoReturn, cast
 
 import numpy as np
 
 from protobrain import brain, plot
+from protobrain.cli import executors
 from protobrain.cli.errors import CliError, check_plot_output, fraction, reason, whole_number
 from protobrain.evaluate.probes import ProbeResults
 from protobrain.evaluate.tasks import TASKS, CyclicTask, DigitsTask, Task, build_brain, has_readout
 from protobrain.metrics.benchmark import Benchmark, Results
 from protobrain.metrics.entropy import Entropy
+from protobrain.metrics.metric import leaves
 from protobrain.metrics.overlap import Overlap
 from protobrain.metrics.spike_count import SpikeCount
 from protobrain.metrics.spike_density import SpikeDensity
@@ -120,13 +119,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="K",
         help="build the five set-ups K times, each with its own weights: 5*K brains (1)",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=count, default=1, metavar="N", help="run the brains on N processes (1: here)")
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the brains on the Dask cluster at ADDRESS, e.g. tcp://host:8786 (needs protobrain[distributed])",
-    )
+    executors.add_arguments(parser, "the brains")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
@@ -178,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     readout = has_readout()
     probes = [] if getattr(args, "no_probes", False) else task.probes(readout=readout)
     bench = Benchmark([SpikeDensity(), SpikeCount(), Entropy(), Overlap()], probes)
-    with _executor(args) as (executor, where):
+    with executors.executor(args) as (executor, where):
         start = time.perf_counter()
         results = bench.run([b for _, b in brains], inputs, verbose=not args.quiet, executor=executor)
         wall = time.perf_counter() - start
@@ -240,32 +233,6 @@ def build_brains(
     return brains
 
 
-@contextlib.contextmanager
-def _executor(args: argparse.Namespace) -> Iterator[tuple[Executor | None, str]]:
-    if args.scheduler:
-        try:
-            from distributed import Client  # Dask is an optional extra: imported only when asked for
-        except ImportError:
-            raise CliError("--scheduler needs Dask: pip install 'protobrain[distributed]'") from None
-        try:
-            client = Client(args.scheduler, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as err:
-            raise CliError(f"cannot reach the Dask scheduler at {args.scheduler}: {err}") from None
-        with client:
-            yield client.get_executor(), f"dask {args.scheduler}"
-    elif args.jobs > 1:
-        one_thread = None if "PROTOBRAIN_THREADS" in os.environ else _one_thread
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=one_thread) as pool:
-            yield pool, f"{args.jobs} processes"
-    else:
-        yield None, "serial"
-
-
-def _one_thread() -> None:
-    """A worker process's start: its brains run on one thread (read at their first step)."""
-    os.environ["PROTOBRAIN_THREADS"] = "1"
-
-
 def summarize(
     label: str, results: Results, layers: Sequence[int], steps: int, seconds: float, probe_seconds: float = 0.0
 ) -> dict[str, Any]:
@@ -287,7 +254,7 @@ def summarize(
     rows.append(_layer_summary("all", sum(layers), density.global_result, counts.global_result))
     for name in ("entropy", "overlap", *PROBE_MEASURES):
         if name in results:
-            per_layer = list(_leaves(results[name].per_layer_result)) + [results[name].global_result]
+            per_layer = leaves(results[name].per_layer_result) + [results[name].global_result]
             for row, value in zip(rows, per_layer):
                 row[name] = value
     summary = {
@@ -306,12 +273,6 @@ def summarize(
             row["readout_untrained"] = float(value)
         summary["readout_sensor"] = details["trained"].sensor
     return summary
-
-
-def _leaves(nested: Any) -> list[Any]:
-    if isinstance(nested, (list, tuple)):
-        return [leaf for item in nested for leaf in _leaves(item)]
-    return [nested]
 
 
 def _json_safe(value: Any) -> Any:

@@ -25,8 +25,8 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
 
 from protobrain import plot
-from protobrain.cli.benchmark import _executor
-from protobrain.cli.errors import CliError, reason, whole_number
+from protobrain.cli import executors
+from protobrain.cli.errors import CliError, reason
 from protobrain.evaluate import sweep as sweeps
 from protobrain.evaluate.tasks import TASKS, has_readout
 
@@ -119,16 +119,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--x", metavar="NAME", help="with --plot: the swept parameter along the columns")
     parser.add_argument("--y", metavar="NAME", help="with --plot: the swept parameter along the rows")
     parser.add_argument("--measure", metavar="NAME", help="with --plot: the measure the colours show")
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
-        "--jobs", type=whole_number(1), default=1, metavar="N", help="run the combinations on N processes (1: here)"
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the combinations on the Dask cluster at ADDRESS, e.g. tcp://host:8786 "
-        "(needs protobrain[distributed])",
-    )
+    executors.add_arguments(parser, "the combinations")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run, command_parser=parser)
     return parser
@@ -200,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
             if os.path.abspath(path) == os.path.abspath(other_path):
                 usage(f"{other} and {option} name the same file, {path}; each needs its own")
 
-    with _executor(args) as (executor, where):
+    with executors.executor(args) as (executor, where):
         start = time.perf_counter()
         try:
             rows = sweeps.sweep(grid, args.task, executor=executor, verbose=not args.quiet, **fixed)

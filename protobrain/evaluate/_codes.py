@@ -69,16 +69,14 @@ def codes(brain: Any, patterns: np.ndarray) -> list[np.ndarray]:
 
 
 def _step_by_step(brain: Any, patterns: np.ndarray, snapshot: _rollback._Snapshot) -> list[np.ndarray]:
-    cache = brain._compiled_cache()
-    network = cache.network
-    sizes = list(network.sizes)
+    sizes = list(brain._compiled_cache().network.sizes)
     recorded = [np.zeros((len(patterns), size), dtype=bool) for size in sizes]
     sensor_output = brain.sensor.output
     for step, pattern in enumerate(patterns):
         snapshot.restore()
         sensor_output.values = pattern.reshape(sensor_output.shape)
         brain.compute()
-        brain._compiled_cache().network.record(recorded, step)
+        brain._compiled_cache().network.record(recorded, step)  # a user part may have recompiled it
     return recorded
 
 

@@ -61,7 +61,7 @@ def add_noise(patterns: np.ndarray, levels: np.ndarray, rng: np.random.Generator
 def _ranks(keys: np.ndarray) -> np.ndarray:
     order = np.argsort(keys, axis=1, kind="stable")
     ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(keys.shape[1])[None, :].repeat(keys.shape[0], axis=0), axis=1)
+    np.put_along_axis(ranks, order, np.arange(keys.shape[1])[None, :], axis=1)  # broadcast over the rows
     return ranks
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import math
 import numbers
 from typing import Any
 
@@ -149,7 +148,7 @@ class ReadoutProbe(Probe):
         self._untrained = readout(brain, *self.split)
 
     def finish(self, brain: Any) -> ProbeResults:
-        trained = readout(brain, *self.split)
+        trained = readout(brain, *self.split, sensor=self._untrained.sensor)
         return self._results(brain, trained.layers, trained.overall, {"trained": trained, "untrained": self._untrained})
 
 
@@ -164,5 +163,4 @@ class SimilarityProbe(Probe):
 
     def finish(self, brain: Any) -> ProbeResults:
         result = similarity_preservation(brain, self.values)
-        overall = result.overall if not math.isnan(result.overall) else float("nan")
-        return self._results(brain, result.layers, overall, result)
+        return self._results(brain, result.layers, result.overall, result)

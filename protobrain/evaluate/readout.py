@@ -53,6 +53,7 @@ def readout(
     test_values: Any,
     test_labels: Any,
     classifier: Any = None,
+    sensor: float | None = None,
 ) -> Readout:
     """Decode ``labels`` from each layer's codes: fit on the train split, score on the test split.
 
@@ -60,6 +61,10 @@ def readout(
     classifier defaults to ``LogisticRegression(max_iter=2000)`` (lbfgs, deterministic);
     any scikit-learn classifier may be given, and is cloned for every fit. Fits run with
     one BLAS thread, so results do not depend on the machine's thread count.
+
+    ``sensor``, when given, is taken as the raw sensor bits' accuracy instead of fitting
+    it again (their encodings do not change as the brain learns; the benchmark's readout
+    probe fits them once, before training).
 
     Raises ValueError when a split is empty, labels and values differ in length, labels
     are NaN, or the train split holds fewer than two classes; ImportError (naming the
@@ -90,8 +95,11 @@ def readout(
             return float(fitted.score(test.astype(np.float64), test_y))
 
     layers = np.array([score(a, b) for a, b in zip(train_codes, test_codes)])
-    overall = score(np.concatenate(train_codes, axis=1), np.concatenate(test_codes, axis=1)) if train_codes else np.nan
-    return Readout(layers, score(train_x, test_x), overall)
+    if len(train_codes) == 1:  # all layers together are the one layer: the same fit
+        overall = float(layers[0])
+    else:
+        overall = score(np.concatenate(train_codes, axis=1), np.concatenate(test_codes, axis=1))
+    return Readout(layers, score(train_x, test_x) if sensor is None else float(sensor), overall)
 
 
 def _labels(labels: Any, values: Any, split: str) -> np.ndarray:

@@ -45,7 +45,7 @@ from protobrain.evaluate.readout import Readout
 from protobrain.evaluate.tasks import TASKS, build_brain, has_readout, make_task
 from protobrain.metrics.benchmark import Benchmark, Results
 from protobrain.metrics.entropy import Entropy
-from protobrain.metrics.metric import Metric
+from protobrain.metrics.metric import Metric, leaves
 from protobrain.metrics.overlap import Overlap
 from protobrain.metrics.spike_count import SpikeCount
 from protobrain.metrics.spike_density import SpikeDensity
@@ -290,13 +290,6 @@ def measure_names(depth: int, readout: bool | None = None) -> list[str]:
     return names
 
 
-def _leaves(nested: Any) -> list[Any]:
-    """A per-layer result (nested like the layers, or one value) flat, depth-first."""
-    if isinstance(nested, (list, tuple)):
-        return [leaf for item in nested for leaf in _leaves(item)]
-    return [nested]
-
-
 def _silent(histogram: Mapping[int, int]) -> float:
     """The share of units with no spikes in a SpikeCount histogram."""
     units = sum(histogram.values())
@@ -320,13 +313,13 @@ def measures(results: Results) -> dict[str, float]:
         if isinstance(overall, Mapping):
             key = "silent" if name == "spike_count" else f"{name}.silent"
             found[key] = _silent(overall)
-            for layer, histogram in enumerate(_leaves(per_layer), start=1):
+            for layer, histogram in enumerate(leaves(per_layer), start=1):
                 found[f"{key}.layer{layer}"] = _silent(histogram)
             continue
         if isinstance(overall, bool) or not isinstance(overall, numbers.Real):
             continue
         found[name] = float(overall)
-        for layer, value in enumerate(_leaves(per_layer), start=1):
+        for layer, value in enumerate(leaves(per_layer), start=1):
             found[f"{name}.layer{layer}"] = float(value)
         details = result.details if isinstance(result, ProbeResults) else None
         if isinstance(details, Mapping) and isinstance(details.get("trained"), Readout):

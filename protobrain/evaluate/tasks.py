@@ -19,6 +19,7 @@ k-winners (``SparseComputation``) and a Hebbian set-up or none.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -107,15 +108,9 @@ class DigitsTask(Task):
     name: str = "digits"
 
     def __post_init__(self) -> None:
-        try:
-            from sklearn.datasets import load_digits  # optional extra: only this task needs it
-            from sklearn.model_selection import train_test_split  # (same)
-        except ImportError:
-            raise ImportError("the digits task needs scikit-learn: pip install 'protobrain[evaluate]'") from None
-        digits = load_digits()
-        images = digits.images.astype(np.float64)
-        split = train_test_split(images, digits.target, test_size=0.5, stratify=digits.target, random_state=self.seed)
-        self.train_images, self.test_images, self.train_labels, self.test_labels = split
+        if not has_readout():  # the data and the readout both come with scikit-learn
+            raise ImportError("the digits task needs scikit-learn: pip install 'protobrain[evaluate]'")
+        self.train_images, self.test_images, self.train_labels, self.test_labels = _digits_split(self.seed)
 
     def sensor(self) -> sensor.Sensor:
         return sensor.Sensor(ArrayEncoder(SimpleEncoder(0, 16, self.pixel_bits, self.pixel_sparsity), (8, 8)))
@@ -144,6 +139,23 @@ class DigitsTask(Task):
             f"epoch{'s' if self.epochs != 1 else ''}, {len(self.test_images)} test, "
             f"{self.pixel_bits} bits per pixel"
         )
+
+
+@functools.lru_cache(maxsize=4)
+def _digits_split(seed: int) -> tuple[np.ndarray, ...]:
+    """scikit-learn's digits as float64 images, split in stratified halves by ``seed``:
+    (train images, test images, train labels, test labels), read-only. Kept, so a sweep's
+    many digits tasks read the file and split it once per process. Needs scikit-learn
+    (the caller checks it is there)."""
+    from sklearn.datasets import load_digits  # optional extra: only this task needs it
+    from sklearn.model_selection import train_test_split  # (same)
+
+    digits = load_digits()
+    images = digits.images.astype(np.float64)
+    split = train_test_split(images, digits.target, test_size=0.5, stratify=digits.target, random_state=seed)
+    for array in split:
+        array.flags.writeable = False
+    return tuple(split)
 
 
 #: The tasks by name, as ``protobrain benchmark --task`` and sweeps name them.

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from protobrain.metrics.metric import LayerMetric, Layout, MetricResults
+from protobrain.metrics.metric import MetricResults, UnitCounts
 
 __all__ = ["Entropy"]
 
@@ -25,7 +25,7 @@ def _binary_entropy(active: np.ndarray, steps: int) -> np.ndarray:
     return np.where(inner, -(p * np.log2(p)) - q * np.log2(q), 0.0)
 
 
-class Entropy(LayerMetric):
+class Entropy(UnitCounts):
     """How evenly the units of a layer share the activity: htm.core's normalised entropy.
 
     With ``f_i`` the fraction of recorded steps in which unit ``i`` was active (value not
@@ -44,22 +44,8 @@ class Entropy(LayerMetric):
     on how the steps were recorded (one at a time or in batches split anywhere).
     """
 
-    _counts: list[np.ndarray]
-
     def __init__(self) -> None:
         super().__init__("entropy")
-
-    def reset(self) -> None:
-        super().reset()
-        self._counts = []
-
-    def _start(self, layout: Layout) -> None:
-        super()._start(layout)
-        self._counts = [np.zeros(size, dtype=np.int64) for size in layout.sizes]
-
-    def _add_batch(self, batches: list[np.ndarray]) -> None:
-        for counts, batch in zip(self._counts, batches):
-            counts += np.count_nonzero(batch, axis=0)
 
     def compute(self) -> MetricResults:
         layout = self._recorded_layout()

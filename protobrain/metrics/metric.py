@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["LayerMetric", "Layout", "Metric", "MetricResults"]
+__all__ = ["LayerMetric", "Layout", "Metric", "MetricResults", "UnitCounts", "leaves"]
 
 T = TypeVar("T")
 
@@ -270,6 +270,40 @@ class LayerMetric(Metric):
     @abc.abstractmethod
     def _add_batch(self, batches: list[np.ndarray]) -> None:
         """Accumulate steps: one (steps x units) array per layer, depth-first."""
+
+
+class UnitCounts(LayerMetric):
+    """A layer metric that keeps, per unit, the number of recorded steps in which it was
+    active (its value was not 0): exact integers, so the results do not depend on how the
+    steps were recorded. Subclasses implement :meth:`compute` from :attr:`_counts`, one
+    flat int64 array per layer (depth-first)."""
+
+    _counts: list[np.ndarray]
+
+    def reset(self) -> None:
+        super().reset()
+        self._counts = []
+
+    def _start(self, layout: Layout) -> None:
+        super()._start(layout)
+        self._counts = [np.zeros(size, dtype=np.int64) for size in layout.sizes]
+
+    def _add_batch(self, batches: list[np.ndarray]) -> None:
+        for counts, batch in zip(self._counts, batches):
+            counts += np.count_nonzero(batch, axis=0)
+
+    def per_unit(self) -> list[np.ndarray]:
+        """Copies of the active-step count of every unit, one flat int64 array per layer (depth-first)."""
+        self._recorded_layout()
+        return [counts.copy() for counts in self._counts]
+
+
+def leaves(nested: Any) -> list[Any]:
+    """The items of a result nested like the layers (lists and tuples), depth-first; a
+    plain group's single item as a list of one."""
+    if isinstance(nested, (list, tuple)):
+        return [leaf for item in nested for leaf in leaves(item)]
+    return [nested]
 
 
 def _collect_leaves(group: Any, leaves: list[Any]) -> Tree:

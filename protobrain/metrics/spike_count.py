@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from protobrain.metrics.metric import LayerMetric, Layout, MetricResults
+from protobrain.metrics.metric import MetricResults, UnitCounts
 
 __all__ = ["SpikeCount", "histogram"]
 
@@ -21,7 +21,7 @@ def histogram(counts: np.ndarray) -> dict[int, int]:
     return result
 
 
-class SpikeCount(LayerMetric):
+class SpikeCount(UnitCounts):
     """Counts, per unit, the steps in which it was active (its value was not 0).
 
     ``global_result`` is the histogram ``{spikes: number_of_units}`` over all layers;
@@ -29,27 +29,8 @@ class SpikeCount(LayerMetric):
     layers of histograms for layered groups. ``per_unit()`` gives the raw counts.
     """
 
-    _counts: list[np.ndarray]
-
     def __init__(self) -> None:
         super().__init__("spike_count")
-
-    def reset(self) -> None:
-        super().reset()
-        self._counts = []
-
-    def _start(self, layout: Layout) -> None:
-        super()._start(layout)
-        self._counts = [np.zeros(size, dtype=np.int64) for size in layout.sizes]
-
-    def _add_batch(self, batches: list[np.ndarray]) -> None:
-        for counts, batch in zip(self._counts, batches):
-            counts += np.count_nonzero(batch, axis=0)
-
-    def per_unit(self) -> list[np.ndarray]:
-        """Copies of the spike count of every unit, one flat int64 array per layer (depth-first)."""
-        self._recorded_layout()
-        return [counts.copy() for counts in self._counts]
 
     def compute(self) -> MetricResults:
         layout = self._recorded_layout()

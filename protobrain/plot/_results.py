@@ -6,19 +6,9 @@ What :meth:`~protobrain.metrics.benchmark.Benchmark.run` returns for one brain i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from protobrain.metrics.metric import MetricResults
-
-
-def _leaves(nested: Any) -> Iterator[Any]:
-    """The items of a result nested like the layers (lists/tuples), depth-first."""
-    if isinstance(nested, (list, tuple)):
-        for item in nested:
-            yield from _leaves(item)
-    else:
-        yield nested
 
 
 def _metric(source: Any, name: str) -> MetricResults | None:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from protobrain.metrics.metric import MetricResults
+from protobrain.metrics.metric import MetricResults, leaves
 from protobrain.metrics.spike_count import histogram as _histogram
 from protobrain.plot._figure import _color, _figure, _grid, _matplotlib
-from protobrain.plot._results import _leaves, _metric
+from protobrain.plot._results import _metric
 from protobrain.plot.recording import ActivitySource, Recording, _layer_names, _recording
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def _count_histograms(source: Any, values: Sequence[Any] | None, learn: bool) ->
     """The layer names and each layer's spike-count histogram (``{spikes: units}``)."""
     results = _metric(source, "spike_count")
     if results is not None:
-        histograms = list(_leaves(results.per_layer_result))
+        histograms = list(leaves(results.per_layer_result))
         return _layer_names(len(histograms)), histograms
     recording = _recording(source, values, learn)
     return recording.layer_names, [_histogram(counts) for counts in recording.spike_counts()]
@@ -203,7 +203,7 @@ def _densities(
     """Per-layer densities ``(steps, layers)``, the layer names and the all-layer density."""
     results = _metric(source, "spike_density")
     if results is not None:
-        rows = [list(_leaves(step)) for step in results.per_layer_per_step_result]
+        rows = [list(leaves(step)) for step in results.per_layer_per_step_result]
         per_layer = np.array(rows, dtype=np.float64).reshape(len(rows), -1)
         overall = list(results.per_step_result) if per_layer.shape[1] > 1 else None
         return _layer_names(per_layer.shape[1]), per_layer, overall

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from protobrain.metrics.metric import MetricResults
+from protobrain.metrics.metric import MetricResults, leaves
 from protobrain.plot._figure import _color, _figure, _matplotlib
-from protobrain.plot._results import _leaves
 from protobrain.plot.recording import _layer_names
 
 if TYPE_CHECKING:
@@ -73,7 +72,7 @@ def compare(
     brains = len(results)
     if has_density:
         bars_ax, lines_ax = axes.pop(0), axes.pop(0)
-        per_layer = [list(_leaves(r["spike_density"].per_layer_result)) for r in results]
+        per_layer = [list(leaves(r["spike_density"].per_layer_result)) for r in results]
         layers = max(len(p) for p in per_layer)
         width = 0.8 / brains
         for b, means in enumerate(per_layer):
@@ -139,7 +138,7 @@ MEASURES = (
 def _measure_panel(ax: Any, results: Sequence[dict[str, MetricResults]], name: str) -> None:
     """Grouped bars of measure ``name`` per layer (and over all layers) for every brain."""
     brains = len(results)
-    per_layer = [[*_leaves(r[name].per_layer_result), r[name].global_result] for r in results]
+    per_layer = [[*leaves(r[name].per_layer_result), r[name].global_result] for r in results]
     layers = max(len(p) for p in per_layer)
     width = 0.8 / brains
     for b, values in enumerate(per_layer):

@@ -10,6 +10,7 @@ import pytest
 
 from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.cli import benchmark as cli_benchmark
+from protobrain.cli import executors
 from protobrain.cli.main import main
 from protobrain.encoders import numerical
 
@@ -137,7 +138,7 @@ def test_job_processes_run_their_brains_on_one_thread_unless_told_otherwise(monk
     else:
         monkeypatch.setenv("PROTOBRAIN_THREADS", preset)
     args = argparse.Namespace(scheduler=None, jobs=2)
-    with cli_benchmark._executor(args) as (pool, label):
+    with executors.executor(args) as (pool, label):
         seen = {pool.submit(os.getenv, "PROTOBRAIN_THREADS").result() for _ in range(4)}
     assert label == "2 processes"
     assert seen == {preset or "1"}

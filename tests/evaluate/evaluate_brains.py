@@ -59,21 +59,18 @@ def feed_forward_standard(seed: int = 0) -> brain.Brain:
 def loop_back(seed: int = 0) -> brain.Brain:
     """Two k-winners layers, the second fed by the first, each also reading its own last
     activity (input ``'loop'``): a step depends on the step before."""
-    np.random.seed(seed)
-    group = neuron.LoopBack([neuron.Neurons(48), neuron.Neurons(32)], input_name="loop")
-    group.layers[1].input = group.layers[0]
-    return brain.Brain(
-        group,
-        cyclic_sensor(),
-        computation=computation.SparseComputation(0.125),
-        learning=learning.HebbianLearning(0.05, 0.01),
-    )
+    return _recurrent(neuron.LoopBack, "loop", seed)
 
 
 def feed_backward(seed: int = 0) -> brain.Brain:
     """Two k-winners layers fed forward, the first also reading the second's last activity."""
+    return _recurrent(neuron.FeedBackward, "back", seed)
+
+
+def _recurrent(wiring, input_name: str, seed: int) -> brain.Brain:
+    """Two k-winners layers wired by ``wiring`` on input ``input_name``, the second also fed by the first."""
     np.random.seed(seed)
-    group = neuron.FeedBackward([neuron.Neurons(48), neuron.Neurons(32)], input_name="back")
+    group = wiring([neuron.Neurons(48), neuron.Neurons(32)], input_name=input_name)
     group.layers[1].input = group.layers[0]
     return brain.Brain(
         group,

@@ -30,6 +30,12 @@ needs_sklearn = pytest.mark.skipif(not has_readout(), reason="needs scikit-learn
 GRID = {"increase": [0.001, 0.02], "sparsity": [0.05, 0.1]}
 SMALL = {"units": 30, "steps": 40}
 
+#: The cyclic task's parameters, in the order rows hold them.
+CYCLIC_PARAMETERS = [
+    "increase", "decrease", "learning", "sparsity", "connected", "boost_strength", "duty_cycle_period",
+    "units", "depth", "seed", "steps", "sensor_bits",
+]  # fmt: skip
+
 
 def same(a, b):
     """Two values equal, NaN equal to NaN."""
@@ -105,22 +111,7 @@ def test_expand_refuses_bad_grids_saying_what_and_why(grid, task, message):
 
 def test_settings_are_defaults_then_fixed_then_grid_in_parameter_order():
     found = sweeps.settings({"units": [5, 6]}, "cyclic", seed="3", learning=False)
-    assert [list(s) for s in found] == [
-        [
-            "increase",
-            "decrease",
-            "learning",
-            "sparsity",
-            "connected",
-            "boost_strength",
-            "duty_cycle_period",
-            "units",
-            "depth",
-            "seed",
-            "steps",
-            "sensor_bits",
-        ]
-    ] * 2
+    assert [list(s) for s in found] == [CYCLIC_PARAMETERS] * 2
     assert found[0] == {
         "increase": 0.005,
         "decrease": 0.001,
@@ -168,22 +159,8 @@ def test_an_unknown_task_is_refused_before_anything_runs():
 
 def test_rows_are_task_parameters_measures_seconds_in_grid_order(rows):
     assert [(r["increase"], r["sparsity"]) for r in rows] == [(0.001, 0.05), (0.001, 0.1), (0.02, 0.05), (0.02, 0.1)]
-    parameters = [
-        "increase",
-        "decrease",
-        "learning",
-        "sparsity",
-        "connected",
-        "boost_strength",
-        "duty_cycle_period",
-        "units",
-        "depth",
-        "seed",
-        "steps",
-        "sensor_bits",
-    ]
     for row in rows:
-        assert list(row) == ["task", *parameters, *sweeps.measure_names(3), "seconds"]
+        assert list(row) == ["task", *CYCLIC_PARAMETERS, *sweeps.measure_names(3), "seconds"]
         assert row["task"] == "cyclic" and (row["units"], row["depth"], row["steps"]) == (30, 3, 40)
         assert row["seconds"] > 0
         for name in sweeps.measure_names(3):

@@ -50,12 +50,7 @@ impl Network {
     /// Checks that the sensor accepts `value`, without changing anything.
     pub fn check_value(&self, value: f64) -> Result<()> {
         match &self.sensor {
-            Some(s) => s.check(Inputs::Values(&[value])).map_err(|err| match err {
-                EngineError::InvalidValue(message) => {
-                    EngineError::InvalidValue(message.trim_end_matches(" (at position 0)").into())
-                }
-                other => other,
-            }),
+            Some(s) => s.check_value(value),
             None => Ok(()),
         }
     }
@@ -116,21 +111,17 @@ impl Network {
 
     /// [`run`](Self::run) with the sensor's output given whole for every step rather than
     /// encoded from values: step `t` shows the sensor units where
-    /// `patterns[t * units..(t + 1) * units]` is true (`units` the sensor's size; the
-    /// length of `patterns` must be a multiple of it). The sensor needs no encoder.
+    /// `patterns[t * width..(t + 1) * width]` is true. `width` must be the sensor's size
+    /// and the length of `patterns` a multiple of it; the sensor needs no encoder.
     pub fn run_patterns(
         &mut self,
         patterns: &[bool],
+        width: usize,
         learn: bool,
         record: &mut [Option<&mut [bool]>],
         keep_going: impl FnMut(usize) -> bool,
     ) -> Result<usize> {
-        let Some(sensor) = &self.sensor else {
-            return Err(EngineError::InvalidValue("this network has no sensor buffer".into()));
-        };
-        let width = read(&sensor.output).size();
         let inputs = Inputs::Patterns { bits: patterns, width };
-        sensor.check(inputs)?;
         self.run_in(Mode::from_env(), inputs, learn, record, keep_going)
     }
 
@@ -145,7 +136,7 @@ impl Network {
         keep_going: impl FnMut(usize) -> bool,
     ) -> Result<usize> {
         let Some(sensor) = &self.sensor else {
-            return Err(EngineError::InvalidValue("this network has no built-in sensor".into()));
+            return Err(EngineError::InvalidValue("this network has no sensor".into()));
         };
         if let Some(i) = self.groups.iter().position(|g| g.computation.is_none()) {
             return Err(EngineError::InvalidParameter {
@@ -307,7 +298,7 @@ mod tests {
         let mut without = Network::new(None, Vec::new()).unwrap();
         assert!(!without.has_sensor());
         assert!(without.check_value(11.0).is_ok());
-        assert!(without.run_patterns(&[], true, &mut [], |_| true).is_err());
+        assert!(without.run_patterns(&[], 20, true, &mut [], |_| true).is_err());
     }
 
     #[test]
@@ -324,10 +315,12 @@ mod tests {
         let (mut rec_a, mut rec_b) = (vec![false; 12 * 6], vec![false; 12 * 6]);
         let done = a.run(&values, true, &mut [None, Some(&mut rec_a)], |_| true).unwrap();
         assert_eq!(done, 12);
-        let done = b.run_patterns(&patterns, true, &mut [None, Some(&mut rec_b)], |_| true);
+        let done = b.run_patterns(&patterns, 20, true, &mut [None, Some(&mut rec_b)], |_| true);
         assert_eq!(done.unwrap(), 12);
         assert_eq!(rec_a, rec_b);
-        assert!(b.run_patterns(&patterns[..25], true, &mut [], |_| true).is_err());
+        assert!(b.run_patterns(&patterns[..25], 20, true, &mut [], |_| true).is_err());
+        // Rows of another width are refused even when their bits would fill whole steps.
+        assert!(b.run_patterns(&patterns[..40], 10, true, &mut [], |_| true).is_err());
     }
 
     #[test]

@@ -66,15 +66,19 @@ impl Sensor {
         }
     }
 
+    /// Checks that the sensor's encoder takes `value`, without changing anything.
+    pub fn check_value(&self, value: f64) -> Result<()> {
+        self.encoder()?.start(value).map(|_| ())
+    }
+
     /// Checks that the sensor can take every step of `inputs`, without changing anything:
     /// every value in its encoder's range (the first bad one named with its position), or
     /// patterns as wide as the sensor.
     pub fn check(&self, inputs: Inputs<'_>) -> Result<()> {
         match inputs {
             Inputs::Values(values) => {
-                let encoder = self.encoder()?;
                 for (i, &v) in values.iter().enumerate() {
-                    encoder.start(v).map_err(|err| match err {
+                    self.check_value(v).map_err(|err| match err {
                         EngineError::InvalidValue(message) => {
                             EngineError::InvalidValue(format!("{message} (at position {i})"))
                         }

@@ -271,10 +271,7 @@ impl PyNetwork {
             .map_err(|_| PyValueError::new_err("patterns must be C-contiguous"))?
             .to_vec();
         self.run_steps(py, steps, record, |net, slots, keep_going| {
-            if bits.len() != steps * width || (steps > 0 && width == 0) {
-                return Err(protobrain_engine::EngineError::InvalidValue("empty patterns".into()));
-            }
-            net.run_patterns(&bits, learn, slots, keep_going)
+            net.run_patterns(&bits, width, learn, slots, keep_going)
         })
     }
 }
