@@ -1,7 +1,7 @@
 """Type stubs for the native module built from rust/ (handles on engine objects)."""
 
 from collections.abc import Callable, Sequence
-from typing import final
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,9 @@ __all__ = [
     "Hebbian",
     "Network",
     "NumericalEncoder",
+    "PoolDraft",
     "Source",
+    "_DraftBuffer",
     "_WeightsBuffer",
 ]
 
@@ -56,9 +58,43 @@ class Connection:
     def __new__(
         cls, source: Source, post_shape: list[int], weights: npt.NDArray[np.float64] | None = None
     ) -> Connection: ...
+    @staticmethod
+    def sparse(
+        source: Source,
+        post_shape: list[int],
+        indptr: npt.NDArray[np.int64],
+        indices: npt.NDArray[np.int64],
+        data: npt.NDArray[np.float64],
+    ) -> Connection: ...
+    @staticmethod
+    def from_pools(source: Source, post_shape: list[int], draft: PoolDraft) -> Connection: ...
+    @property
+    def post_size(self) -> int: ...
+    @property
+    def is_sparse(self) -> bool: ...
+    @property
+    def nnz(self) -> int: ...
+    def compact(self) -> None: ...
     def synapses(self) -> npt.NDArray[np.float64]: ...
+    def sparse_parts(
+        self,
+    ) -> tuple[npt.NDArray[np.integer[Any]], npt.NDArray[np.integer[Any]], npt.NDArray[np.float64]]: ...
+    def assign_sparse(
+        self, indptr: npt.NDArray[np.int64], indices: npt.NDArray[np.int64], data: npt.NDArray[np.float64]
+    ) -> None: ...
+    def to_dense(self) -> npt.NDArray[np.float64]: ...
     def assign(self, values: npt.NDArray[np.float64]) -> None: ...
     def refresh_range(self) -> None: ...
+
+@final
+class PoolDraft:
+    """The synapses of a sparse connection listed by unit, filled before it is built."""
+
+    def __new__(cls, sizes: npt.NDArray[np.int64]) -> PoolDraft: ...
+    def rows(self) -> npt.NDArray[np.uint32]: ...
+
+@final
+class _DraftBuffer: ...
 
 @final
 class Computation:

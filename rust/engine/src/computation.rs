@@ -5,7 +5,6 @@ use crate::connection::Connection;
 use crate::error::{EngineError, Result};
 use crate::homeostasis::{self, Boost, SharedDutyCycles};
 use crate::kernels;
-use crate::weights::Weights;
 
 /// A built-in computation: which units fire given their activation ([`Rule`]), and how a
 /// synapse counts in the activation.
@@ -258,22 +257,9 @@ fn activation_into<'a>(
         }
         active.clear();
         conn.source().for_each_nonzero(|i, v| active.push((i, v)));
-        match connected {
-            None => conn.weights_mut().accumulate(active, act),
-            Some(threshold) => accumulate_connected(&mut conn.weights_mut(), active, threshold, act),
-        }
+        conn.weights_mut().accumulate(active, connected, act);
     }
     Ok(())
-}
-
-/// `act[j] += v * (1 if W[i, j] >= threshold else 0)` for each active input `(i, v)` in
-/// order: the activation counting connected synapses, in the summation order of §3.
-fn accumulate_connected(weights: &mut Weights, active: &[(usize, f64)], threshold: f64, act: &mut [f64]) {
-    for &(i, v) in active {
-        for (a, &w) in act.iter_mut().zip(weights.row(i)) {
-            *a += v * if w >= threshold { 1.0 } else { 0.0 };
-        }
-    }
 }
 
 /// The indices of the `k` highest activations, ties to the lower index, in ascending order.

@@ -275,7 +275,8 @@ mod tests {
             .unwrap()
             .unwrap()
             .weights_mut()
-            .as_slice()
+            .to_dense()
+            .unwrap()
             .to_vec();
         for step in 0..5 {
             encoder.encode_into(step as f64, &mut write(&sensor)).unwrap();
@@ -288,7 +289,13 @@ mod tests {
             }
         }
         assert_ne!(
-            layers[1].get(MAIN_INPUT).unwrap().unwrap().weights_mut().as_slice(),
+            layers[1]
+                .get(MAIN_INPUT)
+                .unwrap()
+                .unwrap()
+                .weights_mut()
+                .to_dense()
+                .unwrap(),
             &before[..]
         );
     }

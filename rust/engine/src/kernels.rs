@@ -127,6 +127,63 @@ fn catch_up_portable(row: &mut [f64], owed: Owed<'_>, add: Option<(f64, &mut [f6
     }
 }
 
+/// [`catch_up`] for the synapses of one sparse row (or part of one): weight `data[k]` is
+/// that of unit `cols[k]`, and `owed` and `act` cover units `first..` (every `cols[k]` is
+/// in `first..first + width`, `width` being the length of `owed`'s slices and of `act`).
+///
+/// The counts of each weight's unit are gathered next to it first (into `scratch`), so
+/// the dense kernel, vectorised, catches the weights up exactly as it does a dense row's
+/// lanes; then the weights are added into `act` in order.
+#[inline]
+pub(crate) fn catch_up_sparse(
+    cols: &[u32],
+    data: &mut [f64],
+    first: usize,
+    owed: Owed<'_>,
+    add: Option<(f64, &mut [f64])>,
+    scratch: &mut SparseScratch,
+) {
+    if owed.update.is_some() || owed.decrements.is_some() {
+        let [a, b, c, d] = &mut scratch.counts;
+        let gathered = Owed {
+            update: owed
+                .update
+                .map(|(before, after)| gather(cols, first, before, after, a, b)),
+            decrements: owed.decrements.map(|(then, now)| gather(cols, first, then, now, c, d)),
+            ..owed
+        };
+        catch_up(data, gathered, None);
+    }
+    if let Some((v, act)) = add {
+        for (&j, &w) in cols.iter().zip(data.iter()) {
+            act[j as usize - first] += v * w;
+        }
+    }
+}
+
+/// Buffers for [`catch_up_sparse`]'s gathered counts, kept between rows.
+#[derive(Default)]
+pub(crate) struct SparseScratch {
+    counts: [Vec<u8>; 4],
+}
+
+/// The counts of every weight's unit, side by side with the weights.
+#[inline(always)]
+fn gather<'a>(
+    cols: &[u32],
+    first: usize,
+    x: &[u8],
+    y: &[u8],
+    xs: &'a mut Vec<u8>,
+    ys: &'a mut Vec<u8>,
+) -> (&'a [u8], &'a [u8]) {
+    xs.clear();
+    ys.clear();
+    xs.extend(cols.iter().map(|&j| x[j as usize - first]));
+    ys.extend(cols.iter().map(|&j| y[j as usize - first]));
+    (xs, ys)
+}
+
 /// One weight's catching up (`dec` is the negated decrease).
 #[inline(always)]
 fn lane(w: &mut f64, j: usize, owed: &Owed<'_>, inc: f64, dec: f64) {

@@ -4,6 +4,7 @@ use crate::computation::Buffers;
 use crate::connection::Connection;
 use crate::error::{EngineError, Result};
 use crate::hebbian_rule::{keep_dead, update};
+use crate::synapses::Synapses;
 
 /// `HebbianLearning(increase, decrease)`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -83,7 +84,13 @@ impl Hebbian {
         }
         conn.source().ones_into(pre_ones);
         let (inc, dec) = (self.increase, -self.decrease);
-        let mut weights = conn.weights_mut();
+        let mut synapses = conn.weights_mut();
+        let weights = match &mut *synapses {
+            Synapses::Dense(weights) => weights,
+            Synapses::Sparse(weights) => {
+                return weights.learn(pre_ones, post_ones, self.increase, self.decrease);
+            }
+        };
         let post = weights.post();
 
         if !weights.within_unit() {
@@ -131,14 +138,14 @@ mod tests {
         let c = connection(&[1.0, 0.0, 1.0], vec![0.8, 0.4, 0.6, 0.8, 0.5, 0.4], 2);
         Hebbian::new(0.1, 0.05).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
         let expected = [0.8 + 0.1, 0.4 - 0.05, 0.6 - 0.05, 0.8, 0.5 + 0.1, 0.4 - 0.05];
-        assert_eq!(c.weights_mut().as_slice(), &expected);
+        assert_eq!(c.weights_mut().to_dense().unwrap(), &expected);
     }
 
     #[test]
     fn dead_weights_stay_dead_and_clip_applies() {
         let c = connection(&[1.0, 0.0], vec![0.0, 0.98, 0.0, 0.01], 2);
         Hebbian::new(0.05, 0.05).unwrap().learn(&c, &[1.0, 1.0]).unwrap();
-        assert_eq!(c.weights_mut().as_slice(), &[0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(c.weights_mut().to_dense().unwrap(), &[0.0, 1.0, 0.0, 0.0]);
     }
 
     #[test]
@@ -147,7 +154,7 @@ mod tests {
         let c = connection(&[1.0, 0.0], vec![0.5, 0.5, 0.5, 3.0], 2);
         assert!(!c.weights().within_unit());
         Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
-        assert_eq!(c.weights_mut().as_slice(), &[0.6, 0.4, 0.4, 1.0]);
+        assert_eq!(c.weights_mut().to_dense().unwrap(), &[0.6, 0.4, 0.4, 1.0]);
         assert!(c.weights().within_unit());
     }
 
@@ -156,7 +163,7 @@ mod tests {
         // Out of range (3.0): every weight is visited; w[2][1] is silent on both sides.
         let c = connection(&[1.0, 0.0, 0.0], vec![0.5, 0.5, 0.5, 3.0, 0.5, 0.25], 2);
         Hebbian::new(0.1, 0.1).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
-        assert_eq!(c.weights_mut().as_slice(), &[0.6, 0.4, 0.4, 1.0, 0.4, 0.25]);
+        assert_eq!(c.weights_mut().to_dense().unwrap(), &[0.6, 0.4, 0.4, 1.0, 0.4, 0.25]);
     }
 
     #[test]
@@ -169,7 +176,11 @@ mod tests {
             let c = connection(&[1.0, 0.0], vec![0.5; 4], 2);
             assert!(c.weights().within_unit());
             Hebbian::new(inc, dec).unwrap().learn(&c, &[1.0, 0.0]).unwrap();
-            assert_eq!(c.weights_mut().as_slice(), &want, "increase {inc}, decrease {dec}");
+            assert_eq!(
+                c.weights_mut().to_dense().unwrap(),
+                &want,
+                "increase {inc}, decrease {dec}"
+            );
         }
     }
 

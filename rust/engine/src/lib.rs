@@ -31,6 +31,8 @@ mod pipeline;
 mod recording;
 pub mod sensor;
 pub mod source;
+pub mod sparse;
+pub mod synapses;
 #[cfg(test)]
 mod test_random;
 #[cfg(test)]
@@ -49,4 +51,6 @@ pub use learning::Hebbian;
 pub use network::Network;
 pub use sensor::Sensor;
 pub use source::Source;
+pub use sparse::SparseWeights;
+pub use synapses::Synapses;
 pub use weights::Weights;

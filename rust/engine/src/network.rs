@@ -248,8 +248,8 @@ mod tests {
             assert_eq!(&rec1[step * 6..(step + 1) * 6], &now[..], "step {step}");
         }
         for (ga, gb) in a.groups().iter().zip(b.groups()) {
-            let wa = ga.connections()[0].weights_mut().as_slice().to_vec();
-            assert_eq!(wa, gb.connections()[0].weights_mut().as_slice());
+            let wa = ga.connections()[0].weights_mut().to_dense().unwrap().to_vec();
+            assert_eq!(wa, gb.connections()[0].weights_mut().to_dense().unwrap());
         }
     }
 

@@ -60,6 +60,13 @@ const MIN_RING: usize = 16;
 
 impl Pending {
     pub(crate) fn for_rows(pre: usize, post: usize) -> Result<Self> {
+        Self::with_budget(pre, post, pre.saturating_mul(post).saturating_mul(8))
+    }
+
+    /// The log of `pre` rows of `post` columns whose weights take `weight_bytes` (sparse
+    /// rows hold fewer weights than columns): the ring takes at most a quarter of that,
+    /// or 1 MiB.
+    pub(crate) fn with_budget(pre: usize, post: usize, weight_bytes: usize) -> Result<Self> {
         let rows = filled(
             pre,
             RowState { synced: 0, pre: false },
@@ -67,7 +74,7 @@ impl Pending {
         )?;
         Ok(Pending {
             ring: Vec::new(),
-            ring_len: ring_len(pre, post),
+            ring_len: ring_len(weight_bytes, post),
             post,
             clock: 0,
             increase: 0.0,
@@ -76,6 +83,11 @@ impl Pending {
             behind: false,
             rows,
         })
+    }
+
+    #[cfg(test)]
+    pub(crate) fn ring_len_for_tests(&self) -> usize {
+        self.ring_len
     }
 
     /// Whether no row owes any step.
@@ -229,10 +241,11 @@ fn slot(clock: u64, len: usize) -> usize {
     (clock as usize) & (len - 1)
 }
 
-/// The ring length for a `pre x post` connection: the longest (a power of two, at most
-/// 256, at least 2) whose counts take no more than a quarter of the weights' memory or 1 MiB.
-fn ring_len(pre: usize, post: usize) -> usize {
-    let budget = (pre.saturating_mul(post).saturating_mul(8) / 4).max(1 << 20);
+/// The ring length for `post` columns of weights taking `weight_bytes`: the longest (a
+/// power of two, at most 256, at least 2) whose counts take no more than a quarter of the
+/// weights' memory or 1 MiB.
+fn ring_len(weight_bytes: usize, post: usize) -> usize {
+    let budget = (weight_bytes / 4).max(1 << 20);
     let fits = budget / post.max(1);
     if fits >= MAX_RING {
         MAX_RING
@@ -247,18 +260,23 @@ fn ring_len(pre: usize, post: usize) -> usize {
 mod tests {
     use super::*;
 
+    /// The ring of a dense `pre x post` connection.
+    fn dense_ring(pre: usize, post: usize) -> usize {
+        ring_len(pre.saturating_mul(post).saturating_mul(8), post)
+    }
+
     #[test]
     fn ring_length_follows_the_memory_budget() {
-        assert_eq!(ring_len(100, 100), 256);
-        assert_eq!(ring_len(4096, 4096), 256);
-        assert_eq!(ring_len(1, 1 << 20), 2);
-        assert_eq!(ring_len(4, 1 << 16), 16);
-        assert_eq!(ring_len(2, 1 << 13), 128);
-        assert_eq!(ring_len(1, 1 << 17), 8);
-        assert_eq!(ring_len(0, 0), 256);
+        assert_eq!(dense_ring(100, 100), 256);
+        assert_eq!(dense_ring(4096, 4096), 256);
+        assert_eq!(dense_ring(1, 1 << 20), 2);
+        assert_eq!(dense_ring(4, 1 << 16), 16);
+        assert_eq!(dense_ring(2, 1 << 13), 128);
+        assert_eq!(dense_ring(1, 1 << 17), 8);
+        assert_eq!(dense_ring(0, 0), 256);
         // Large weights: a quarter of their memory, more than 1 MiB.
-        assert_eq!(ring_len(64, 1 << 16), 128);
-        assert_eq!(ring_len(1024, 8192), 256);
+        assert_eq!(dense_ring(64, 1 << 16), 128);
+        assert_eq!(dense_ring(1024, 8192), 256);
     }
 
     /// A log of `pre` rows of `post` columns (ring of 256 steps while `pre * post` is small).
@@ -315,7 +333,7 @@ mod tests {
 
     #[test]
     fn a_short_ring_applies_every_step_at_once() {
-        assert_eq!((ring_len(1, 1 << 17), ring_len(4, 1 << 16)), (8, 16));
+        assert_eq!((dense_ring(1, 1 << 17), dense_ring(4, 1 << 16)), (8, 16));
         assert!(log(1, 1 << 17).eager());
         assert!(!log(4, 1 << 16).eager());
         assert!(!log(3, 4).eager());

@@ -870,7 +870,7 @@ mod tests {
             .groups
             .iter()
             .flat_map(|g| g.connections())
-            .map(|c| c.weights_mut().as_slice().to_vec())
+            .map(|c| c.weights_mut().to_dense().unwrap().to_vec())
             .collect();
         (outputs, sensor, weights)
     }

@@ -76,7 +76,7 @@ mod _core {
     #[pymodule_export]
     use crate::computation::PyComputation;
     #[pymodule_export]
-    use crate::connection::{PyConnection, WeightsBuffer};
+    use crate::connection::{DraftBuffer, PoolDraft, PyConnection, WeightsBuffer};
     #[pymodule_export]
     use crate::encoders::PyNumericalEncoder;
     #[pymodule_export]
