@@ -31,9 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from protobrain import _core
+from protobrain import _core, connectivity
 from protobrain._parts import parts
 from protobrain.synapses import Input, Output
 
@@ -88,11 +86,11 @@ class _Snapshot:
         self.activities = [(a, a.snapshot()) for a in the_plan.activities]
         self.sensor = brain.sensor if sensor and "_value" in vars(brain.sensor) else None
         self.value = self.sensor._value if self.sensor is not None else None
-        self.weights: list[tuple[_core.Connection, np.ndarray]] = []
+        self.weights: list[tuple[_core.Connection, Any]] = []
         if weights:
             for inp in the_plan.inputs:
                 connection = inp._connection if inp._connection is not None else inp._native()
-                self.weights.append((connection, connection.synapses().copy()))
+                self.weights.append((connection, connectivity.weights_copy(connection)))
 
     def restore(self) -> None:
         for activity, values in self.activities:
@@ -100,7 +98,7 @@ class _Snapshot:
         if self.sensor is not None:
             self.sensor._value = self.value
         for connection, weights in self.weights:
-            connection.assign(weights)
+            connectivity.restore(connection, weights)
 
 
 @contextlib.contextmanager

@@ -33,17 +33,29 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
     """Connects ``neurons.input = sensor`` and steps the neurons.
 
     A ``computation`` or ``learning`` given here is set on the neurons (on every layer);
-    ``None`` leaves what the neurons already have.
+    ``None`` leaves what the neurons already have. ``synapse_function`` draws the synapses
+    from the sensor (for example :class:`~protobrain.connectivity.PotentialPool`); ``None``
+    draws the default dense uniform weights.
     """
 
-    def __init__(self, neurons: Any, sensor: Any, computation: Any = None, learning: Any = None) -> None:
+    def __init__(
+        self,
+        neurons: Any,
+        sensor: Any,
+        computation: Any = None,
+        learning: Any = None,
+        synapse_function: Any = None,
+    ) -> None:
         self.neurons = neurons
         self.sensor = sensor
         if computation is not None:
             neurons.computation = computation
         if learning is not None:
             neurons.learning = learning
-        neurons.input = sensor
+        if synapse_function is None:
+            neurons.input = sensor
+        else:
+            neurons.input.connect(sensor, synapse_function)
 
     @property
     def neurons(self) -> Any:

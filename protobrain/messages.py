@@ -44,6 +44,7 @@ import numpy as np
 
 from protobrain import brain as _brain
 from protobrain import computation as _computation
+from protobrain import connectivity as _connectivity
 from protobrain import learning as _learning
 from protobrain import neuron as _neuron
 from protobrain import sensor as _sensor
@@ -125,7 +126,22 @@ def decode_neurons(cortex_proto: experiment_pb2.Cortex) -> _neuron.LayeredNeuron
 
     Raises ValueError when there are no layers or a size is not positive.
     """
-    return _neuron.FeedForward([_neuron.Neurons(size) for size in _layer_sizes(cortex_proto)])
+    layers = [_neuron.Neurons(size) for size in _layer_sizes(cortex_proto)]
+    return _neuron.FeedForward(layers, synapse_function=decode_synapses(cortex_proto))
+
+
+def decode_synapses(cortex_proto: experiment_pb2.Cortex) -> Any:
+    """The synapse function of a cortex's ``synapses`` (None when unset: dense uniform)."""
+    kind = cortex_proto.synapses.WhichOneof("kind") if cortex_proto.HasField("synapses") else None
+    if kind == "potential_pool":
+        pool = cortex_proto.synapses.potential_pool
+        if not pool.HasField("fraction"):
+            raise ValueError("the potential pool sets no fraction")
+        radius = pool.radius if pool.HasField("radius") else None
+        return _connectivity.PotentialPool(pool.fraction, radius, pool.wrap)
+    if kind == "one_to_one":
+        return _connectivity.OneToOne()
+    return None
 
 
 def _layer_sizes(cortex_proto: experiment_pb2.Cortex) -> list[int]:
@@ -173,7 +189,8 @@ def decode_computation(computation_proto: experiment_pb2.Computation | None) -> 
         if n is None:
             raise ValueError("the sparse computation sets neither winners nor fraction")
         connected = sparse.connected if sparse.HasField("connected") else None
-        return _computation.SparseComputation(sparse.winners if n == "winners" else sparse.fraction, connected)
+        n_value = sparse.winners if n == "winners" else sparse.fraction
+        return _computation.SparseComputation(n_value, connected, sparse.boost_strength, sparse.duty_cycle_period)
     standard = computation_proto.standard  # type: ignore[union-attr]
     if not standard.HasField("threshold"):
         raise ValueError("the standard computation sets no threshold")
@@ -227,7 +244,8 @@ def decode_experiment(experiment: experiment_pb2.Experiment) -> tuple[_brain.Bra
         np.random.seed(experiment.seed)
     sensor = _sensor.Sensor(encoder)
     neurons = decode_neurons(experiment.cortex)
-    return _brain.Brain(neurons, sensor, computation=computation, learning=learning), inputs
+    synapses = decode_synapses(experiment.cortex)
+    return _brain.Brain(neurons, sensor, computation, learning, synapse_function=synapses), inputs
 
 
 def decode_sdr(sdr_proto: sdr_pb2.SparseDistributedRepresentation) -> np.ndarray:

@@ -16,19 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from protobrain import _core, _graph
+from protobrain import _core, _graph, connectivity
 from protobrain._validation import Shape, float_array, normalize_shape, source_shape
+from protobrain.connectivity import OneToOne, PotentialPool
 
-__all__ = ["Input", "Output", "OutputMerge", "OutputSlice"]
+__all__ = ["Input", "OneToOne", "Output", "OutputMerge", "OutputSlice", "PotentialPool"]
 
 _log = logging.getLogger(__name__)
 
 SynapseFunction = Callable[[Shape, Shape], Any]
 Gather = tuple[list[_core.Activity], np.ndarray, np.ndarray]
-
-# Rows of default synapses drawn per numpy call: the draws are sequential, so filling the
-# weights in chunks gives exactly the numbers of one big draw without a second full copy.
-_DRAW_CHUNK = 1 << 20
 
 
 class Output:
@@ -273,13 +270,7 @@ class Input:
             raise TypeError(f"can only connect to something with .values and .shape, got {type(source).__name__}")
         pre_shape = source_shape(source.shape)
         native_source, mirror = _native_source_of(source, pre_shape)
-        if synapse_function is None:
-            connection = _core.Connection(native_source, list(self._shape))
-            _draw_uniform(connection.synapses(), pre_shape + self._shape)
-            connection.refresh_range()
-        else:
-            weights = _check_synapses(synapse_function(pre_shape, self._shape), pre_shape + self._shape)
-            connection = _core.Connection(native_source, list(self._shape), weights)
+        connection = connectivity.connect(native_source, pre_shape, self._shape, synapse_function)
         self._source, self._connection, self._mirror = source, connection, mirror
         self._reads = _buffers_read(source)
         self._pending_synapses = None
@@ -298,14 +289,42 @@ class Input:
 
         While a view is referenced, every learning step checks every weight (to honour
         edits made through it); drop it or copy it to keep learning proportional to activity.
+        For a sparse connection (:attr:`sparse`) this is a read-only dense copy, refused
+        when it would exceed 2**28 weights (2 GiB): use :attr:`sparse_synapses` there.
         """
         connection = self._native()
-        return connection.synapses().reshape(self._pre_shape() + self._shape)
+        shape = self._pre_shape() + self._shape
+        if connection.is_sparse:
+            return connectivity.dense_copy(connection, shape, self.name)
+        return connection.synapses().reshape(shape)
 
     @synapses.setter
     def synapses(self, new: Any) -> None:
+        connectivity.assign(self._native(), new, self._pre_shape(), self._shape)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether the engine stores this input's synapses sparsely (IndexError while unconnected)."""
+        return bool(self._native().is_sparse)
+
+    @property
+    def sparse_synapses(self) -> Any:
+        """The weights as a ``scipy.sparse.csr_array`` of shape (source size, input size).
+
+        For a sparse connection it is a view: its ``data`` is the engine's weights, so
+        in-place edits (``s.data[...] = ...``, ``s[i, j] = w`` for an existing synapse) are
+        what the next step uses; adding a synapse through it is refused. For a dense one it
+        is a copy of the non-zero weights. Assigning takes dense or sparse weights; a
+        sparse connection keeps its pattern (the same synapses).
+        """
         connection = self._native()
-        connection.assign(_check_synapses(new, self._pre_shape() + self._shape))
+        if connection.is_sparse:
+            return connectivity.sparse_view(connection)
+        return connectivity.sparse_copy(connection)
+
+    @sparse_synapses.setter
+    def sparse_synapses(self, new: Any) -> None:
+        connectivity.assign(self._native(), new, self._pre_shape(), self._shape)
 
     def __repr__(self) -> str:
         state = f"connected to {self._source!r}" if self.connected else "unconnected"
@@ -323,34 +342,39 @@ class Input:
             weights, self._pending_synapses = self._pending_synapses, None
             self._bind(weights)
         elif self._mirror is None and not _same_buffers(self._reads, _buffers_read(self._source)):
-            self._bind(self._connection.synapses().copy())
+            self._bind(connectivity.weights_copy(self._connection))
         if self._mirror is not None:
             values = float_array(self._source.values, f"values of the source of input {self.name!r}")
             self._mirror.assign(values)
         assert self._connection is not None
         return self._connection
 
-    def _bind(self, weights: np.ndarray | None) -> None:
-        """Build the engine connection from the source as it is now, with ``weights``."""
+    def _bind(self, weights: Any) -> None:
+        """Build the engine connection from the source as it is now, with ``weights``
+        (dense or scipy.sparse)."""
         pre_shape = self._pre_shape()
         # Kept weights come flat (pre, post) from a copy or a relayering, or shaped from a
         # checkpoint: what must match is the number of source units they were made for.
         pre_size, post_size = int(np.prod(pre_shape)), int(np.prod(self._shape))
-        if weights is not None and weights.size != pre_size * post_size:
-            raise ValueError(
-                f"the source of input {self.name!r} now has shape {pre_shape} ({pre_size} units), but its "
-                f"synapses were made for {weights.size // max(post_size, 1)} units; connect it again"
-            )
+        if weights is not None:
+            made_for = weights.shape[0] if connectivity.is_sparse(weights) else weights.size // max(post_size, 1)
+            if made_for != pre_size:
+                raise ValueError(
+                    f"the source of input {self.name!r} now has shape {pre_shape} ({pre_size} units), but its "
+                    f"synapses were made for {made_for} units; connect it again"
+                )
         native_source, self._mirror = _native_source_of(self._source, pre_shape)
-        flat = None if weights is None else np.ascontiguousarray(weights, dtype=np.float64)
-        self._connection = _core.Connection(native_source, list(self._shape), flat)
+        if weights is None:
+            self._connection = _core.Connection(native_source, list(self._shape))
+        else:
+            self._connection = connectivity.from_weights(native_source, pre_shape, self._shape, weights, kept=True)
         self._reads = _buffers_read(self._source)
         _graph.changed()
 
     def __getstate__(self) -> dict[str, Any]:
         synapses = None
         if self._source is not None:
-            synapses = self._native().synapses().copy()
+            synapses = connectivity.weights_copy(self._native())
         return {"name": self.name, "shape": self._shape, "source": self._source, "synapses": synapses}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -390,22 +414,3 @@ def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _cor
             pass  # e.g. a slice of a user object: read it through a mirror like the object
     mirror = _core.Activity(list(pre_shape))
     return _core.Source.whole(mirror), mirror
-
-
-def _check_synapses(weights: Any, shape: Shape) -> np.ndarray:
-    array = float_array(weights, "synapses")
-    if array.shape != shape:
-        raise ValueError(f"synapses must have shape {shape}, got shape {array.shape}")
-    if not np.isfinite(array).all():
-        bad = array.flat[np.flatnonzero(~np.isfinite(array))[0]]
-        raise ValueError(f"synapses must be finite, got {bad}")
-    return array
-
-
-def _draw_uniform(view: np.ndarray, shape: Shape) -> None:
-    """Fill ``view`` (pre x post) as ``numpy.random.uniform(0, 1, shape)`` would, in chunks."""
-    rows, cols = view.shape
-    step = max(1, _DRAW_CHUNK // cols)
-    for start in range(0, rows, step):
-        stop = min(rows, start + step)
-        view[start:stop] = np.random.uniform(0, 1, (stop - start, cols))

@@ -73,6 +73,34 @@ def hebbian(weights, pre_values, post_values, increase, decrease):
     return np.clip(new, 0, 1).reshape(shape)
 
 
+# -- docs/connectivity.md: potential pools ---------------------------------------------------------------
+def candidates(pre_shape, post_shape, radius, wrap, unit):
+    """The flat input indices unit ``unit`` (flat, C order) of a group of ``post_shape``
+    may connect to: every input without a radius; otherwise the inputs whose coordinate
+    is within ``radius`` of the unit's centre ``floor((c + 0.5) * in / out)`` in every
+    dimension, clipped to the input, or taken modulo its size when ``wrap``."""
+    size = int(np.prod(pre_shape))
+    if radius is None:
+        return list(range(size))
+    coords = np.unravel_index(unit, post_shape)
+    per_dim = []
+    for c, n_in, n_out in zip(coords, pre_shape, post_shape):
+        centre = math.floor((c + 0.5) * n_in / n_out)
+        near = range(centre - radius, centre + radius + 1)
+        per_dim.append(sorted({x % n_in for x in near}) if wrap else [x for x in near if 0 <= x < n_in])
+    found = []
+    for index in range(size):
+        point = np.unravel_index(index, pre_shape)
+        if all(x in allowed for x, allowed in zip(point, per_dim)):
+            found.append(index)
+    return found
+
+
+def pool_size(fraction, candidate_count):
+    """A unit's number of synapses: ``fraction * candidates`` rounded half to even."""
+    return int(np.rint(fraction * candidate_count))
+
+
 # -- docs/specification.md §5: encoders --------------------------------------------------------------
 def simple_encode(value, min_value, max_value, length, sparsity=0.02):
     w = math.ceil(sparsity * length)

@@ -23,15 +23,40 @@ from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError, PickleNotAllowedError
 from protobrain.checkpoint.format import FORMAT_VERSION, read_file
 from protobrain.computation import SparseComputation, StandardComputation
+from protobrain.connectivity import check_dense as _check_synapses
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
 from protobrain.homeostasis import DutyCycles
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.proto import checkpoint_pb2 as pb
 from protobrain.sensor import Sensor
-from protobrain.synapses import Input, Output, OutputMerge, OutputSlice, _check_synapses, _new_activity
+from protobrain.synapses import Input, Output, OutputMerge, OutputSlice, _new_activity
 
 __all__ = ["LoadedCheckpoint", "load", "read"]
+
+
+@dataclasses.dataclass
+class _SparseParts:
+    """Sparse synapses as read from a file, before the source's shape is known."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def matrix(self, pre_shape: Shape, post_shape: Shape) -> Any:
+        """The ``csr_array`` of these parts (ValueError when they do not fit the shapes)."""
+        from scipy import sparse  # imported on first use: scipy is slow to import
+
+        shape = (int(np.prod(pre_shape)), int(np.prod(post_shape)))
+        if self.indptr.ndim != 1 or self.indptr.size != shape[0] + 1:
+            raise ValueError(
+                f"has {self.indptr.size} sparse offsets; its source of shape {pre_shape} needs {shape[0] + 1}"
+            )
+        if self.indices.shape != self.data.shape or self.indices.ndim != 1:
+            raise ValueError(f"has {self.indices.size} sparse units for {self.data.size} weights")
+        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= shape[1]):
+            raise ValueError(f"has sparse units outside [0, {shape[1]})")
+        return sparse.csr_array((self.data, self.indices, self.indptr), shape=shape, copy=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -317,11 +342,23 @@ class _Loader:
         obj._reads = ()
         obj._pending_synapses = None
         obj._source = None
-        if message.HasField("source") != message.HasField("synapses"):
+        has_synapses = message.HasField("synapses") or message.HasField("sparse")
+        if message.HasField("synapses") and message.HasField("sparse"):
+            raise self.fail(i, "has both dense and sparse synapses")
+        if message.HasField("source") != has_synapses:
             raise self.fail(i, "has a source without synapses, or synapses without a source")
-        if message.HasField("source"):
+        if message.HasField("sparse"):
+            obj._source = self.node(i, message.source)
+            obj._pending_synapses = self._sparse(i, message.sparse)
+        elif message.HasField("source"):
             obj._source = self.node(i, message.source)
             obj._pending_synapses = self.array(i, message.synapses, (pb.CheckpointArray.FLOAT64,))
+
+    def _sparse(self, i: int, message: pb.SparseSynapses) -> Any:
+        """The (indptr, indices, data) arrays of sparse synapses, checked when bound."""
+        int64, float64 = (pb.CheckpointArray.INT64,), (pb.CheckpointArray.FLOAT64,)
+        parts = (self.array(i, message.indptr, int64), self.array(i, message.indices, int64))
+        return _SparseParts(*parts, self.array(i, message.data, float64))
 
     def _key(self, i: int, message: pb.IndexKey) -> Any:
         if message.HasField("user"):
@@ -371,6 +408,10 @@ class _Loader:
                 raise self.fail(
                     i, f"has an encoder of shape {tuple(obj.encoder.shape)} and an output of shape {obj.output.shape}"
                 )
+            elif kind == "input" and isinstance(obj._pending_synapses, _SparseParts):
+                parts = obj._pending_synapses
+                obj._pending_synapses = parts.matrix(source_shape(obj._source.shape), obj._shape)
+                obj._native()  # the engine checks the pattern and takes the weights now
             elif kind == "input" and obj._source is not None:
                 expected = source_shape(obj._source.shape) + obj._shape
                 if obj._pending_synapses.shape != expected:

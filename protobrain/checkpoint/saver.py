@@ -296,6 +296,9 @@ def _save_input(saver: _Saver, obj: Input, node: pb.CheckpointNode, path: str) -
         return
     message.source = source[0][1]
     shape = obj._pre_shape() + obj._shape
+    if obj._native().is_sparse:
+        _save_sparse_synapses(saver, obj, message.sparse, path)
+        return
 
     def weights() -> np.ndarray:
         view = obj._native().synapses()
@@ -316,6 +319,27 @@ def _save_input(saver: _Saver, obj: Input, node: pb.CheckpointNode, path: str) -
         return array
 
     message.synapses = saver.array(pb.CheckpointArray.FLOAT64, shape, f"{path}.synapses", weights)
+
+
+def _save_sparse_synapses(saver: _Saver, obj: Input, message: pb.SparseSynapses, path: str) -> None:
+    connection = obj._native()
+    nnz, pre = connection.nnz, int(np.prod(obj._pre_shape()))
+    parts = connection.sparse_parts  # views taken while writing, one array at a time
+    int64, float64 = pb.CheckpointArray.INT64, pb.CheckpointArray.FLOAT64
+    message.indptr = saver.array(int64, (pre + 1,), f"{path}.sparse.indptr", lambda: parts()[0].astype("<i8"))
+    message.indices = saver.array(int64, (nnz,), f"{path}.sparse.indices", lambda: parts()[1].astype("<i8"))
+
+    def data() -> np.ndarray:
+        array = np.ascontiguousarray(parts()[2], dtype="<f8")
+        if not np.isfinite(array).all():  # only a write through a view can do that
+            bad = int(np.flatnonzero(~np.isfinite(array))[0])
+            raise ValueError(
+                f"cannot save {path}: its synapse {bad} holds {array[bad]} (written through a sparse_synapses "
+                "view); checkpoints hold finite weights only"
+            )
+        return array
+
+    message.data = saver.array(float64, (nnz,), f"{path}.sparse.data", data)
 
 
 def _save_output(saver: _Saver, obj: Output, node: pb.CheckpointNode, path: str) -> None:

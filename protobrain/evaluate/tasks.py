@@ -178,13 +178,15 @@ def build_brain(
     connected: float | None = None,
     boost_strength: float = 0.0,
     duty_cycle_period: int = 1000,
+    synapse_function: Any = None,
 ) -> brain.Brain:
     """The benchmark's model: feed-forward layers of ``layers`` units fed by the task's
     sensor, computing with ``SparseComputation(sparsity, connected, boost_strength,
     duty_cycle_period)`` and learning with ``HebbianLearning(*rule)`` (``rule=None``: no
-    learning). Weights are drawn from numpy's global random state, as every protobrain
-    connection draws them."""
+    learning). Every connection draws its synapses with ``synapse_function`` (None: dense
+    uniform weights; e.g. ``PotentialPool(0.5)``), from numpy's global random state, as
+    every protobrain connection draws them."""
     learn = None if rule is None else learning.HebbianLearning(*rule)
-    group = neuron.FeedForward([neuron.Neurons(size) for size in layers])
+    group = neuron.FeedForward([neuron.Neurons(size) for size in layers], synapse_function=synapse_function)
     comp = computation.SparseComputation(sparsity, connected, boost_strength, duty_cycle_period)
-    return brain.Brain(group, task.sensor(), computation=comp, learning=learn)
+    return brain.Brain(group, task.sensor(), comp, learn, synapse_function=synapse_function)

@@ -80,7 +80,8 @@ def record_weights(
 
     Checkpoints are step 0 (before anything is fed), every ``every`` steps (default: about
     50 checkpoints over the run) and the last step. ``layer`` / ``input`` pick the
-    connections (default: every connected input of every layer). The bins span [0, 1], or
+    connections (default: every connected input of every layer). A sparse connection
+    counts the synapses it has, not the pairs of units it does not connect. The bins span [0, 1], or
     wider when the weights at step 0 do. The brain learns unless ``learn`` is False.
     """
     if bins < 1:
@@ -93,7 +94,7 @@ def record_weights(
     connections = _connections(brain, layer, input)
     low, high = 0.0, 1.0
     for _, connection in connections:
-        weights = connection.synapses
+        weights = _stored(connection)
         if weights.size:
             low, high = min(low, float(weights.min())), max(high, float(weights.max()))
         del weights  # a held view makes learning check every weight
@@ -103,7 +104,7 @@ def record_weights(
 
     def take() -> None:
         for index, (_, connection) in enumerate(connections):
-            weights = connection.synapses
+            weights = _stored(connection)
             flat = np.clip(weights.reshape(-1), low, high)
             counts[index].append(np.histogram(flat, bins=edges)[0].astype(np.int64))
             means[index].append(float(flat.mean()) if flat.size else math.nan)
@@ -235,6 +236,14 @@ def weight_matrix(
     figure.colorbar(image, ax=list(axes), label="weight", shrink=0.9)
     figure.suptitle(title or "Weight matrix")
     return figure
+
+
+def _stored(connection: Any) -> np.ndarray:
+    """The weights an input has: every weight of a dense connection, the synapses of a
+    sparse one (a view either way: drop it after use)."""
+    if getattr(connection, "sparse", False):
+        return np.asarray(connection.sparse_synapses.data)
+    return np.asarray(connection.synapses)
 
 
 def _matrix(connection: Any) -> np.ndarray:

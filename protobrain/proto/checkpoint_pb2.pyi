@@ -147,16 +147,28 @@ class LayeredNeuronsNode(_message.Message):
     def __init__(self, layer: _Optional[_Iterable[_builtins.int]] = ...) -> None: ...
 
 class InputNode(_message.Message):
-    __slots__ = ("name", "shape", "source", "synapses")
+    __slots__ = ("name", "shape", "source", "synapses", "sparse")
     NAME_FIELD_NUMBER: _ClassVar[_builtins.int]
     SHAPE_FIELD_NUMBER: _ClassVar[_builtins.int]
     SOURCE_FIELD_NUMBER: _ClassVar[_builtins.int]
     SYNAPSES_FIELD_NUMBER: _ClassVar[_builtins.int]
+    SPARSE_FIELD_NUMBER: _ClassVar[_builtins.int]
     name: _builtins.str
     shape: _containers.RepeatedScalarFieldContainer[_builtins.int]
     source: _builtins.int
     synapses: _builtins.int
-    def __init__(self, name: _Optional[_builtins.str] = ..., shape: _Optional[_Iterable[_builtins.int]] = ..., source: _Optional[_builtins.int] = ..., synapses: _Optional[_builtins.int] = ...) -> None: ...
+    sparse: SparseSynapses
+    def __init__(self, name: _Optional[_builtins.str] = ..., shape: _Optional[_Iterable[_builtins.int]] = ..., source: _Optional[_builtins.int] = ..., synapses: _Optional[_builtins.int] = ..., sparse: _Optional[_Union[SparseSynapses, _Mapping]] = ...) -> None: ...
+
+class SparseSynapses(_message.Message):
+    __slots__ = ("indptr", "indices", "data")
+    INDPTR_FIELD_NUMBER: _ClassVar[_builtins.int]
+    INDICES_FIELD_NUMBER: _ClassVar[_builtins.int]
+    DATA_FIELD_NUMBER: _ClassVar[_builtins.int]
+    indptr: _builtins.int
+    indices: _builtins.int
+    data: _builtins.int
+    def __init__(self, indptr: _Optional[_builtins.int] = ..., indices: _Optional[_builtins.int] = ..., data: _Optional[_builtins.int] = ...) -> None: ...
 
 class OutputNode(_message.Message):
     __slots__ = ("shape", "values")

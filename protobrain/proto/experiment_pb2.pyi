@@ -24,10 +24,34 @@ class Experiment(_message.Message):
     def __init__(self, encoder: _Optional[_Union[_encoder_pb2.Encoder, _Mapping]] = ..., cortex: _Optional[_Union[Cortex, _Mapping]] = ..., input: _Optional[_Iterable[_Union[_encoder_pb2.SensorValue, _Mapping]]] = ..., computation: _Optional[_Union[Computation, _Mapping]] = ..., learning: _Optional[_Union[Learning, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Cortex(_message.Message):
-    __slots__ = ("layer",)
+    __slots__ = ("layer", "synapses")
     LAYER_FIELD_NUMBER: _ClassVar[int]
+    SYNAPSES_FIELD_NUMBER: _ClassVar[int]
     layer: _containers.RepeatedScalarFieldContainer[int]
-    def __init__(self, layer: _Optional[_Iterable[int]] = ...) -> None: ...
+    synapses: Synapses
+    def __init__(self, layer: _Optional[_Iterable[int]] = ..., synapses: _Optional[_Union[Synapses, _Mapping]] = ...) -> None: ...
+
+class Synapses(_message.Message):
+    __slots__ = ("potential_pool", "one_to_one")
+    POTENTIAL_POOL_FIELD_NUMBER: _ClassVar[int]
+    ONE_TO_ONE_FIELD_NUMBER: _ClassVar[int]
+    potential_pool: PotentialPool
+    one_to_one: OneToOne
+    def __init__(self, potential_pool: _Optional[_Union[PotentialPool, _Mapping]] = ..., one_to_one: _Optional[_Union[OneToOne, _Mapping]] = ...) -> None: ...
+
+class PotentialPool(_message.Message):
+    __slots__ = ("fraction", "radius", "wrap")
+    FRACTION_FIELD_NUMBER: _ClassVar[int]
+    RADIUS_FIELD_NUMBER: _ClassVar[int]
+    WRAP_FIELD_NUMBER: _ClassVar[int]
+    fraction: float
+    radius: int
+    wrap: bool
+    def __init__(self, fraction: _Optional[float] = ..., radius: _Optional[int] = ..., wrap: _Optional[bool] = ...) -> None: ...
+
+class OneToOne(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class Computation(_message.Message):
     __slots__ = ("sparse", "standard")
@@ -38,14 +62,18 @@ class Computation(_message.Message):
     def __init__(self, sparse: _Optional[_Union[SparseComputation, _Mapping]] = ..., standard: _Optional[_Union[StandardComputation, _Mapping]] = ...) -> None: ...
 
 class SparseComputation(_message.Message):
-    __slots__ = ("winners", "fraction", "connected")
+    __slots__ = ("winners", "fraction", "connected", "boost_strength", "duty_cycle_period")
     WINNERS_FIELD_NUMBER: _ClassVar[int]
     FRACTION_FIELD_NUMBER: _ClassVar[int]
     CONNECTED_FIELD_NUMBER: _ClassVar[int]
+    BOOST_STRENGTH_FIELD_NUMBER: _ClassVar[int]
+    DUTY_CYCLE_PERIOD_FIELD_NUMBER: _ClassVar[int]
     winners: int
     fraction: float
     connected: float
-    def __init__(self, winners: _Optional[int] = ..., fraction: _Optional[float] = ..., connected: _Optional[float] = ...) -> None: ...
+    boost_strength: float
+    duty_cycle_period: int
+    def __init__(self, winners: _Optional[int] = ..., fraction: _Optional[float] = ..., connected: _Optional[float] = ..., boost_strength: _Optional[float] = ..., duty_cycle_period: _Optional[int] = ...) -> None: ...
 
 class StandardComputation(_message.Message):
     __slots__ = ("threshold", "connected")

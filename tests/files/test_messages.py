@@ -123,7 +123,8 @@ def test_field_numbers_are_those_of_spec_8():
         (2, opt),
         (3, rep),
     )
-    assert _fields(experiment_pb2.Cortex) == {"layer": (1, rep, fd.TYPE_INT32)}
+    # The original's one field, and protobrain 0.1's synapse function (docs/connectivity.md).
+    assert _fields(experiment_pb2.Cortex) == {"layer": (1, rep, fd.TYPE_INT32), "synapses": (2, opt, fd.TYPE_MESSAGE)}
     assert _fields(sdr_pb2.SparseDistributedRepresentation) == {
         "shape": (1, rep, fd.TYPE_INT32),
         "on_bits": (2, rep, fd.TYPE_INT32),

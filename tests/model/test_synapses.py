@@ -100,9 +100,9 @@ def test_connect_draws_uniform_weights_from_the_global_random_state():
 
 
 def test_chunked_default_draws_equal_one_big_draw(monkeypatch):
-    from protobrain import synapses
+    from protobrain import connectivity
 
-    monkeypatch.setattr(synapses, "_DRAW_CHUNK", 7)
+    monkeypatch.setattr(connectivity, "_DRAW_CHUNK", 7)
     np.random.seed(3)
     inp = Input("main", 5)
     inp.connect(Output(13))
