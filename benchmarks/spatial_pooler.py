@@ -8,7 +8,9 @@ Every set-up is one layer (1,000 units on digits, 300 on the cyclic task) comput
 before each brain, and the task's own split and order from the seed) it prints the
 mean and standard deviation of the readout accuracy after training (scikit-learn's
 logistic regression on the layer's codes; the untrained brain's beside it), the entropy,
-the share of units that never fired while training, and the noise robustness. The
+the share of units that never fired while training, the noise robustness and, for
+boosting set-ups, the share of starved units (duty cycle below a tenth of the target,
+:class:`~protobrain.evaluate.DutyCycleProbe`; nan without boosting). The
 spatial pooler set-ups are docs/spatial-pooler.md's table: potential pools
 (``PotentialPool``), connected synapses (``connected=``), boosting by duty cycles and
 htm.core's learning rates.
@@ -17,6 +19,7 @@ htm.core's learning rates.
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from protobrain.connectivity import PotentialPool
+from protobrain.evaluate import DutyCycleProbe
 from protobrain.evaluate.tasks import CyclicTask, DigitsTask, build_brain
 from protobrain.metrics import Benchmark, Entropy, SpikeCount
 
@@ -47,6 +51,8 @@ SET_UPS = [
     SetUp("SP: pool 0.5, conn 0.5, (0.05, 0.008), boost 2", (0.05, 0.008), 0.5, 0.5, 2.0),
     SetUp("SP: pool 0.1, conn 0.5, (0.14, 0.02), boost 7", (0.14, 0.02), 0.1, 0.5, 7.0),
     SetUp("SP: pool 0.5, conn 0.5, (0.005, 0.001), boost 2", (0.005, 0.001), 0.5, 0.5, 2.0),
+    SetUp("SP: pool 0.1, conn 0.5, (0.05, 0.008), boost 7", (0.05, 0.008), 0.1, 0.5, 7.0),
+    SetUp("dense Hebbian (0.005, 0.001), boost 7", (0.005, 0.001), None, None, 7.0),
 ]
 
 
@@ -61,7 +67,8 @@ def measure(task: Any, layers: list[int], setup: SetUp, seed: int) -> dict[str, 
         boost_strength=setup.boost,
         synapse_function=None if setup.pool is None else PotentialPool(setup.pool),
     )
-    results = Benchmark([Entropy(), SpikeCount()], task.probes()).run([brain], task.inputs())[0]
+    probes = [*task.probes(), DutyCycleProbe()]
+    results = Benchmark([Entropy(), SpikeCount()], probes).run([brain], task.inputs())[0]
     readout = results["readout"].details
     return {
         "readout": readout["trained"].overall,
@@ -70,10 +77,13 @@ def measure(task: Any, layers: list[int], setup: SetUp, seed: int) -> dict[str, 
         "entropy": results["entropy"].global_result,
         "silent": results["spike_count"].global_result[0] / sum(layers),
         "noise": results["noise_robustness"].global_result,
+        "starved": results["starved_units"].global_result,
     }
 
 
 def _cell(values: list[float]) -> str:
+    if any(math.isnan(v) for v in values):
+        return "-"
     mean = statistics.fmean(values)
     sd = statistics.stdev(values) if len(values) > 1 else 0.0
     return f"{mean:.3f} ({sd:.3f})"
@@ -87,7 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     layers = [1000] if args.task == "digits" else [300]
     print(f"task {args.task}, one layer of {layers[0]} units, SparseComputation(0.05), {args.seeds} seeds: mean (sd)")
-    print(f"{'set-up':50}{'readout':>16}{'untrained':>16}{'entropy':>16}{'silent':>16}{'noise':>16}")
+    names = ("readout", "untrained", "entropy", "silent", "noise", "starved")
+    print(f"{'set-up':50}" + "".join(f"{name:>16}" for name in names))
     raw: list[float] = []
     for setup in SET_UPS:
         rows = []
@@ -96,7 +107,7 @@ def main() -> None:
             task = DigitsTask(seed=seed, epochs=args.epochs) if args.task == "digits" else CyclicTask()
             rows.append(measure(task, layers, setup, seed))
         raw = [row["raw"] for row in rows]
-        cells = [_cell([row[key] for row in rows]) for key in ("readout", "untrained", "entropy", "silent", "noise")]
+        cells = [_cell([row[key] for row in rows]) for key in names]
         print(f"{setup.name:50}" + "".join(f"{c:>16}" for c in cells) + f"   {time.perf_counter() - start:.0f} s")
     print(f"{'raw sensor bits':50}{_cell(raw):>16}")
 

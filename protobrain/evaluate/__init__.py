@@ -25,6 +25,8 @@ docs/evaluation.md says what each number means and what a good value looks like.
 from protobrain.evaluate._codes import codes, sensor_patterns
 from protobrain.evaluate.noise import NoiseRobustness, add_noise, noise_robustness
 from protobrain.evaluate.probes import (
+    DutyCycleProbe,
+    LayerDutyCycles,
     NoiseRobustnessProbe,
     Probe,
     ProbeResults,
@@ -37,6 +39,8 @@ from protobrain.evaluate.similarity import SimilarityPreservation, similarity_pr
 from protobrain.evaluate.stability import Stability, stability
 
 __all__ = [
+    "DutyCycleProbe",
+    "LayerDutyCycles",
     "NoiseRobustness",
     "NoiseRobustnessProbe",
     "Probe",

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 import numbers
 from typing import Any
 
@@ -28,7 +29,16 @@ from protobrain.evaluate.similarity import similarity_preservation
 from protobrain.evaluate.stability import StabilityTracker
 from protobrain.metrics.metric import Layout, MetricResults
 
-__all__ = ["NoiseRobustnessProbe", "Probe", "ProbeResults", "ReadoutProbe", "SimilarityProbe", "StabilityProbe"]
+__all__ = [
+    "DutyCycleProbe",
+    "LayerDutyCycles",
+    "NoiseRobustnessProbe",
+    "Probe",
+    "ProbeResults",
+    "ReadoutProbe",
+    "SimilarityProbe",
+    "StabilityProbe",
+]
 
 
 @dataclasses.dataclass(eq=True)
@@ -164,3 +174,55 @@ class SimilarityProbe(Probe):
     def finish(self, brain: Any) -> ProbeResults:
         result = similarity_preservation(brain, self.values)
         return self._results(brain, result.layers, result.overall, result)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerDutyCycles:
+    """One layer's duty cycles after training (see :class:`DutyCycleProbe`)."""
+
+    #: Every unit's duty cycle (the moving average of its activity), in the layer's shape.
+    values: np.ndarray
+    #: The layer's winner fraction (k / units), the duty cycle boosting steers towards.
+    target: float
+    #: The share of units whose duty cycle is below ``starved * target``.
+    starved: float
+
+
+class DutyCycleProbe(Probe):
+    """The duty cycles of every boosting layer after training (:mod:`protobrain.homeostasis`):
+    per layer, the share of *starved* units, whose duty cycle is below ``starved`` (a
+    fraction, 0.1 by default) of the layer's target, the winner fraction k / units that
+    boosting steers every unit towards. ``details`` holds per layer a
+    :class:`LayerDutyCycles` (every unit's duty cycle), or None for a layer whose
+    computation does not boost (it keeps no duty cycles; its result is NaN, and the
+    global result counts the boosting layers' units only, NaN when there are none)."""
+
+    def __init__(self, starved: float = 0.1, name: str = "starved_units") -> None:
+        super().__init__(name)
+        if isinstance(starved, bool) or not isinstance(starved, numbers.Real) or not 0 <= starved <= 1:
+            raise ValueError(f"DutyCycleProbe: starved must be a number in [0, 1], got {starved!r}")
+        self.starved: float = float(starved)
+
+    def finish(self, brain: Any) -> ProbeResults:
+        layers: list[LayerDutyCycles | None] = []
+        for group in brain.layers:
+            computation: Any = getattr(group, "computation", None)
+            if getattr(computation, "boost_strength", 0.0) <= 0 or not hasattr(group, "duty_cycles"):
+                layers.append(None)
+                continue
+            values = np.array(group.duty_cycles, dtype=np.float64)
+            target = _winners(computation.n, values.size) / values.size
+            share = float(np.mean(values < self.starved * target)) if values.size else float("nan")
+            layers.append(LayerDutyCycles(values, target, share))
+        found = [layer for layer in layers if layer is not None]
+        units = sum(layer.values.size for layer in found)
+        overall = sum(layer.starved * layer.values.size for layer in found) / units if units else float("nan")
+        per_layer = [float("nan") if layer is None else layer.starved for layer in layers]
+        return self._results(brain, np.array(per_layer), overall, layers)
+
+
+def _winners(n: Any, size: int) -> int:
+    """k of a k-winners computation of ``n`` (an int, or a fraction of ``size``)."""
+    if isinstance(n, numbers.Integral):
+        return int(n)
+    return math.ceil(float(n) * size)
