@@ -18,6 +18,7 @@ __all__ = [
     "Network",
     "NumericalEncoder",
     "PoolDraft",
+    "SequenceMemory",
     "Source",
     "_DraftBuffer",
     "_WeightsBuffer",
@@ -177,3 +178,33 @@ class Network:
     def run_patterns(
         self, patterns: npt.NDArray[np.bool_], learn: bool, record: list[bool]
     ) -> tuple[int, list[npt.NDArray[np.bool_] | None], BaseException | None]: ...
+
+@final
+class SequenceMemory:
+    """A sequence memory (HTM temporal memory) of the engine."""
+
+    def __new__(
+        cls,
+        columns: int,
+        cells_per_column: int,
+        activation_threshold: int,
+        min_threshold: int,
+        initial_permanence: float,
+        connected_permanence: float,
+        permanence_increment: float,
+        permanence_decrement: float,
+        predicted_segment_decrement: float,
+        max_new_synapses: int,
+        max_segments_per_cell: int,
+        max_synapses_per_segment: int,
+        seed: int,
+    ) -> SequenceMemory: ...
+    def compute(self, columns: npt.NDArray[np.uint32], learn: bool) -> None: ...
+    def reset(self) -> None: ...
+    def active_cells(self) -> npt.NDArray[np.uint32]: ...
+    def winner_cells(self) -> npt.NDArray[np.uint32]: ...
+    def predicted_cells(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def anomaly(self) -> float: ...
+    def size(self) -> tuple[int, int]: ...
+    def segments(self) -> list[tuple[int, list[tuple[int, float]]]]: ...

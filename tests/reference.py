@@ -198,3 +198,201 @@ def benchmark_model(layer_sizes=(100, 100, 100), sensor_length=1024, min_value=0
     sensor = Sensor("cyclic", min_value, max_value, sensor_length)
     layers[0].set("main", sensor, np.random.uniform(0, 1, (sensor_length,) + layers[0].shape))
     return Model(sensor, layers)
+
+
+# -- sequence memory (protobrain.sequence; rust/engine/src/sequence.rs) -------------------------------
+M64 = (1 << 64) - 1
+
+
+class Draws:
+    """xorshift64*, seeded through splitmix64, and ``below(n) = ((bits >> 32) * n) >> 32``."""
+
+    def __init__(self, seed):
+        z = (seed + 0x9E3779B97F4A7C15) & M64
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+        z ^= z >> 31
+        self.state = z if z else 0x9E3779B97F4A7C15
+
+    def below(self, n):
+        x = self.state
+        x ^= x >> 12
+        x ^= (x << 25) & M64
+        x ^= x >> 27
+        self.state = x
+        bits = (x * 0x2545F4914F6CDD1D) & M64
+        return ((bits >> 32) * n) >> 32
+
+
+class SequenceMemory:
+    """HTM temporal memory, written from the rules of rust/engine/src/sequence.rs with plain
+    lists: a segment is ``[cell, ordinal, last_used, synapses]``, a synapse ``[presyn,
+    permanence]``; segments of a cell are kept in creation order."""
+
+    def __init__(
+        self,
+        columns,
+        cells_per_column,
+        activation_threshold,
+        min_threshold,
+        initial_permanence,
+        connected_permanence,
+        permanence_increment,
+        permanence_decrement,
+        predicted_segment_decrement,
+        max_new_synapses,
+        max_segments_per_cell,
+        max_synapses_per_segment,
+        seed,
+    ):
+        self.columns, self.cpc = columns, cells_per_column
+        self.activation_threshold, self.min_threshold = activation_threshold, min_threshold
+        self.initial, self.connected = initial_permanence, connected_permanence
+        self.inc, self.dec, self.psd = permanence_increment, permanence_decrement, predicted_segment_decrement
+        self.max_new, self.max_segments, self.max_synapses = (
+            max_new_synapses,
+            max_segments_per_cell,
+            max_synapses_per_segment,
+        )
+        self.draws = Draws(seed)
+        self.cell_segments = [[] for _ in range(columns * cells_per_column)]
+        self.ordinal = 0
+        self.iteration = 0
+        self.active_cells, self.winner_cells = [], []
+        self.active_segments, self.matching_segments = [], []  # lists of segment objects, by (cell, ordinal)
+        self.potential = {}  # id(segment) -> active potential synapses at the last step
+        self.anomaly = 0.0
+
+    def reset(self):
+        self.active_cells, self.winner_cells = [], []
+        self.active_segments, self.matching_segments = [], []
+
+    def predicted_cells(self):
+        return sorted({seg[0] for seg in self.active_segments})
+
+    def compute(self, columns, learn):
+        columns = sorted(columns)
+        if learn:
+            self.iteration += 1
+        predicted_columns = {seg[0] // self.cpc for seg in self.active_segments}
+        hit = sum(1 for c in columns if c in predicted_columns)
+        self.anomaly = (len(columns) - hit) / len(columns) if columns else 0.0
+        prev_active, prev_winners = set(self.active_cells), sorted(self.winner_cells)
+        active_by_column, matching_by_column = {}, {}
+        for seg in self.active_segments:
+            active_by_column.setdefault(seg[0] // self.cpc, []).append(seg)
+        for seg in self.matching_segments:
+            matching_by_column.setdefault(seg[0] // self.cpc, []).append(seg)
+        self.active_cells, self.winner_cells = [], []
+        active_set = set(columns)
+        for column in sorted(active_set | set(active_by_column) | set(matching_by_column)):
+            if column in active_set:
+                if column in active_by_column:
+                    for seg in active_by_column[column]:
+                        if seg[0] not in self.active_cells:
+                            self.active_cells.append(seg[0])
+                            self.winner_cells.append(seg[0])
+                        if learn:
+                            potential = self.potential[id(seg)]
+                            if self.adapt(seg, prev_active, self.inc, self.dec):
+                                wanted = max(self.max_new - potential, 0)
+                                if wanted > 0:
+                                    self.grow(seg, wanted, prev_winners)
+                else:
+                    self.burst(column, matching_by_column.get(column, []), prev_active, prev_winners, learn)
+            elif learn and self.psd > 0:
+                for seg in matching_by_column.get(column, []):
+                    self.adapt(seg, prev_active, -self.psd, 0.0)
+        self.active_cells.sort()
+        self.winner_cells.sort()
+        self.activate_dendrites(learn)
+
+    def burst(self, column, matching, prev_active, prev_winners, learn):
+        first = column * self.cpc
+        self.active_cells.extend(range(first, first + self.cpc))
+        best = None
+        for seg in matching:  # most active potential synapses, the first in order
+            if best is None or self.potential[id(seg)] > self.potential[id(best)]:
+                best = seg
+        if best is not None:
+            self.winner_cells.append(best[0])
+            if learn:
+                potential = self.potential[id(best)]
+                if self.adapt(best, prev_active, self.inc, self.dec):
+                    wanted = max(self.max_new - potential, 0)
+                    if wanted > 0:
+                        self.grow(best, wanted, prev_winners)
+            return
+        counts = [len(self.cell_segments[c]) for c in range(first, first + self.cpc)]
+        ties = [first + k for k, n in enumerate(counts) if n == min(counts)]
+        cell = ties[self.draws.below(len(ties))] if len(ties) > 1 else ties[0]
+        self.winner_cells.append(cell)
+        if learn and prev_winners:
+            wanted = min(self.max_new, len(prev_winners))
+            if wanted > 0:
+                seg = self.create_segment(cell)
+                self.grow(seg, wanted, prev_winners)
+
+    def adapt(self, seg, prev_active, inc, dec):
+        kept = []
+        for syn in seg[3]:
+            delta = inc if syn[0] in prev_active else -dec
+            syn[1] = min(max(syn[1] + delta, 0.0), 1.0)
+            if syn[1] > 0.0:
+                kept.append(syn)
+        seg[3] = kept
+        if not kept:
+            self.cell_segments[seg[0]].remove(seg)
+            return False
+        return True
+
+    def grow(self, seg, wanted, prev_winners):
+        on_segment = {syn[0] for syn in seg[3]}
+        candidates = [c for c in prev_winners if c not in on_segment]
+        n = min(wanted, len(candidates))
+        if n == 0:
+            return
+        if len(seg[3]) + n > self.max_synapses:
+            excess = len(seg[3]) + n - self.max_synapses
+            order = sorted(range(len(seg[3])), key=lambda k: (seg[3][k][1], k))
+            gone = set(order[:excess])
+            seg[3] = [syn for k, syn in enumerate(seg[3]) if k not in gone]
+        n = min(n, self.max_synapses - len(seg[3]))
+        if n < len(candidates):
+            for i in range(n):
+                j = i + self.draws.below(len(candidates) - i)
+                candidates[i], candidates[j] = candidates[j], candidates[i]
+            chosen = candidates[:n]
+        else:
+            chosen = candidates
+        for presyn in chosen:
+            seg[3].append([presyn, self.initial])
+
+    def create_segment(self, cell):
+        segs = self.cell_segments[cell]
+        if len(segs) >= self.max_segments:
+            segs.remove(min(segs, key=lambda s: (s[2], s[1])))
+        seg = [cell, self.ordinal, self.iteration, []]
+        self.ordinal += 1
+        segs.append(seg)
+        return seg
+
+    def activate_dendrites(self, learn):
+        active = set(self.active_cells)
+        self.potential = {}
+        self.active_segments, self.matching_segments = [], []
+        for segs in self.cell_segments:
+            for seg in segs:
+                potential = sum(1 for syn in seg[3] if syn[0] in active)
+                connected = sum(1 for syn in seg[3] if syn[0] in active and syn[1] >= self.connected)
+                self.potential[id(seg)] = potential
+                if connected >= self.activation_threshold:
+                    self.active_segments.append(seg)
+                if potential >= self.min_threshold:
+                    self.matching_segments.append(seg)
+        if learn:
+            for seg in self.active_segments:
+                seg[2] = self.iteration
+
+    def segments(self):
+        return [(seg[0], [(p, w) for p, w in seg[3]]) for segs in self.cell_segments for seg in segs]

@@ -1,5 +1,5 @@
 //! Sequence memory: HTM temporal memory over `columns x cells_per_column` cells
-//! (not yet reachable from Python: the bindings and the Python layer come next).
+//! (`protobrain.sequence.SequenceMemory` in Python; a `Brain` layer comes next).
 //!
 //! Each step takes the active columns (from a spatial pooler, say). In an active column the
 //! cells predicted at the previous step become active; when none was predicted, every
@@ -275,6 +275,26 @@ impl SequenceMemory {
             self.segments.len() - self.free_segments.len(),
             self.synapses.len() - self.free_synapses.len(),
         )
+    }
+
+    /// Every live segment as (cell, [(presynaptic cell, permanence), ...]), ordered by
+    /// cell then creation, its synapses in creation order.
+    pub fn segments(&self) -> Vec<(u32, Vec<(u32, f64)>)> {
+        let mut out = Vec::new();
+        for segs in &self.cell_segments {
+            let mut ordered: Vec<u32> = segs.clone();
+            ordered.sort_by_key(|&s| self.segments[s as usize].ordinal);
+            for s in ordered {
+                let seg = &self.segments[s as usize];
+                let synapses = seg
+                    .synapses
+                    .iter()
+                    .map(|&id| (self.synapses[id as usize].presyn, self.synapses[id as usize].permanence))
+                    .collect();
+                out.push((seg.cell, synapses));
+            }
+        }
+        out
     }
 
     /// Forgets the activity (not what was learned): the next step starts a new sequence.

@@ -10,6 +10,7 @@ mod encoders;
 mod homeostasis;
 mod learning;
 mod network;
+mod sequence;
 mod source;
 
 use numpy::ndarray::{ArrayD, IxDyn};
@@ -85,6 +86,8 @@ mod _core {
     use crate::learning::PyHebbian;
     #[pymodule_export]
     use crate::network::PyNetwork;
+    #[pymodule_export]
+    use crate::sequence::PySequenceMemory;
     #[pymodule_export]
     use crate::source::PySource;
 
