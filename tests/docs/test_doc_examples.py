@@ -8,7 +8,7 @@ import pytest
 from helpers import ROOT
 
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-PAGES = ["connectivity.md", "encoders.md", "evaluation.md", "spatial-pooler.md", "sweeps.md"]
+PAGES = ["connectivity.md", "encoders.md", "evaluation.md", "sequence-memory.md", "spatial-pooler.md", "sweeps.md"]
 
 
 @pytest.mark.parametrize("page", PAGES)
