@@ -8,7 +8,8 @@ return, it may return a ``scipy.sparse`` matrix or array of shape
 pair of units has none. A missing synapse behaves exactly as a dead one (weight 0) does in
 a dense connection, so a sparse connection gives the activity and weights of the dense
 connection holding the same weights and zeros. The engine keeps a connection sparse when
-that takes less memory (16 bytes a synapse against 8 a pair of units), dense otherwise.
+that takes less memory (12 bytes a synapse and 8 an input, against 8 a pair of units),
+dense otherwise.
 
 :class:`PotentialPool` and :class:`OneToOne` are synapse functions that build their
 connection in the engine directly, never holding a dense matrix or a second copy of the
@@ -197,12 +198,41 @@ def csr_parts(weights: Any, pre_shape: Shape, post_shape: Shape) -> tuple[np.nda
         raise ValueError(
             f"sparse synapses must have shape {expected} (source size, group size), got shape {tuple(weights.shape)}"
         )
+    if np.dtype(weights.dtype).kind not in "biuf":
+        raise ValueError(f"sparse synapses must hold real numbers, got dtype {weights.dtype}")
+    if weights.format in ("csr", "csc", "bsr"):
+        # scipy's own conversions trust the offsets; malformed ones would make them write
+        # out of bounds, so they are checked first (ValueError naming what is wrong).
+        major = weights.shape[1] if weights.format == "csc" else weights.shape[0]
+        blocks = weights.blocksize[0] if weights.format == "bsr" else 1
+        check_compressed(weights.indptr, weights.indices, major // blocks)
     csr = sparse.csr_array(weights, dtype=np.float64, copy=True)
     csr.sum_duplicates()  # canonical: sorted units, no duplicates
     data = np.asarray(csr.data, dtype=np.float64)
     if not np.isfinite(data).all():
         raise ValueError(f"synapses must be finite, got {data[~np.isfinite(data)][0]}")
     return csr.indptr.astype(np.int64), csr.indices.astype(np.int64), data
+
+
+def check_compressed(indptr: Any, indices: Any, rows: int) -> None:
+    """ValueError unless ``indptr`` has ``rows + 1`` offsets rising from 0 to the number of
+    ``indices`` (never falling)."""
+    indptr, indices = np.asarray(indptr), np.asarray(indices)
+    if indptr.ndim != 1 or indptr.size != rows + 1:
+        raise ValueError(f"sparse synapses need {rows + 1} offsets (indptr), got {indptr.size}")
+    if indptr[0] != 0 or indptr[-1] != indices.size or (np.diff(indptr) < 0).any():
+        raise ValueError(
+            f"sparse offsets (indptr) must start at 0, never fall and end at the number of synapses "
+            f"({indices.size}), got {indptr[0]} to {indptr[-1]}"
+            + (" with a fall" if (np.diff(indptr) < 0).any() else "")
+        )
+
+
+def _plain_csr(data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> Any:
+    """A plain ``csr_array`` (what pickling or copying a view gives)."""
+    from scipy import sparse  # only reached with sparse weights
+
+    return sparse.csr_array((data, indices, indptr), shape=shape)
 
 
 class _EngineCSR:
@@ -223,6 +253,21 @@ class _EngineCSR:
             "cannot add synapses through the sparse view (only existing ones can change); "
             "assign input.sparse_synapses = ... with the same pattern, or connect the input again"
         )
+
+    # What is built from a view (copies, arithmetic, pickles) is a plain csr_array of its own.
+    def copy(self) -> Any:
+        data, indices, indptr = self.data, self.indices, self.indptr  # type: ignore[attr-defined]
+        return _plain_csr(data.copy(), indices.copy(), indptr.copy(), self.shape)  # type: ignore[attr-defined]
+
+    def _with_data(self, data: Any, copy: bool = True) -> Any:
+        indices, indptr = self.indices, self.indptr  # type: ignore[attr-defined]
+        if copy:
+            indices, indptr = indices.copy(), indptr.copy()
+        return _plain_csr(data, indices, indptr, self.shape)  # type: ignore[attr-defined]
+
+    def __reduce__(self) -> Any:
+        data, indices, indptr = self.data, self.indices, self.indptr  # type: ignore[attr-defined]
+        return _plain_csr, (data.copy(), indices.copy(), indptr.copy(), self.shape)  # type: ignore[attr-defined]
 
 
 def sparse_view(connection: _core.Connection) -> _sparse.csr_array:

@@ -23,6 +23,7 @@ from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError, PickleNotAllowedError
 from protobrain.checkpoint.format import FORMAT_VERSION, read_file
 from protobrain.computation import SparseComputation, StandardComputation
+from protobrain.connectivity import check_compressed
 from protobrain.connectivity import check_dense as _check_synapses
 from protobrain.encoders.numerical import CyclicEncoder, SimpleEncoder
 from protobrain.homeostasis import DutyCycles
@@ -48,14 +49,17 @@ class _SparseParts:
         from scipy import sparse  # imported on first use: scipy is slow to import
 
         shape = (int(np.prod(pre_shape)), int(np.prod(post_shape)))
-        if self.indptr.ndim != 1 or self.indptr.size != shape[0] + 1:
-            raise ValueError(
-                f"has {self.indptr.size} sparse offsets; its source of shape {pre_shape} needs {shape[0] + 1}"
-            )
         if self.indices.shape != self.data.shape or self.indices.ndim != 1:
             raise ValueError(f"has {self.indices.size} sparse units for {self.data.size} weights")
+        check_compressed(self.indptr, self.indices, shape[0])
         if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= shape[1]):
             raise ValueError(f"has sparse units outside [0, {shape[1]})")
+        # A file holds each input's units strictly ascending, as the saver writes them.
+        starts = np.zeros(self.indices.size, dtype=bool)
+        starts[self.indptr[:-1][np.diff(self.indptr) > 0]] = True
+        rising = np.diff(self.indices) > 0
+        if not (rising | starts[1:]).all():
+            raise ValueError("has sparse units that are not strictly ascending within an input")
         return sparse.csr_array((self.data, self.indices, self.indptr), shape=shape, copy=False)
 
 

@@ -380,3 +380,62 @@ def test_pickles_and_rollbacks_keep_sparse_connections():
     with pytest.raises(RuntimeError, match="boom"):
         model.learn()
     assert np.array_equal(model.neurons.input.sparse_synapses.data, before.data)
+
+
+@pytest.mark.parametrize("indptr", [[0, 3, 1, 3], [0, 3, 0, 3], [1, 2, 3, 3], [0, 1, 2, 4]])
+def test_malformed_compressed_weights_are_refused_before_scipy_touches_them(indptr):
+    data, indices = np.array([0.1, 0.2, 0.3]), np.array([0, 1, 2])
+    bad = scipy.sparse.csr_array((3, 3))
+    bad.data, bad.indices, bad.indptr = data, indices, np.array(indptr)  # as a careless user might build it
+    with pytest.raises(ValueError, match=r"sparse offsets \(indptr\) must start at 0, never fall"):
+        neuron.Neurons(3).input.connect(synapses.Output(3), lambda pre, post: bad)
+
+
+def test_complex_sparse_weights_are_refused():
+    weights = scipy.sparse.csr_array(np.eye(3) * (1 + 1j))
+    with pytest.raises(ValueError, match="real numbers, got dtype complex128"):
+        neuron.Neurons(3).input.connect(synapses.Output(3), lambda pre, post: weights)
+
+
+def test_what_is_built_from_a_view_is_a_plain_array_of_its_own():
+    group, weights = _sparse_group()
+    view = group.input.sparse_synapses
+    for built in (view.copy(), view * 2.0, pickle.loads(pickle.dumps(view))):
+        assert type(built) is scipy.sparse.csr_array
+        assert not np.shares_memory(built.data, view.data)
+    copy = view.copy()
+    missing = np.argwhere(weights.toarray() == 0)[0]
+    with pytest.warns(scipy.sparse.SparseEfficiencyWarning):
+        copy[missing[0], missing[1]] = 0.5  # a plain array takes new entries (scipy warns it is slow)
+    assert copy.nnz == view.nnz + 1
+
+
+@pytest.mark.parametrize(
+    "indptr, indices, match",
+    [
+        (lambda n: np.r_[0, n, np.full(299, 1)], None, "offsets"),
+        (None, lambda i: np.r_[i[1], i[0], i[2:]], "strictly ascending"),
+        (None, lambda i: np.r_[i[0], i[0], i[2:]], "strictly ascending"),
+    ],
+)
+def test_checkpoints_with_malformed_sparse_synapses_are_corrupt(tmp_path, monkeypatch, indptr, indices, match):
+    from protobrain.checkpoint import CorruptCheckpointError, saver
+    from protobrain.proto import checkpoint_pb2 as pb
+
+    model = _sparse_brain()
+    view = model.neurons.input.sparse_synapses
+    good = (view.indptr.astype("<i8"), view.indices.astype("<i8"), view.data.copy())
+    del view
+    bad_indptr = good[0] if indptr is None else indptr(len(good[1])).astype("<i8")
+    bad_indices = good[1] if indices is None else indices(good[1]).astype("<i8")
+
+    def write(saver_, obj, message, path):
+        int64, float64 = pb.CheckpointArray.INT64, pb.CheckpointArray.FLOAT64
+        message.indptr = saver_.array(int64, bad_indptr.shape, f"{path}.indptr", lambda: bad_indptr)
+        message.indices = saver_.array(int64, bad_indices.shape, f"{path}.indices", lambda: bad_indices)
+        message.data = saver_.array(float64, good[2].shape, f"{path}.data", lambda: good[2])
+
+    monkeypatch.setattr(saver, "_save_sparse_synapses", write)
+    checkpoint.save(model, tmp_path / "bad.pbk")
+    with pytest.raises(CorruptCheckpointError, match=match):
+        checkpoint.load(tmp_path / "bad.pbk")

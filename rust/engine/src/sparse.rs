@@ -415,9 +415,12 @@ fn check_offsets(offsets: &[usize], n: usize, nnz: usize, what: &str) -> Result<
         });
     }
     if offsets[0] != 0 || offsets[n] != nnz || offsets.windows(2).any(|w| w[0] > w[1]) {
+        let falls = offsets.windows(2).any(|w| w[0] > w[1]);
         return Err(EngineError::InvalidValue(format!(
-            "sparse offsets must rise from 0 to the number of synapses ({nnz}), got {} to {}",
-            offsets[0], offsets[n]
+            "sparse offsets must start at 0, never fall and end at the number of synapses ({nnz}), got {} to {}{}",
+            offsets[0],
+            offsets[n],
+            if falls { " with a fall" } else { "" }
         )));
     }
     Ok(())
@@ -604,7 +607,7 @@ mod tests {
         let err = SparseWeights::from_columns(3, 2, vec![0, 1], vec![1]).unwrap_err();
         assert!(matches!(err, EngineError::ShapeMismatch { .. }), "{err}");
         let err = SparseWeights::from_csr(2, 2, vec![0, 2, 1], vec![0, 1], vec![0.5; 2]).unwrap_err();
-        assert!(err.to_string().contains("rise from 0"), "{err}");
+        assert!(err.to_string().contains("never fall"), "{err}");
         let err = SparseWeights::from_csr(1, 2, vec![0, 2], vec![0, 1], vec![0.5, f64::NAN]).unwrap_err();
         assert!(err.to_string().contains("NaN"), "{err}");
         let err = SparseWeights::from_csr(1, 2, vec![0, 2], vec![0, 1], vec![0.5]).unwrap_err();

@@ -28,8 +28,8 @@ impl From<SparseWeights> for Synapses {
 }
 
 impl Synapses {
-    /// `sparse` kept sparse when that takes less memory than a dense matrix (16 bytes a
-    /// synapse against 8 a pair of units), made dense otherwise.
+    /// `sparse` kept sparse when that takes less memory than a dense matrix (12 bytes a
+    /// synapse and 8 an input, against 8 a pair of units), made dense otherwise.
     pub fn compact(sparse: SparseWeights) -> Result<Self> {
         let mut synapses = Synapses::Sparse(sparse);
         synapses.compact_in_place()?;

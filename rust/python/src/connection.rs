@@ -326,7 +326,7 @@ pub struct DraftBuffer {
     lists: Mutex<Option<(Vec<usize>, Vec<u32>)>>,
 }
 
-const BUILT: &str = "the draft was already built into a connection";
+const BUILT: &str = "the draft was already used (built into a connection, or refused as invalid)";
 
 #[pymethods]
 impl PoolDraft {
