@@ -679,4 +679,20 @@ mod tests {
         }
         assert_eq!(bits(&dense_of(&mut sparse)), bits(dense.as_slice()));
     }
+
+    /// 12 bytes a synapse and 8 an input (plus one): the size `Synapses::compact` weighs
+    /// against a dense matrix's 8 bytes a pair, keeping the smaller.
+    #[test]
+    fn sizes_are_counted_and_decide_the_storage() {
+        let w = SparseWeights::from_csr(3, 4, vec![0, 2, 2, 3], vec![0, 3, 1], vec![0.1, 0.2, 0.3]).unwrap();
+        assert_eq!((w.nnz(), w.bytes()), (3, 3 * 12 + 4 * 8));
+        // One input, four units: dense is 32 bytes; one synapse takes 12 + 16, two 24 + 16.
+        let one = SparseWeights::from_csr(1, 4, vec![0, 1], vec![2], vec![0.5]).unwrap();
+        assert!(Synapses::compact(one).unwrap().is_sparse());
+        let two = SparseWeights::from_csr(1, 4, vec![0, 2], vec![1, 2], vec![0.5, 0.25]).unwrap();
+        let mut dense = Synapses::compact(two).unwrap();
+        assert!(!dense.is_sparse());
+        assert_eq!(dense.to_dense().unwrap(), vec![0.0, 0.5, 0.25, 0.0]);
+    }
 }
+
