@@ -17,6 +17,7 @@ from protobrain import _core, _graph, _rollback
 from protobrain.computation import BUILTIN as _BUILTIN_COMPUTATIONS
 from protobrain.encoders.array import ArrayEncoder
 from protobrain.encoders.category import CategoryEncoder
+from protobrain.encoders.composite import CompositeEncoder, DayOfWeekEncoder, TimeOfDayEncoder
 from protobrain.encoders.numerical import _encoder_inputs
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons, _unconnected_input_error
@@ -26,7 +27,7 @@ from protobrain.synapses import Output
 __all__ = ["Brain"]
 
 #: Encoders whose whole batch :meth:`Brain.run` encodes before the first step.
-_BATCH_ENCODERS = (ArrayEncoder, CategoryEncoder)
+_BATCH_ENCODERS = (ArrayEncoder, CategoryEncoder, CompositeEncoder, TimeOfDayEncoder, DayOfWeekEncoder)
 
 
 class Brain(_graph.TracksStepMethods, _graph.Saveable):
