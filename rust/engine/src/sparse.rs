@@ -694,5 +694,24 @@ mod tests {
         assert!(!dense.is_sparse());
         assert_eq!(dense.to_dense().unwrap(), vec![0.0, 0.5, 0.25, 0.0]);
     }
-}
 
+    /// Weights written from outside (through `data_ptr`, as a numpy view does) may leave
+    /// [0, 1]: once marked edited, the next learning step clips every one; rechecking
+    /// finds them back in range.
+    #[test]
+    fn edits_from_outside_are_clipped_by_the_next_step() {
+        let mut w = SparseWeights::from_csr(2, 2, vec![0, 1, 2], vec![0, 1], vec![0.5, 0.5]).unwrap();
+        assert!(w.within_unit());
+        let p = w.data_ptr();
+        // SAFETY: two weights, written while nothing else borrows them.
+        unsafe { *p.add(1) = 3.0 };
+        w.mark_edited();
+        assert!(!w.within_unit());
+        w.learn(&[], &[], 0.1, 0.1).unwrap(); // no activity: only the clip applies
+        assert_eq!(w.data(), &[0.5, 1.0]);
+        assert!(w.within_unit());
+        w.mark_edited();
+        w.recheck_range();
+        assert!(w.within_unit(), "every weight is back within [0, 1]");
+    }
+}
