@@ -439,3 +439,15 @@ def test_checkpoints_with_malformed_sparse_synapses_are_corrupt(tmp_path, monkey
     checkpoint.save(model, tmp_path / "bad.pbk")
     with pytest.raises(CorruptCheckpointError, match=match):
         checkpoint.load(tmp_path / "bad.pbk")
+
+
+def test_a_held_view_shows_every_learning_step():
+    group, _ = _sparse_group(pre=300, post=200, density=0.05)
+    view = group.input.sparse_synapses  # held across the steps
+    rng = np.random.default_rng(2)
+    for _ in range(20):
+        group.input.source.values = (rng.random(300) < 0.2).astype(float)
+        group.compute()
+        group.learn()
+    fresh = group.input.sparse_synapses.data.copy()
+    assert np.array_equal(view.data, fresh)

@@ -759,4 +759,13 @@ mod tests {
             assert_eq!(synapses.to_dense().unwrap(), [0.0, 0.0, 0.625, 0.0, 0.0, 0.0]);
         }
     }
+
+    #[test]
+    fn a_negative_weight_alone_is_out_of_range() {
+        let w = SparseWeights::from_csr(1, 2, vec![0, 2], vec![0, 1], vec![-0.5, 0.5]).unwrap();
+        assert!(!w.within_unit());
+        let w = SparseWeights::from_csr(1, 2, vec![0, 2], vec![0, 1], vec![0.25, 0.5]).unwrap();
+        assert!(w.within_unit());
+    }
 }
+
