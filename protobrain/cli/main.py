@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from protobrain.cli.errors import ArgumentParser, dispatch
 
 #: Subcommand modules, in the order ``protobrain --help`` lists them.
-SUBCOMMANDS = ("experiment", "inspect", "benchmark", "sweep")
+SUBCOMMANDS = ("experiment", "inspect", "benchmark", "sweep", "nab")
 
 
 def build_parser() -> ArgumentParser:
