@@ -768,4 +768,3 @@ mod tests {
         assert!(w.within_unit());
     }
 }
-
