@@ -35,7 +35,7 @@ own scorer (``nab/sweeper.py``, ``nab/optimizer.py``, ``nab/scorer.py``, ``nab/r
     dictionary is returned (the order is reproduced exactly). It can stop at a local
     maximum. The corpus score at a threshold is read from the sweep below (the same
     detections); it is summed in another order than NAB 1.0's, so it differs from NAB's
-    by rounding (1e-11 on NAB's corpus) but is the same for the same detections: the
+    by rounding (1e-11 relative, on NAB's corpus) but is the same for the same detections: the
     thresholds tried and chosen are NAB 1.0's to the last bit;
   - ``"sweep"``: NAB's code since 2019 (``Sweeper.calcScoreByThreshold``,
     ``optimizer.optimizeThreshold``): the scored rows of the whole corpus are sorted by
