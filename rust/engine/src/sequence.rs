@@ -420,14 +420,7 @@ impl SequenceMemory {
                 self.winner_cells.push(cell);
             }
             if learn {
-                let potential = self.potential[seg as usize];
-                let (inc, dec) = (self.params.permanence_increment, self.params.permanence_decrement);
-                if self.adapt(seg, inc, dec) {
-                    let wanted = self.params.max_new_synapses.saturating_sub(potential);
-                    if wanted > 0 {
-                        self.grow(seg, wanted as usize, prev_winners);
-                    }
-                }
+                self.reinforce(seg, prev_winners);
             }
         }
     }
@@ -445,14 +438,7 @@ impl SequenceMemory {
             Some(seg) => {
                 self.winner_cells.push(self.segments[seg as usize].cell);
                 if learn {
-                    let potential = self.potential[seg as usize];
-                    let (inc, dec) = (self.params.permanence_increment, self.params.permanence_decrement);
-                    if self.adapt(seg, inc, dec) {
-                        let wanted = self.params.max_new_synapses.saturating_sub(potential);
-                        if wanted > 0 {
-                            self.grow(seg, wanted as usize, prev_winners);
-                        }
-                    }
+                    self.reinforce(seg, prev_winners);
                 }
             }
             None => {
@@ -465,6 +451,19 @@ impl SequenceMemory {
                         self.grow(seg, wanted, prev_winners);
                     }
                 }
+            }
+        }
+    }
+
+    /// Reinforces a segment that predicted (or best matched) its column, then grows it to
+    /// previous winners until it has `max_new_synapses` active potential synapses.
+    fn reinforce(&mut self, seg: u32, prev_winners: &[u32]) {
+        let potential = self.potential[seg as usize];
+        let (inc, dec) = (self.params.permanence_increment, self.params.permanence_decrement);
+        if self.adapt(seg, inc, dec) {
+            let wanted = self.params.max_new_synapses.saturating_sub(potential);
+            if wanted > 0 {
+                self.grow(seg, wanted as usize, prev_winners);
             }
         }
     }
@@ -590,16 +589,7 @@ impl SequenceMemory {
             alive: true,
         };
         self.next_ordinal += 1;
-        let id = match self.free_segments.pop() {
-            Some(id) => {
-                self.segments[id as usize] = segment;
-                id
-            }
-            None => {
-                self.segments.push(segment);
-                (self.segments.len() - 1) as u32
-            }
-        };
+        let id = place(&mut self.segments, &mut self.free_segments, segment);
         self.cell_segments[cell as usize].push(id);
         id
     }
@@ -621,16 +611,7 @@ impl SequenceMemory {
             segment: seg,
             permanence,
         };
-        let id = match self.free_synapses.pop() {
-            Some(id) => {
-                self.synapses[id as usize] = synapse;
-                id
-            }
-            None => {
-                self.synapses.push(synapse);
-                (self.synapses.len() - 1) as u32
-            }
-        };
+        let id = place(&mut self.synapses, &mut self.free_synapses, synapse);
         self.segments[seg as usize].synapses.push(id);
         self.presyn_synapses[presyn as usize].push(id);
     }
@@ -696,6 +677,20 @@ impl SequenceMemory {
         }
         self.active_segments = active;
         self.matching_segments = matching;
+    }
+}
+
+/// Stores `item` in a freed slot of `items` if there is one, else at the end; its index.
+fn place<T>(items: &mut Vec<T>, free: &mut Vec<u32>, item: T) -> u32 {
+    match free.pop() {
+        Some(id) => {
+            items[id as usize] = item;
+            id
+        }
+        None => {
+            items.push(item);
+            (items.len() - 1) as u32
+        }
     }
 }
 
