@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.sensor import Sensor
+from protobrain.sequence import ColumnInput, SequenceMemory
 from protobrain.synapses import Input, OutputMerge, OutputSlice
 
 __all__ = ["Part", "parts"]
@@ -48,7 +49,8 @@ def parts(obj: Any) -> Iterator[Part]:
     - a group: ``output``, each of ``inputs`` (connected or not) in order, then
       ``computation`` and ``learning`` unless None;
     - a stack: each of ``layers``;
-    - an input: its ``source``, unless it is unconnected;
+    - a sequence memory: ``output``, ``inputs['main']``;
+    - an input (a sequence memory's too): its ``source``, unless it is unconnected;
     - a slice: its ``parent``; a merge: each of its ``outputs``;
     - a sensor: ``encoder``, ``output``.
     """
@@ -63,7 +65,10 @@ def parts(obj: Any) -> Iterator[Part]:
     elif isinstance(obj, LayeredNeurons):
         for i, layer in enumerate(obj.layers):
             yield Part("layers", i, layer)
-    elif isinstance(obj, Input):
+    elif isinstance(obj, SequenceMemory):
+        yield Part("output", None, obj.output)
+        yield Part("inputs", SequenceMemory.MAIN_INPUT, obj.input)
+    elif isinstance(obj, (Input, ColumnInput)):
         if obj.source is not None:
             yield Part("source", None, obj.source)
     elif isinstance(obj, OutputSlice):

@@ -6,7 +6,8 @@ When one of them raises, the exception propagates unchanged, and what the step h
 already changed is put back:
 
 - ``Brain.compute()``: the activity of every output of the model (every group, the sensor,
-  any other output a source reads), when the step calls Python code. (A k-winners asking
+  any other output a source reads) and the state of every sequence memory, when the step
+  calls Python code. (A k-winners asking
   for more units than its group has fails in the engine before any group changes.)
 - ``Brain.learn()``: the activity and every weight of the model, when a learning rule is
   written in Python (built-in learning never raises).
@@ -25,6 +26,7 @@ structure, see :mod:`_graph`).
 from __future__ import annotations
 
 import contextlib
+import copy
 import signal
 import threading
 from collections.abc import Iterator
@@ -33,6 +35,7 @@ from typing import Any
 
 from protobrain import _core, connectivity
 from protobrain._parts import parts
+from protobrain.sequence import SequenceMemory
 from protobrain.synapses import Input, Output
 
 __all__ = ["Plan", "deferred_interrupt", "plan", "whole_step"]
@@ -44,6 +47,8 @@ class Plan:
 
     activities: tuple[_core.Activity, ...]
     inputs: tuple[Input, ...]
+    #: The sequence memories (their cells, segments and likelihoods change every step).
+    memories: tuple[SequenceMemory, ...]
     #: A compute step calls Python code.
     guard_compute: bool
     #: A learn step calls Python code.
@@ -55,15 +60,16 @@ def plan(brain: Any, guard_compute: bool, guard_learn: bool) -> Plan:
     computing (``guard_compute``) or learning (``guard_learn``): which parts are Python is
     the compiler's decision, so it is passed in, not worked out again here. The brain keeps
     the plan with its compiled network (both are rebuilt when the structure changes)."""
-    activities, inputs = _reachable(brain)
-    return Plan(tuple(activities), tuple(inputs), guard_compute, guard_learn)
+    activities, inputs, memories = _reachable(brain)
+    return Plan(tuple(activities), tuple(inputs), tuple(memories), guard_compute, guard_learn)
 
 
-def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
-    """Every output activity and connected input reachable from the brain's neurons and
-    sensor, following the model's parts (:func:`~protobrain._parts.parts`)."""
+def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input], list[SequenceMemory]]:
+    """Every output activity, connected input and sequence memory reachable from the
+    brain's neurons and sensor, following the model's parts (:func:`~protobrain._parts.parts`)."""
     activities: dict[int, _core.Activity] = {}
     inputs: dict[int, Input] = {}
+    memories: dict[int, SequenceMemory] = {}
     seen: set[int] = set()
     stack = [part.obj for part in parts(brain)]
     while stack:
@@ -75,8 +81,10 @@ def _reachable(brain: Any) -> tuple[list[_core.Activity], list[Input]]:
             activities[id(obj._activity)] = obj._activity
         elif isinstance(obj, Input) and obj.connected:
             inputs[id(obj)] = obj
+        elif isinstance(obj, SequenceMemory):
+            memories[id(obj)] = obj
         stack.extend(part.obj for part in parts(obj))
-    return list(activities.values()), list(inputs.values())
+    return list(activities.values()), list(inputs.values()), list(memories.values())
 
 
 class _Snapshot:
@@ -84,6 +92,11 @@ class _Snapshot:
 
     def __init__(self, brain: Any, the_plan: Plan, sensor: bool, weights: bool) -> None:
         self.activities = [(a, a.snapshot()) for a in the_plan.activities]
+        # A sequence memory's state is copied whole: its cells, segments, pending learning
+        # and random generator, and its likelihood.
+        self.memories = [
+            (m, m._native.copy(), copy.deepcopy(m.likelihood), m._likelihood_score) for m in the_plan.memories
+        ]
         self.sensor = brain.sensor if sensor and "_value" in vars(brain.sensor) else None
         self.value = self.sensor._value if self.sensor is not None else None
         self.weights: list[tuple[_core.Connection, Any]] = []
@@ -95,6 +108,10 @@ class _Snapshot:
     def restore(self) -> None:
         for activity, values in self.activities:
             activity.assign(values)
+        for memory, native, likelihood, score in self.memories:
+            memory._native.assign(native)
+            memory.likelihood = copy.deepcopy(likelihood)
+            memory._likelihood_score = score
         if self.sensor is not None:
             self.sensor._value = self.value
         for connection, weights in self.weights:

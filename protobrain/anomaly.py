@@ -127,6 +127,54 @@ class AnomalyLikelihood:
         self._steps += 1
         return likelihood
 
+    def _state(self) -> dict[str, Any]:
+        """Everything the likelihood goes on from, as plain values and float64 arrays
+        (what checkpoints store; :meth:`_from_state` rebuilds it)."""
+        distribution = self._distribution
+        return {
+            "learning_period": self.learning_period,
+            "estimation_samples": self.estimation_samples,
+            "historic_window": self.historic_window,
+            "reestimation_period": self.reestimation_period,
+            "steps": self._steps,
+            "history": np.array(self._history, dtype=np.float64).reshape(-1, 2),
+            "distribution": None if distribution is None else (distribution.mean, distribution.variance),
+            "window": np.array(self._window, dtype=np.float64),
+            "total": self._total,
+            "recent": np.array(self._recent, dtype=np.float64),
+        }
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any]) -> AnomalyLikelihood:
+        """The likelihood :meth:`_state` described; ValueError naming what does not fit."""
+        likelihood = cls(
+            state["learning_period"],
+            state["estimation_samples"],
+            state["historic_window"],
+            state["reestimation_period"],
+        )
+        history = np.asarray(state["history"], dtype=np.float64)
+        window = np.asarray(state["window"], dtype=np.float64).reshape(-1)
+        recent = np.asarray(state["recent"], dtype=np.float64).reshape(-1)
+        if history.ndim != 2 or history.shape[1] != 2 or len(history) > likelihood.historic_window:
+            raise ValueError(f"the likelihood's history has shape {history.shape}")
+        if len(window) > AVERAGING_WINDOW or len(recent) > AVERAGING_WINDOW:
+            raise ValueError("the likelihood's windows are longer than its averaging window")
+        raw = history[:, 1]
+        if not ((raw >= 0) & (raw <= 1)).all() or not np.isfinite(window).all() or not np.isfinite(recent).all():
+            raise ValueError("the likelihood's history holds scores outside [0, 1] or windows that are not finite")
+        likelihood._steps = _count(state["steps"], "steps", len(history))
+        likelihood._history.extend((float(v), float(r)) for v, r in history)
+        if state["distribution"] is not None:
+            mean, variance = (float(x) for x in state["distribution"])
+            if not (math.isfinite(mean) and math.isfinite(variance) and variance > 0):
+                raise ValueError(f"the likelihood's distribution has mean {mean} and variance {variance}")
+            likelihood._distribution = _Normal(mean, variance)
+        likelihood._window = [float(x) for x in window]
+        likelihood._total = float(state["total"])
+        likelihood._recent = [float(x) for x in recent]
+        return likelihood
+
     def _average(self, raw: float) -> float:
         if len(self._window) == AVERAGING_WINDOW:
             self._total -= self._window.pop(0)

@@ -7,9 +7,10 @@ the number of layers; :meth:`Brain.run` runs a whole sequence in Rust.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from protobrain.encoders.numerical import _encoder_inputs
 from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons, _unconnected_input_error
 from protobrain.sensor import _BUILTIN_ENCODERS, Sensor
+from protobrain.sequence import SequenceMemory, SequenceOutputs
 from protobrain.synapses import Output
 
 __all__ = ["Brain"]
@@ -114,8 +116,10 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         if cache.plan.guard_compute:
             with _rollback.whole_step(self, cache.plan, compute=True, learn=False):
                 cache.network.compute()
+                _noted(cache.sequences, getattr(self.sensor, "value", None))
         else:
             cache.network.compute()
+            _noted(cache.sequences, getattr(self.sensor, "value", None))
         if cache.values_activity is not None and cache.version == _graph._version:  # a user part may relayer
             return cache.values_activity.snapshot()
         return self.neurons.values
@@ -133,7 +137,32 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         else:
             network.learn()
 
-    def run(self, values: Iterable[Any], learn: bool = True, record: bool | Sequence[int] = True) -> list[np.ndarray]:
+    @overload
+    def run(
+        self,
+        values: Iterable[Any],
+        learn: bool = True,
+        record: bool | Sequence[int] = True,
+        sequence_outputs: Literal[False] = False,
+    ) -> list[np.ndarray]: ...
+
+    @overload
+    def run(
+        self,
+        values: Iterable[Any],
+        learn: bool = True,
+        record: bool | Sequence[int] = True,
+        *,
+        sequence_outputs: Literal[True],
+    ) -> tuple[list[np.ndarray], list[SequenceOutputs]]: ...
+
+    def run(
+        self,
+        values: Iterable[Any],
+        learn: bool = True,
+        record: bool | Sequence[int] = True,
+        sequence_outputs: bool = False,
+    ) -> list[np.ndarray] | tuple[list[np.ndarray], list[SequenceOutputs]]:
         """Feed, compute and (when ``learn``) learn for every value, in one call.
 
         Returns the recorded activity: for each group in :attr:`layers` order whose index
@@ -153,6 +182,13 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         the run after a whole step (the brain stays usable) and raises KeyboardInterrupt.
         An exception from a user part propagates unchanged; the step it interrupted is
         undone, so the brain is as the previous whole step left it.
+
+        With ``sequence_outputs=True`` it returns ``(activity, outputs)``: ``outputs`` has
+        one :class:`~protobrain.sequence.SequenceOutputs` per
+        :class:`~protobrain.sequence.SequenceMemory` among :attr:`layers`, in that order:
+        each step's raw anomaly score and anomaly likelihood and, for a recorded layer,
+        the cells it predicted for the next step. A value that is a real number is the
+        stream value the likelihood sees (NaN otherwise: it only tells a flat stream).
         """
         if not isinstance(values, (Sequence, np.ndarray)):
             values = list(values)  # a generator or other iterable: its values, in order
@@ -161,13 +197,24 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         network, layers, plan = cache.network, cache.layers, cache.plan
         wanted = _record_mask(record, len(layers))
         steps = len(values)
+        memories = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, SequenceMemory)]
         if network.builtin or (network.takes_patterns and _encodes_batches(self.sensor)):
-            with _rollback.whole_step(self, plan, compute=True, learn=False):
-                if network.builtin:
-                    done, recorded, interrupt = network.run(_encoder_inputs(values), bool(learn), wanted)
-                else:  # an array or category encoder: every value encoded before the first step
-                    patterns = self.sensor.encoder.encode_batch(values).reshape(steps, self.sensor.output.size)
-                    done, recorded, interrupt = network.run_patterns(patterns, bool(learn), wanted)
+            for i, layer in memories:
+                layer._native.start_log(wanted[i] and sequence_outputs)
+            logs = []
+            try:
+                with _rollback.whole_step(self, plan, compute=True, learn=False):
+                    if network.builtin:
+                        done, recorded, interrupt = network.run(_encoder_inputs(values), bool(learn), wanted)
+                    else:  # an array or category encoder: every value encoded before the first step
+                        patterns = self.sensor.encoder.encode_batch(values).reshape(steps, self.sensor.output.size)
+                        done, recorded, interrupt = network.run_patterns(patterns, bool(learn), wanted)
+            finally:
+                logs = [layer._native.take_log() for _, layer in memories]
+            outputs = [
+                _logged_outputs(layer, anomalies, predicted, values)
+                for (_, layer), (anomalies, predicted) in zip(memories, logs)
+            ]
             if done:
                 self.sensor._value = values[done - 1]
             if interrupt is not None:
@@ -175,13 +222,15 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         else:
             sizes = list(network.sizes)
             recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, sizes)]
+            outputs = [_empty_outputs(layer, steps, wanted[i] and sequence_outputs) for i, layer in memories]
             with _rollback.deferred_interrupt() as interrupted:
                 for step, value in enumerate(values):
                     if step:
                         # A user part may have changed the model (a parameter, a connection)
                         # during the last step; the documented loop would see that at its
                         # next compute(), so this run does too.
-                        network, now, plan = self._compiled_with_guards()
+                        cache = self._compiled_cache()
+                        network, now, plan = cache.network, cache.layers, cache.plan
                         if (
                             len(now) != len(layers)
                             or any(a is not b for a, b in zip(now, layers))
@@ -194,12 +243,21 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
                     with _rollback.whole_step(self, plan, compute=True, learn=bool(learn), feed=True):
                         self.sensor.feed(value)
                         network.compute()
+                        _noted(cache.sequences, value)
                         if learn:
                             network.learn()
                     network.record(recorded, step)
+                    for (_, layer), out in zip(memories, outputs):
+                        out.anomaly[step] = layer.anomaly
+                        out.likelihood[step] = layer.anomaly_likelihood
+                        if out.predicted is not None:
+                            out.predicted[step] = layer.predicted_cells
                     if interrupted[0]:
                         raise KeyboardInterrupt
-        return [r.reshape((steps,) + layer.shape) for r, layer in zip(recorded, layers) if r is not None]
+        activity = [r.reshape((steps,) + layer.shape) for r, layer in zip(recorded, layers) if r is not None]
+        if sequence_outputs:
+            return activity, outputs
+        return activity
 
     def _compiled(self) -> tuple[_core.Network, list[Any]]:
         network, layers, _ = self._compiled_with_guards()
@@ -214,9 +272,10 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         """What the model compiles to; rebuilt only when the model's structure changed."""
         cache: _Compiled | None = self.__dict__.get("_network_cache")
         if cache is None or cache.version != _graph._version:  # one check per step: keep it cheap
-            network, layers, guard_compute, guard_learn, unconnected = _compile(self)
+            network, layers, guard_compute, guard_learn, unconnected, sequences = _compile(self)
             plan = _rollback.plan(self, guard_compute, guard_learn)
-            cache = _Compiled(network, layers, plan, _graph.version(), _values_activity(self.neurons), unconnected)
+            values_activity = _values_activity(self.neurons)
+            cache = _Compiled(network, layers, plan, _graph.version(), values_activity, unconnected, sequences)
             self.__dict__["_network_cache"] = cache
         return cache
 
@@ -244,6 +303,8 @@ class _Compiled(NamedTuple):
     #: A built-in computation's group and the name of an input of it that is not
     #: connected, found at compile time and raised at the next compute or run.
     unconnected: tuple[Any, str] | None
+    #: The sequence memories the engine steps (their likelihoods are the brain's to update).
+    sequences: tuple[SequenceMemory, ...] = ()
 
     def check_connected(self) -> None:
         """Raise the error for :attr:`unconnected`, if there is one."""
@@ -266,6 +327,8 @@ class _GroupSpec(NamedTuple):
     learn: Callable[[], object] | None
     #: The group's duty cycles, for a boosting computation.
     duty: _core.DutyCycles | None = None
+    #: For a sequence memory the engine steps: the memory and the source of its columns.
+    sequence: tuple[_core.SequenceMemory, _core.Source] | None = None
 
 
 def _values_activity(neurons: Any) -> _core.Activity | None:
@@ -323,14 +386,31 @@ def _overrides(obj: Any, names: tuple[str, ...]) -> bool:
     return any(name in vars(obj) for name in names)
 
 
-def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[Any, str] | None]:
+def _compile(
+    brain: Brain,
+) -> tuple[_core.Network, list[Any], bool, bool, tuple[Any, str] | None, tuple[SequenceMemory, ...]]:
     """The engine network of ``brain``, its groups in compute order, whether a compute
     step and a learn step call Python code (a group, computation or learning rule of yours),
-    and the first input a built-in computation would read that is not connected."""
+    the first input a built-in computation would read that is not connected, and the
+    sequence memories the engine steps."""
     layers = _groups(brain.neurons)
     specs: list[_GroupSpec] = []
     unconnected: tuple[Any, str] | None = None
+    sequences: list[SequenceMemory] = []
     for group in layers:
+        if type(group) is SequenceMemory and not _overrides(group, ("compute", "learn")):
+            source = group.input._native_source() if group.input.connected else None
+            if source is None:
+                # Unconnected (its compute raises the error), or reading an object of yours:
+                # the layer computes itself in Python.
+                if not group.input.connected and unconnected is None:
+                    unconnected = (group, SequenceMemory.MAIN_INPUT)
+                specs.append(_GroupSpec(group.output._activity, [], None, None, group.compute, group.learn))
+            else:
+                sequences.append(group)
+                spec = _GroupSpec(group.output._activity, [], None, None, None, None, sequence=(group._native, source))
+                specs.append(spec)
+            continue
         native = type(group) is Neurons and not _overrides(group, ("compute", "learn"))
         # Binding the inputs first (after unpickling or loading they are not yet) is what
         # tells whether one reads a user object through a mirror refreshed in Python.
@@ -369,4 +449,44 @@ def _compile(brain: Brain) -> tuple[_core.Network, list[Any], bool, bool, tuple[
         network = _core.Network(buffer, sensor.feed, specs)
     guard_compute = any(spec.compute is not None for spec in specs)
     guard_learn = any(spec.learn is not None for spec in specs)
-    return network, layers, guard_compute, guard_learn, unconnected
+    return network, layers, guard_compute, guard_learn, unconnected, tuple(sequences)
+
+
+def _stream_value(value: Any) -> float:
+    """What a step's value means to an anomaly likelihood: the number, or NaN when it is
+    not one (an array, a tuple of a value and a timestamp, a category)."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    return math.nan
+
+
+def _noted(sequences: Sequence[SequenceMemory], value: Any) -> None:
+    """After the engine computed a step: each sequence memory's likelihood takes its raw score."""
+    for layer in sequences:
+        layer._noted(_stream_value(value))
+
+
+def _logged_outputs(layer: SequenceMemory, anomalies: np.ndarray, predicted: Any, values: Any) -> SequenceOutputs:
+    """A run's :class:`SequenceOutputs` of ``layer`` from what the engine noted at each
+    activation (the raw scores, and the cells predicted for each step, made the step
+    before); the likelihood takes each step's score now, in order."""
+    done = len(anomalies)
+    likelihood = np.array([layer._noted(_stream_value(values[t]), float(anomalies[t])) for t in range(done)])
+    cells_predicted: np.ndarray | None = None
+    if predicted is not None:
+        cells, ends = predicted
+        flat = np.zeros((done, layer.columns * layer.cells_per_column), dtype=bool)
+        counts = np.diff(np.concatenate(([0], ends.astype(np.int64))))
+        step_of = np.repeat(np.arange(done), counts)
+        later = step_of > 0  # predictions for step t were made at step t - 1
+        flat[step_of[later] - 1, cells[later]] = True
+        if done:
+            flat[done - 1] = layer.predicted_cells.reshape(-1)
+        cells_predicted = flat.reshape((done, *layer.shape))
+    return SequenceOutputs(np.asarray(anomalies, dtype=np.float64), likelihood, cells_predicted)
+
+
+def _empty_outputs(layer: SequenceMemory, steps: int, with_predicted: bool) -> SequenceOutputs:
+    """Room for ``steps`` steps of ``layer``'s outputs, filled step by step."""
+    predicted = np.zeros((steps, *layer.shape), dtype=bool) if with_predicted else None
+    return SequenceOutputs(np.zeros(steps), np.full(steps, math.nan), predicted)

@@ -48,6 +48,7 @@ from protobrain import connectivity as _connectivity
 from protobrain import learning as _learning
 from protobrain import neuron as _neuron
 from protobrain import sensor as _sensor
+from protobrain import sequence as _sequence
 from protobrain.encoders import numerical
 from protobrain.proto import encoder_pb2, experiment_pb2, sdr_pb2, snapshot_pb2
 
@@ -122,12 +123,22 @@ def decode_encoder(encoder_proto: encoder_pb2.Encoder) -> numerical.NumericalEnc
 
 
 def decode_neurons(cortex_proto: experiment_pb2.Cortex) -> _neuron.LayeredNeurons:
-    """A feed-forward stack with one ``Neurons(size)`` per ``layer`` entry, in order.
+    """A feed-forward stack with one ``Neurons(size)`` per ``layer`` entry, in order, and
+    a :class:`~protobrain.sequence.SequenceMemory` over the last when ``sequence`` is set.
 
-    Raises ValueError when there are no layers or a size is not positive.
+    Raises ValueError when there are no layers, a size is not positive or a sequence
+    memory parameter is out of range.
     """
     layers = [_neuron.Neurons(size) for size in _layer_sizes(cortex_proto)]
-    return _neuron.FeedForward(layers, synapse_function=decode_synapses(cortex_proto))
+    stack = _neuron.FeedForward(layers, synapse_function=decode_synapses(cortex_proto))
+    if not cortex_proto.HasField("sequence"):
+        return stack
+    settings = cortex_proto.sequence
+    params = {field.name: getattr(settings, field.name) for field in settings.DESCRIPTOR.fields}
+    cells = params.pop("cells_per_column")
+    memory = _sequence.SequenceMemory(int(np.prod(layers[-1].shape)), cells, **params)
+    memory.input = layers[-1]
+    return _neuron.LayeredNeurons([*layers, memory])
 
 
 def decode_synapses(cortex_proto: experiment_pb2.Cortex) -> Any:

@@ -17,6 +17,7 @@ from protobrain import _graph
 from protobrain import computation as _computation
 from protobrain._validation import Shape, normalize_shape
 from protobrain.homeostasis import DutyCycles
+from protobrain.sequence import SequenceMemory
 from protobrain.synapses import Input, Output, SynapseFunction
 
 __all__ = ["FeedBackward", "FeedForward", "InputNotFoundError", "LayeredNeurons", "LoopBack", "Neurons"]
@@ -263,11 +264,13 @@ class LayeredNeurons(_graph.TracksStepMethods, _graph.Saveable):
             layer.learning = each
 
     def _per_layer(self, value: Any, what: str) -> list[Any]:
+        """One value per layer: the list given, or ``value`` for every layer but a sequence
+        memory (which takes none: it gets None)."""
         if isinstance(value, (list, tuple)):
             if len(value) != len(self.layers):
                 raise ValueError(f"{what}: got {len(value)} values for {len(self.layers)} layers")
             return list(value)
-        return [value] * len(self.layers)
+        return [None if isinstance(layer, SequenceMemory) else value for layer in self.layers]
 
     def compute(self) -> np.ndarray:
         """Compute every layer in order; return the last layer's values."""

@@ -260,20 +260,33 @@ class SequenceMemory:
         self.iteration = 0
         self.active_cells, self.winner_cells = [], []
         self.active_segments, self.matching_segments = [], []  # lists of segment objects, by (cell, ordinal)
-        self.potential = {}  # id(segment) -> active potential synapses at the last step
+        self.potential = {}  # id(segment) -> active potential synapses of the active cells
+        self.stale = False  # whether the two lists above are out of date
+        self.plan = None  # what the last activation left for learn()
         self.anomaly = 0.0
 
     def reset(self):
         self.active_cells, self.winner_cells = [], []
         self.active_segments, self.matching_segments = [], []
+        self.stale, self.plan = False, None
 
     def predicted_cells(self):
+        self.predict()
         return sorted({seg[0] for seg in self.active_segments})
 
     def compute(self, columns, learn):
-        columns = sorted(columns)
+        self.activate(columns)
         if learn:
-            self.iteration += 1
+            self.learn()
+
+    def predict(self):
+        if self.stale:
+            self.activate_dendrites()
+            self.stale = False
+
+    def activate(self, columns):
+        columns = sorted(columns)
+        self.predict()
         predicted_columns = {seg[0] // self.cpc for seg in self.active_segments}
         hit = sum(1 for c in columns if c in predicted_columns)
         self.anomaly = (len(columns) - hit) / len(columns) if columns else 0.0
@@ -282,55 +295,69 @@ class SequenceMemory:
         for seg in self.active_segments:
             active_by_column.setdefault(seg[0] // self.cpc, []).append(seg)
         for seg in self.matching_segments:
-            matching_by_column.setdefault(seg[0] // self.cpc, []).append(seg)
+            matching_by_column.setdefault(seg[0] // self.cpc, []).append((seg, self.potential[id(seg)]))
         self.active_cells, self.winner_cells = [], []
+        bursts = {}
+        for column in columns:
+            if column in active_by_column:
+                for seg in active_by_column[column]:
+                    if seg[0] not in self.active_cells:
+                        self.active_cells.append(seg[0])
+                        self.winner_cells.append(seg[0])
+                continue
+            first = column * self.cpc
+            self.active_cells.extend(range(first, first + self.cpc))
+            best = None
+            for seg, potential in matching_by_column.get(column, []):  # most active potential synapses, first in order
+                if best is None or potential > best[1]:
+                    best = (seg, potential)
+            if best is not None:
+                cell = best[0][0]
+            else:
+                counts = [len(self.cell_segments[c]) for c in range(first, first + self.cpc)]
+                ties = [first + k for k, n in enumerate(counts) if n == min(counts)]
+                cell = ties[self.draws.below(len(ties))] if len(ties) > 1 else ties[0]
+            self.winner_cells.append(cell)
+            bursts[column] = (best, cell)
+        self.active_cells.sort()
+        self.winner_cells.sort()
+        self.plan = (columns, prev_active, prev_winners, active_by_column, matching_by_column, bursts)
+        self.stale = True
+
+    def learn(self):
+        if self.plan is None:
+            return
+        columns, prev_active, prev_winners, active_by_column, matching_by_column, bursts = self.plan
+        self.plan = None
+        self.iteration += 1
+        for segs in active_by_column.values():
+            for seg in segs:
+                seg[2] = self.iteration
         active_set = set(columns)
         for column in sorted(active_set | set(active_by_column) | set(matching_by_column)):
+            potential = {id(seg): p for seg, p in matching_by_column.get(column, [])}
             if column in active_set:
                 if column in active_by_column:
                     for seg in active_by_column[column]:
-                        if seg[0] not in self.active_cells:
-                            self.active_cells.append(seg[0])
-                            self.winner_cells.append(seg[0])
-                        if learn:
-                            potential = self.potential[id(seg)]
-                            if self.adapt(seg, prev_active, self.inc, self.dec):
-                                wanted = max(self.max_new - potential, 0)
-                                if wanted > 0:
-                                    self.grow(seg, wanted, prev_winners)
+                        self.reinforce(seg, potential[id(seg)], prev_active, prev_winners)
                 else:
-                    self.burst(column, matching_by_column.get(column, []), prev_active, prev_winners, learn)
-            elif learn and self.psd > 0:
-                for seg in matching_by_column.get(column, []):
+                    best, cell = bursts[column]
+                    if best is not None:
+                        self.reinforce(best[0], best[1], prev_active, prev_winners)
+                    elif prev_winners:
+                        wanted = min(self.max_new, len(prev_winners))
+                        if wanted > 0:
+                            seg = self.create_segment(cell)
+                            self.grow(seg, wanted, prev_winners)
+            elif self.psd > 0:
+                for seg, _ in matching_by_column.get(column, []):
                     self.adapt(seg, prev_active, -self.psd, 0.0)
-        self.active_cells.sort()
-        self.winner_cells.sort()
-        self.activate_dendrites(learn)
+        self.stale = True
 
-    def burst(self, column, matching, prev_active, prev_winners, learn):
-        first = column * self.cpc
-        self.active_cells.extend(range(first, first + self.cpc))
-        best = None
-        for seg in matching:  # most active potential synapses, the first in order
-            if best is None or self.potential[id(seg)] > self.potential[id(best)]:
-                best = seg
-        if best is not None:
-            self.winner_cells.append(best[0])
-            if learn:
-                potential = self.potential[id(best)]
-                if self.adapt(best, prev_active, self.inc, self.dec):
-                    wanted = max(self.max_new - potential, 0)
-                    if wanted > 0:
-                        self.grow(best, wanted, prev_winners)
-            return
-        counts = [len(self.cell_segments[c]) for c in range(first, first + self.cpc)]
-        ties = [first + k for k, n in enumerate(counts) if n == min(counts)]
-        cell = ties[self.draws.below(len(ties))] if len(ties) > 1 else ties[0]
-        self.winner_cells.append(cell)
-        if learn and prev_winners:
-            wanted = min(self.max_new, len(prev_winners))
+    def reinforce(self, seg, potential, prev_active, prev_winners):
+        if self.adapt(seg, prev_active, self.inc, self.dec):
+            wanted = max(self.max_new - potential, 0)
             if wanted > 0:
-                seg = self.create_segment(cell)
                 self.grow(seg, wanted, prev_winners)
 
     def adapt(self, seg, prev_active, inc, dec):
@@ -377,7 +404,7 @@ class SequenceMemory:
         segs.append(seg)
         return seg
 
-    def activate_dendrites(self, learn):
+    def activate_dendrites(self):
         active = set(self.active_cells)
         self.potential = {}
         self.active_segments, self.matching_segments = [], []
@@ -390,9 +417,6 @@ class SequenceMemory:
                     self.active_segments.append(seg)
                 if potential >= self.min_threshold:
                     self.matching_segments.append(seg)
-        if learn:
-            for seg in self.active_segments:
-                seg[2] = self.iteration
 
     def segments(self):
         return [(seg[0], [(p, w) for p, w in seg[3]]) for segs in self.cell_segments for seg in segs]

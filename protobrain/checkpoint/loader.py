@@ -19,6 +19,7 @@ import numpy as np
 
 from protobrain import _graph
 from protobrain._validation import Shape, normalize_shape, source_shape
+from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError, PickleNotAllowedError
 from protobrain.checkpoint.format import FORMAT_VERSION, read_file
@@ -31,6 +32,7 @@ from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.proto import checkpoint_pb2 as pb
 from protobrain.sensor import Sensor
+from protobrain.sequence import ColumnInput, SequenceMemory
 from protobrain.synapses import Input, Output, OutputMerge, OutputSlice, _new_activity
 
 __all__ = ["LoadedCheckpoint", "load", "read"]
@@ -124,6 +126,43 @@ _CLASSES: dict[str, type] = {
     "standard": StandardComputation,
     "sparse": SparseComputation,
     "hebbian": HebbianLearning,
+    "sequence": SequenceMemory,
+    "column_input": ColumnInput,
+}
+
+#: A sequence memory's parameters (fields of the same names in its node).
+_SEQUENCE_PARAMETERS = (
+    "activation_threshold",
+    "min_threshold",
+    "initial_permanence",
+    "connected_permanence",
+    "permanence_increment",
+    "permanence_decrement",
+    "predicted_segment_decrement",
+    "max_new_synapses",
+    "max_segments_per_cell",
+    "max_synapses_per_segment",
+    "seed",
+)
+
+#: The engine state arrays of a sequence memory, by name: FLOAT64 or INT64.
+_SEQUENCE_ARRAYS: dict[str, type[np.float64] | type[np.uint32] | type[np.uint64]] = {
+    "active_cells": np.uint32,
+    "winner_cells": np.uint32,
+    "segment_cells": np.uint32,
+    "segment_ordinals": np.uint64,
+    "segment_last_used": np.uint64,
+    "segment_ends": np.uint64,
+    "synapse_cells": np.uint32,
+    "synapse_permanences": np.float64,
+    "plan_columns": np.uint32,
+    "plan_prev_active": np.uint32,
+    "plan_prev_winners": np.uint32,
+    "plan_active": np.uint32,
+    "plan_matching": np.uint32,
+    "plan_potential": np.uint32,
+    "plan_burst_best": np.uint32,
+    "plan_burst_winner": np.uint32,
 }
 
 
@@ -270,9 +309,17 @@ class _Loader:
             elif kind == "layered":
                 if not node.layered.layer:
                     raise self.fail(i, "is a stack without layers")
-                obj._layers = _graph.TrackedList(self.node(i, j, "neurons", "layered") for j in node.layered.layer)
+                obj._layers = _graph.TrackedList(
+                    self.node(i, j, "neurons", "layered", "sequence") for j in node.layered.layer
+                )
             elif kind == "input":
                 self._fill_input(i, node.input, obj)
+            elif kind == "sequence":
+                self._fill_sequence(i, node.sequence, obj)
+            elif kind == "column_input":
+                obj._columns = self.required(i, node.column_input, "columns")
+                has_source = node.column_input.HasField("source")
+                obj._source = self.node(i, node.column_input.source) if has_source else None
             elif kind == "slice":
                 obj._parent = self.node(i, self.required(i, node.slice, "parent"))
                 obj._key = self._key(i, node.slice.key)
@@ -337,6 +384,57 @@ class _Loader:
             except ValueError as err:
                 raise self.fail(i, f"has bad duty cycles: {err}") from None
             obj._duty = duty
+
+    def _fill_sequence(self, i: int, message: pb.SequenceMemoryNode, obj: SequenceMemory) -> None:
+        params = {name: getattr(message, name) for name in _SEQUENCE_PARAMETERS}
+        columns = self.required(i, message, "columns")
+        cells = self.required(i, message, "cells_per_column")
+        SequenceMemory.__init__(obj, columns, cells, likelihood=None, **params)
+        obj._output = self.node(i, self.required(i, message, "output"), "output")
+        obj._input = self.node(i, self.required(i, message, "input"), "column_input")
+        state: dict[str, Any] = {
+            "iteration": message.iteration,
+            "next_ordinal": message.next_ordinal,
+            "draws": message.draws,
+            "anomaly": message.anomaly,
+            "plan": message.plan,
+        }
+        for entry in message.state:
+            if entry.key not in _SEQUENCE_ARRAYS or entry.key in state:
+                raise self.fail(i, f"has an unknown or repeated state array {entry.key!r}")
+            dtype = _SEQUENCE_ARRAYS[entry.key]
+            wanted = pb.CheckpointArray.FLOAT64 if dtype is np.float64 else pb.CheckpointArray.INT64
+            values = self.array(i, entry.array, (wanted,))
+            top = 2**32 - 1 if dtype is np.uint32 else 2**63 - 1
+            if dtype is not np.float64 and values.size and (values.min() < 0 or values.max() > top):
+                raise self.fail(i, f"has {entry.key} out of range")
+            state[entry.key] = np.ascontiguousarray(values.reshape(-1), dtype=dtype)
+        missing = [name for name in _SEQUENCE_ARRAYS if name not in state]
+        if missing:
+            raise self.fail(i, f"has no state array {missing[0]!r}")
+        try:
+            obj._native = obj._new_native().with_state(state)
+        except (KeyError, ValueError) as err:
+            raise self.fail(i, f"has a sequence memory state the engine refuses: {err}") from None
+        if message.HasField("likelihood"):
+            obj.likelihood = self._likelihood(i, message.likelihood)
+        obj._likelihood_score = message.likelihood_score if message.HasField("likelihood_score") else float("nan")
+
+    def _likelihood(self, i: int, message: pb.AnomalyLikelihoodState) -> AnomalyLikelihood:
+        float64 = (pb.CheckpointArray.FLOAT64,)
+        state: dict[str, Any] = {
+            name: getattr(message, name)
+            for name in ("learning_period", "estimation_samples", "historic_window", "reestimation_period", "steps")
+        }
+        state["total"] = message.total
+        for name in ("history", "window", "recent"):
+            state[name] = self.array(i, self.required(i, message, name), float64)
+        has_distribution = message.HasField("mean") and message.HasField("variance")
+        state["distribution"] = (message.mean, message.variance) if has_distribution else None
+        try:
+            return AnomalyLikelihood._from_state(state)
+        except ValueError as err:
+            raise self.fail(i, f"has an anomaly likelihood that does not fit: {err}") from None
 
     def _fill_input(self, i: int, message: pb.InputNode, obj: Input) -> None:
         obj.name = message.name
@@ -404,6 +502,12 @@ class _Loader:
         try:
             if kind == "neurons" and isinstance(obj._output, Output) and obj._output.shape != obj._shape:
                 raise self.fail(i, f"is a group of shape {obj._shape} with an output of shape {obj._output.shape}")
+            elif kind == "sequence" and (obj._output.shape != obj.shape or obj._input.shape != (obj.columns,)):
+                raise self.fail(i, "is a sequence memory whose output or input does not fit its columns and cells")
+            elif kind == "column_input" and obj._source is not None:
+                size = int(np.prod(source_shape(obj._source.shape)))
+                if size != obj._columns:
+                    raise self.fail(i, f"reads a source of {size} units for {obj._columns} columns")
             elif kind == "slice":
                 np.empty(tuple(obj.parent.shape), dtype=np.int8)[obj.key]
             elif kind == "merge":

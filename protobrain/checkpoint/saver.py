@@ -21,6 +21,7 @@ import numpy as np
 
 from protobrain._parts import Part, parts
 from protobrain._validation import Shape
+from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, PickleNotAllowedError
 from protobrain.checkpoint.format import DTYPES, PendingArray, write_file
@@ -30,6 +31,7 @@ from protobrain.learning import HebbianLearning
 from protobrain.neuron import LayeredNeurons, Neurons
 from protobrain.proto import checkpoint_pb2 as pb
 from protobrain.sensor import Sensor
+from protobrain.sequence import ColumnInput, SequenceMemory
 from protobrain.synapses import Input, Output, OutputMerge, OutputSlice
 from protobrain.util.atomic import atomic_write
 
@@ -117,6 +119,10 @@ _ATTRIBUTES: dict[type, frozenset[str]] = {
     HebbianLearning: frozenset({"_native", "_increase", "_decrease"}),
     SimpleEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
     CyclicEncoder: frozenset({"_native", "_length", "_params", "default_value", "shape"}),
+    SequenceMemory: frozenset(
+        {"_columns", "_cells", "_params", "likelihood", "_likelihood_score", "_output", "_input", "_native"}
+    ),
+    ColumnInput: frozenset({"_columns", "_source"}),
 }
 
 
@@ -257,6 +263,8 @@ def _storable(obj: Any, kind: type) -> bool:
         return isinstance(obj._inputs, dict) and all(isinstance(key, str) for key in obj._inputs)
     if kind is Input:
         return isinstance(obj.name, str)
+    if kind is SequenceMemory:
+        return obj.likelihood is None or type(obj.likelihood) is AnomalyLikelihood
     return True
 
 
@@ -460,6 +468,49 @@ def _save_encoder(saver: _Saver, obj: SimpleEncoder | CyclicEncoder, node: pb.Ch
     message.length = obj.length
 
 
+def _save_sequence(saver: _Saver, obj: SequenceMemory, node: pb.CheckpointNode, path: str) -> None:
+    message = node.sequence
+    message.columns, message.cells_per_column = obj.shape
+    for part, index in saver.parts(obj, path):  # output, inputs['main']
+        if part.field == "output":
+            message.output = index
+        else:
+            message.input = index
+    for name, value in obj._params.items():
+        setattr(message, name, value)
+    state = obj._native.state()
+    message.iteration = state.pop("iteration")
+    message.next_ordinal = state.pop("next_ordinal")
+    message.draws = state.pop("draws")
+    message.anomaly = state.pop("anomaly")
+    message.plan = state.pop("plan")
+    for key, values in state.items():
+        dtype = pb.CheckpointArray.FLOAT64 if values.dtype == np.float64 else pb.CheckpointArray.INT64
+        array = values.astype(DTYPES[dtype])
+        index = saver.array(dtype, array.shape, f"{path}.{key}", _constant(array))
+        message.state.add(key=key, array=index)
+    if obj.likelihood is not None:
+        _save_likelihood(saver, obj.likelihood, message.likelihood, f"{path}.likelihood")
+    message.likelihood_score = obj._likelihood_score
+
+
+def _save_likelihood(saver: _Saver, obj: AnomalyLikelihood, message: pb.AnomalyLikelihoodState, path: str) -> None:
+    state = obj._state()
+    for name in ("learning_period", "estimation_samples", "historic_window", "reestimation_period", "steps", "total"):
+        setattr(message, name, state[name])
+    for name in ("history", "window", "recent"):
+        array = state[name]
+        setattr(message, name, saver.array(pb.CheckpointArray.FLOAT64, array.shape, f"{path}.{name}", _constant(array)))
+    if state["distribution"] is not None:
+        message.mean, message.variance = state["distribution"]
+
+
+def _save_column_input(saver: _Saver, obj: ColumnInput, node: pb.CheckpointNode, path: str) -> None:
+    node.column_input.columns = obj.shape[0]
+    for _, index in saver.parts(obj, path):  # the source, when connected
+        node.column_input.source = index
+
+
 _SAVERS: dict[type, Callable[[_Saver, Any, pb.CheckpointNode, str], None]] = {
     Brain: _save_brain,
     Neurons: _save_neurons,
@@ -474,4 +525,6 @@ _SAVERS: dict[type, Callable[[_Saver, Any, pb.CheckpointNode, str], None]] = {
     HebbianLearning: _save_hebbian,
     SimpleEncoder: _save_encoder,
     CyclicEncoder: _save_encoder,
+    SequenceMemory: _save_sequence,
+    ColumnInput: _save_column_input,
 }

@@ -11,10 +11,11 @@ For one time series (timestamps and values), after NAB's detectors:
 2. **Spatial pooler.** ``columns`` units, each reading a ``potential_pct`` potential pool
    of the code (:class:`~protobrain.connectivity.PotentialPool`), exactly
    ``active_columns`` winners counting connected synapses (``connected``), learning with
-   ``HebbianLearning(*sp_rates)``. The whole file runs through it in one ``Brain.run``.
+   ``HebbianLearning(*sp_rates)``.
 3. **Sequence memory** (:class:`~protobrain.sequence.SequenceMemory`, the parameters of
-   NAB's ``numenta`` detector's temporal memory by default) over the pooler's winners, row by row; its raw
-   anomaly score is the share of winners it did not predict.
+   NAB's ``numenta`` detector's temporal memory by default), a layer over the pooler's
+   winners: ``FeedForward([pooler, memory])``, the whole file in one ``Brain.run``. Its
+   raw anomaly score is the share of winners it did not predict.
 4. **Likelihood.** :class:`~protobrain.anomaly.AnomalyLikelihood` of the raw scores, its
    learning period half of NAB's probation and its estimation samples the other half; the
    row's anomaly score is its :func:`~protobrain.anomaly.log_likelihood`, or 1 when the
@@ -104,14 +105,11 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
         {"value": _value_encoder(series, settings), "time": TimeOfDayEncoder(*settings.time_of_day)}
     )
     np.random.seed(settings.seed)
-    pooler = brain.Brain(
-        neuron.Neurons(settings.columns),
-        sensor.Sensor(encoder),
+    pooler = neuron.Neurons(
+        settings.columns,
         computation.SparseComputation(settings.active_columns, connected=settings.connected),
         learning.HebbianLearning(*settings.sp_rates),
-        synapse_function=PotentialPool(settings.potential_pct),
     )
-    winners = pooler.run(list(zip(series.tolist(), list(timestamps))))[0]
     memory = SequenceMemory(
         settings.columns,
         settings.cells_per_column,
@@ -126,7 +124,15 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
         max_segments_per_cell=settings.max_segments_per_cell,
         max_synapses_per_segment=settings.max_synapses_per_segment,
         seed=settings.seed,
+        likelihood=None,  # this detector's likelihood sees the values (below)
     )
+    detector = brain.Brain(
+        neuron.FeedForward([pooler, memory]),
+        sensor.Sensor(encoder),
+        synapse_function=PotentialPool(settings.potential_pct),
+    )
+    _, outputs = detector.run(list(zip(series.tolist(), list(timestamps))), record=False, sequence_outputs=True)
+    raw = outputs[0].anomaly
     probation = probation_length(rows)
     learning_period = probation // 2
     likelihood = AnomalyLikelihood(
@@ -134,13 +140,9 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
         estimation_samples=probation - learning_period,
         reestimation_period=settings.reestimation_period,
     )
-    native = memory._native  # the per-row loop crosses into the engine once a row
-    raw = np.empty(rows)
     score = np.empty(rows)
     low = high = math.nan
     for t in range(rows):
-        native.compute(np.flatnonzero(winners[t]).astype(np.uint32), True)
-        raw[t] = native.anomaly
         value = float(series[t])
         spatial = False
         if low == low and high > low:  # not the first row, and a range seen

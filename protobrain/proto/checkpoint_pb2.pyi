@@ -75,7 +75,7 @@ class CheckpointValue(_message.Message):
     def __init__(self, int: _Optional[_builtins.int] = ..., float: _Optional[_builtins.float] = ..., text: _Optional[_builtins.str] = ..., boolean: _Optional[_builtins.bool] = ..., user: _Optional[_builtins.int] = ...) -> None: ...
 
 class CheckpointNode(_message.Message):
-    __slots__ = ("path", "brain", "neurons", "layered", "input", "output", "slice", "merge", "sensor", "standard", "sparse", "hebbian", "numerical_encoder", "user")
+    __slots__ = ("path", "brain", "neurons", "layered", "input", "output", "slice", "merge", "sensor", "standard", "sparse", "hebbian", "numerical_encoder", "user", "sequence", "column_input")
     PATH_FIELD_NUMBER: _ClassVar[_builtins.int]
     BRAIN_FIELD_NUMBER: _ClassVar[_builtins.int]
     NEURONS_FIELD_NUMBER: _ClassVar[_builtins.int]
@@ -90,6 +90,8 @@ class CheckpointNode(_message.Message):
     HEBBIAN_FIELD_NUMBER: _ClassVar[_builtins.int]
     NUMERICAL_ENCODER_FIELD_NUMBER: _ClassVar[_builtins.int]
     USER_FIELD_NUMBER: _ClassVar[_builtins.int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    COLUMN_INPUT_FIELD_NUMBER: _ClassVar[_builtins.int]
     path: _builtins.str
     brain: BrainNode
     neurons: NeuronsNode
@@ -104,7 +106,9 @@ class CheckpointNode(_message.Message):
     hebbian: HebbianLearningNode
     numerical_encoder: NumericalEncoderNode
     user: UserNode
-    def __init__(self, path: _Optional[_builtins.str] = ..., brain: _Optional[_Union[BrainNode, _Mapping]] = ..., neurons: _Optional[_Union[NeuronsNode, _Mapping]] = ..., layered: _Optional[_Union[LayeredNeuronsNode, _Mapping]] = ..., input: _Optional[_Union[InputNode, _Mapping]] = ..., output: _Optional[_Union[OutputNode, _Mapping]] = ..., slice: _Optional[_Union[OutputSliceNode, _Mapping]] = ..., merge: _Optional[_Union[OutputMergeNode, _Mapping]] = ..., sensor: _Optional[_Union[SensorNode, _Mapping]] = ..., standard: _Optional[_Union[StandardComputationNode, _Mapping]] = ..., sparse: _Optional[_Union[SparseComputationNode, _Mapping]] = ..., hebbian: _Optional[_Union[HebbianLearningNode, _Mapping]] = ..., numerical_encoder: _Optional[_Union[NumericalEncoderNode, _Mapping]] = ..., user: _Optional[_Union[UserNode, _Mapping]] = ...) -> None: ...
+    sequence: SequenceMemoryNode
+    column_input: ColumnInputNode
+    def __init__(self, path: _Optional[_builtins.str] = ..., brain: _Optional[_Union[BrainNode, _Mapping]] = ..., neurons: _Optional[_Union[NeuronsNode, _Mapping]] = ..., layered: _Optional[_Union[LayeredNeuronsNode, _Mapping]] = ..., input: _Optional[_Union[InputNode, _Mapping]] = ..., output: _Optional[_Union[OutputNode, _Mapping]] = ..., slice: _Optional[_Union[OutputSliceNode, _Mapping]] = ..., merge: _Optional[_Union[OutputMergeNode, _Mapping]] = ..., sensor: _Optional[_Union[SensorNode, _Mapping]] = ..., standard: _Optional[_Union[StandardComputationNode, _Mapping]] = ..., sparse: _Optional[_Union[SparseComputationNode, _Mapping]] = ..., hebbian: _Optional[_Union[HebbianLearningNode, _Mapping]] = ..., numerical_encoder: _Optional[_Union[NumericalEncoderNode, _Mapping]] = ..., user: _Optional[_Union[UserNode, _Mapping]] = ..., sequence: _Optional[_Union[SequenceMemoryNode, _Mapping]] = ..., column_input: _Optional[_Union[ColumnInputNode, _Mapping]] = ...) -> None: ...
 
 class BrainNode(_message.Message):
     __slots__ = ("neurons", "sensor")
@@ -297,3 +301,95 @@ class UserNode(_message.Message):
     index: _builtins.int
     type: _builtins.str
     def __init__(self, index: _Optional[_builtins.int] = ..., type: _Optional[_builtins.str] = ...) -> None: ...
+
+class SequenceMemoryNode(_message.Message):
+    __slots__ = ("columns", "cells_per_column", "output", "input", "activation_threshold", "min_threshold", "initial_permanence", "connected_permanence", "permanence_increment", "permanence_decrement", "predicted_segment_decrement", "max_new_synapses", "max_segments_per_cell", "max_synapses_per_segment", "seed", "iteration", "next_ordinal", "draws", "anomaly", "plan", "state", "likelihood", "likelihood_score")
+    COLUMNS_FIELD_NUMBER: _ClassVar[_builtins.int]
+    CELLS_PER_COLUMN_FIELD_NUMBER: _ClassVar[_builtins.int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    INPUT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    ACTIVATION_THRESHOLD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    MIN_THRESHOLD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    INITIAL_PERMANENCE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    CONNECTED_PERMANENCE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    PERMANENCE_INCREMENT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    PERMANENCE_DECREMENT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    PREDICTED_SEGMENT_DECREMENT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    MAX_NEW_SYNAPSES_FIELD_NUMBER: _ClassVar[_builtins.int]
+    MAX_SEGMENTS_PER_CELL_FIELD_NUMBER: _ClassVar[_builtins.int]
+    MAX_SYNAPSES_PER_SEGMENT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    SEED_FIELD_NUMBER: _ClassVar[_builtins.int]
+    ITERATION_FIELD_NUMBER: _ClassVar[_builtins.int]
+    NEXT_ORDINAL_FIELD_NUMBER: _ClassVar[_builtins.int]
+    DRAWS_FIELD_NUMBER: _ClassVar[_builtins.int]
+    ANOMALY_FIELD_NUMBER: _ClassVar[_builtins.int]
+    PLAN_FIELD_NUMBER: _ClassVar[_builtins.int]
+    STATE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    LIKELIHOOD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    LIKELIHOOD_SCORE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    columns: _builtins.int
+    cells_per_column: _builtins.int
+    output: _builtins.int
+    input: _builtins.int
+    activation_threshold: _builtins.int
+    min_threshold: _builtins.int
+    initial_permanence: _builtins.float
+    connected_permanence: _builtins.float
+    permanence_increment: _builtins.float
+    permanence_decrement: _builtins.float
+    predicted_segment_decrement: _builtins.float
+    max_new_synapses: _builtins.int
+    max_segments_per_cell: _builtins.int
+    max_synapses_per_segment: _builtins.int
+    seed: _builtins.int
+    iteration: _builtins.int
+    next_ordinal: _builtins.int
+    draws: _builtins.int
+    anomaly: _builtins.float
+    plan: _builtins.bool
+    state: _containers.RepeatedCompositeFieldContainer[NamedArray]
+    likelihood: AnomalyLikelihoodState
+    likelihood_score: _builtins.float
+    def __init__(self, columns: _Optional[_builtins.int] = ..., cells_per_column: _Optional[_builtins.int] = ..., output: _Optional[_builtins.int] = ..., input: _Optional[_builtins.int] = ..., activation_threshold: _Optional[_builtins.int] = ..., min_threshold: _Optional[_builtins.int] = ..., initial_permanence: _Optional[_builtins.float] = ..., connected_permanence: _Optional[_builtins.float] = ..., permanence_increment: _Optional[_builtins.float] = ..., permanence_decrement: _Optional[_builtins.float] = ..., predicted_segment_decrement: _Optional[_builtins.float] = ..., max_new_synapses: _Optional[_builtins.int] = ..., max_segments_per_cell: _Optional[_builtins.int] = ..., max_synapses_per_segment: _Optional[_builtins.int] = ..., seed: _Optional[_builtins.int] = ..., iteration: _Optional[_builtins.int] = ..., next_ordinal: _Optional[_builtins.int] = ..., draws: _Optional[_builtins.int] = ..., anomaly: _Optional[_builtins.float] = ..., plan: _Optional[_builtins.bool] = ..., state: _Optional[_Iterable[_Union[NamedArray, _Mapping]]] = ..., likelihood: _Optional[_Union[AnomalyLikelihoodState, _Mapping]] = ..., likelihood_score: _Optional[_builtins.float] = ...) -> None: ...
+
+class NamedArray(_message.Message):
+    __slots__ = ("key", "array")
+    KEY_FIELD_NUMBER: _ClassVar[_builtins.int]
+    ARRAY_FIELD_NUMBER: _ClassVar[_builtins.int]
+    key: _builtins.str
+    array: _builtins.int
+    def __init__(self, key: _Optional[_builtins.str] = ..., array: _Optional[_builtins.int] = ...) -> None: ...
+
+class AnomalyLikelihoodState(_message.Message):
+    __slots__ = ("learning_period", "estimation_samples", "historic_window", "reestimation_period", "steps", "history", "mean", "variance", "window", "total", "recent")
+    LEARNING_PERIOD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    ESTIMATION_SAMPLES_FIELD_NUMBER: _ClassVar[_builtins.int]
+    HISTORIC_WINDOW_FIELD_NUMBER: _ClassVar[_builtins.int]
+    REESTIMATION_PERIOD_FIELD_NUMBER: _ClassVar[_builtins.int]
+    STEPS_FIELD_NUMBER: _ClassVar[_builtins.int]
+    HISTORY_FIELD_NUMBER: _ClassVar[_builtins.int]
+    MEAN_FIELD_NUMBER: _ClassVar[_builtins.int]
+    VARIANCE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    WINDOW_FIELD_NUMBER: _ClassVar[_builtins.int]
+    TOTAL_FIELD_NUMBER: _ClassVar[_builtins.int]
+    RECENT_FIELD_NUMBER: _ClassVar[_builtins.int]
+    learning_period: _builtins.int
+    estimation_samples: _builtins.int
+    historic_window: _builtins.int
+    reestimation_period: _builtins.int
+    steps: _builtins.int
+    history: _builtins.int
+    mean: _builtins.float
+    variance: _builtins.float
+    window: _builtins.int
+    total: _builtins.float
+    recent: _builtins.int
+    def __init__(self, learning_period: _Optional[_builtins.int] = ..., estimation_samples: _Optional[_builtins.int] = ..., historic_window: _Optional[_builtins.int] = ..., reestimation_period: _Optional[_builtins.int] = ..., steps: _Optional[_builtins.int] = ..., history: _Optional[_builtins.int] = ..., mean: _Optional[_builtins.float] = ..., variance: _Optional[_builtins.float] = ..., window: _Optional[_builtins.int] = ..., total: _Optional[_builtins.float] = ..., recent: _Optional[_builtins.int] = ...) -> None: ...
+
+class ColumnInputNode(_message.Message):
+    __slots__ = ("columns", "source")
+    COLUMNS_FIELD_NUMBER: _ClassVar[_builtins.int]
+    SOURCE_FIELD_NUMBER: _ClassVar[_builtins.int]
+    columns: _builtins.int
+    source: _builtins.int
+    def __init__(self, columns: _Optional[_builtins.int] = ..., source: _Optional[_builtins.int] = ...) -> None: ...

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from protobrain.proto import encoder_pb2 as protobrain_dot_proto_dot_encoder__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!protobrain/proto/experiment.proto\x12\x10protobrain.proto\x1a\x1eprotobrain/proto/encoder.proto\"\x80\x02\n\nExperiment\x12*\n\x07\x65ncoder\x18\x01 \x01(\x0b\x32\x19.protobrain.proto.Encoder\x12(\n\x06\x63ortex\x18\x02 \x01(\x0b\x32\x18.protobrain.proto.Cortex\x12,\n\x05input\x18\x03 \x03(\x0b\x32\x1d.protobrain.proto.SensorValue\x12\x32\n\x0b\x63omputation\x18\x04 \x01(\x0b\x32\x1d.protobrain.proto.Computation\x12,\n\x08learning\x18\x05 \x01(\x0b\x32\x1a.protobrain.proto.Learning\x12\x0c\n\x04seed\x18\x06 \x01(\r\"E\n\x06\x43ortex\x12\r\n\x05layer\x18\x01 \x03(\x05\x12,\n\x08synapses\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.Synapses\"\x7f\n\x08Synapses\x12\x39\n\x0epotential_pool\x18\x01 \x01(\x0b\x32\x1f.protobrain.proto.PotentialPoolH\x00\x12\x30\n\none_to_one\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.OneToOneH\x00\x42\x06\n\x04kind\"F\n\rPotentialPool\x12\x10\n\x08\x66raction\x18\x01 \x01(\x01\x12\x0e\n\x06radius\x18\x02 \x01(\r\x12\x13\n\x04wrap\x18\x03 \x01(\x08:\x05\x66\x61lse\"\n\n\x08OneToOne\"\x87\x01\n\x0b\x43omputation\x12\x35\n\x06sparse\x18\x01 \x01(\x0b\x32#.protobrain.proto.SparseComputationH\x00\x12\x39\n\x08standard\x18\x02 \x01(\x0b\x32%.protobrain.proto.StandardComputationH\x00\x42\x06\n\x04kind\"\x8e\x01\n\x11SparseComputation\x12\x11\n\x07winners\x18\x01 \x01(\x05H\x00\x12\x12\n\x08\x66raction\x18\x02 \x01(\x01H\x00\x12\x11\n\tconnected\x18\x03 \x01(\x01\x12\x19\n\x0e\x62oost_strength\x18\x04 \x01(\x01:\x01\x30\x12\x1f\n\x11\x64uty_cycle_period\x18\x05 \x01(\r:\x04\x31\x30\x30\x30\x42\x03\n\x01n\";\n\x13StandardComputation\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x11\n\tconnected\x18\x02 \x01(\x01\"v\n\x08Learning\x12\x34\n\x07hebbian\x18\x01 \x01(\x0b\x32!.protobrain.proto.HebbianLearningH\x00\x12,\n\x04none\x18\x02 \x01(\x0b\x32\x1c.protobrain.proto.NoLearningH\x00\x42\x06\n\x04rule\"B\n\x0fHebbianLearning\x12\x16\n\x08increase\x18\x01 \x01(\x01:\x04\x30.05\x12\x17\n\x08\x64\x65\x63rease\x18\x02 \x01(\x01:\x05\x30.002\"\x0c\n\nNoLearning')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!protobrain/proto/experiment.proto\x12\x10protobrain.proto\x1a\x1eprotobrain/proto/encoder.proto\"\x80\x02\n\nExperiment\x12*\n\x07\x65ncoder\x18\x01 \x01(\x0b\x32\x19.protobrain.proto.Encoder\x12(\n\x06\x63ortex\x18\x02 \x01(\x0b\x32\x18.protobrain.proto.Cortex\x12,\n\x05input\x18\x03 \x03(\x0b\x32\x1d.protobrain.proto.SensorValue\x12\x32\n\x0b\x63omputation\x18\x04 \x01(\x0b\x32\x1d.protobrain.proto.Computation\x12,\n\x08learning\x18\x05 \x01(\x0b\x32\x1a.protobrain.proto.Learning\x12\x0c\n\x04seed\x18\x06 \x01(\r\"y\n\x06\x43ortex\x12\r\n\x05layer\x18\x01 \x03(\x05\x12,\n\x08synapses\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.Synapses\x12\x32\n\x08sequence\x18\x03 \x01(\x0b\x32 .protobrain.proto.SequenceMemory\"\x99\x03\n\x0eSequenceMemory\x12\x1c\n\x10\x63\x65lls_per_column\x18\x01 \x01(\r:\x02\x33\x32\x12 \n\x14\x61\x63tivation_threshold\x18\x02 \x01(\r:\x02\x31\x33\x12\x19\n\rmin_threshold\x18\x03 \x01(\r:\x02\x31\x30\x12 \n\x12initial_permanence\x18\x04 \x01(\x01:\x04\x30.21\x12!\n\x14\x63onnected_permanence\x18\x05 \x01(\x01:\x03\x30.5\x12!\n\x14permanence_increment\x18\x06 \x01(\x01:\x03\x30.1\x12!\n\x14permanence_decrement\x18\x07 \x01(\x01:\x03\x30.1\x12&\n\x1bpredicted_segment_decrement\x18\x08 \x01(\x01:\x01\x30\x12\x1c\n\x10max_new_synapses\x18\t \x01(\r:\x02\x32\x30\x12\"\n\x15max_segments_per_cell\x18\n \x01(\r:\x03\x32\x35\x35\x12%\n\x18max_synapses_per_segment\x18\x0b \x01(\r:\x03\x32\x35\x35\x12\x10\n\x04seed\x18\x0c \x01(\x04:\x02\x34\x32\"\x7f\n\x08Synapses\x12\x39\n\x0epotential_pool\x18\x01 \x01(\x0b\x32\x1f.protobrain.proto.PotentialPoolH\x00\x12\x30\n\none_to_one\x18\x02 \x01(\x0b\x32\x1a.protobrain.proto.OneToOneH\x00\x42\x06\n\x04kind\"F\n\rPotentialPool\x12\x10\n\x08\x66raction\x18\x01 \x01(\x01\x12\x0e\n\x06radius\x18\x02 \x01(\r\x12\x13\n\x04wrap\x18\x03 \x01(\x08:\x05\x66\x61lse\"\n\n\x08OneToOne\"\x87\x01\n\x0b\x43omputation\x12\x35\n\x06sparse\x18\x01 \x01(\x0b\x32#.protobrain.proto.SparseComputationH\x00\x12\x39\n\x08standard\x18\x02 \x01(\x0b\x32%.protobrain.proto.StandardComputationH\x00\x42\x06\n\x04kind\"\x8e\x01\n\x11SparseComputation\x12\x11\n\x07winners\x18\x01 \x01(\x05H\x00\x12\x12\n\x08\x66raction\x18\x02 \x01(\x01H\x00\x12\x11\n\tconnected\x18\x03 \x01(\x01\x12\x19\n\x0e\x62oost_strength\x18\x04 \x01(\x01:\x01\x30\x12\x1f\n\x11\x64uty_cycle_period\x18\x05 \x01(\r:\x04\x31\x30\x30\x30\x42\x03\n\x01n\";\n\x13StandardComputation\x12\x11\n\tthreshold\x18\x01 \x01(\x01\x12\x11\n\tconnected\x18\x02 \x01(\x01\"v\n\x08Learning\x12\x34\n\x07hebbian\x18\x01 \x01(\x0b\x32!.protobrain.proto.HebbianLearningH\x00\x12,\n\x04none\x18\x02 \x01(\x0b\x32\x1c.protobrain.proto.NoLearningH\x00\x42\x06\n\x04rule\"B\n\x0fHebbianLearning\x12\x16\n\x08increase\x18\x01 \x01(\x01:\x04\x30.05\x12\x17\n\x08\x64\x65\x63rease\x18\x02 \x01(\x01:\x05\x30.002\"\x0c\n\nNoLearning')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,23 +35,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXPERIMENT']._serialized_start=88
   _globals['_EXPERIMENT']._serialized_end=344
   _globals['_CORTEX']._serialized_start=346
-  _globals['_CORTEX']._serialized_end=415
-  _globals['_SYNAPSES']._serialized_start=417
-  _globals['_SYNAPSES']._serialized_end=544
-  _globals['_POTENTIALPOOL']._serialized_start=546
-  _globals['_POTENTIALPOOL']._serialized_end=616
-  _globals['_ONETOONE']._serialized_start=618
-  _globals['_ONETOONE']._serialized_end=628
-  _globals['_COMPUTATION']._serialized_start=631
-  _globals['_COMPUTATION']._serialized_end=766
-  _globals['_SPARSECOMPUTATION']._serialized_start=769
-  _globals['_SPARSECOMPUTATION']._serialized_end=911
-  _globals['_STANDARDCOMPUTATION']._serialized_start=913
-  _globals['_STANDARDCOMPUTATION']._serialized_end=972
-  _globals['_LEARNING']._serialized_start=974
-  _globals['_LEARNING']._serialized_end=1092
-  _globals['_HEBBIANLEARNING']._serialized_start=1094
-  _globals['_HEBBIANLEARNING']._serialized_end=1160
-  _globals['_NOLEARNING']._serialized_start=1162
-  _globals['_NOLEARNING']._serialized_end=1174
+  _globals['_CORTEX']._serialized_end=467
+  _globals['_SEQUENCEMEMORY']._serialized_start=470
+  _globals['_SEQUENCEMEMORY']._serialized_end=879
+  _globals['_SYNAPSES']._serialized_start=881
+  _globals['_SYNAPSES']._serialized_end=1008
+  _globals['_POTENTIALPOOL']._serialized_start=1010
+  _globals['_POTENTIALPOOL']._serialized_end=1080
+  _globals['_ONETOONE']._serialized_start=1082
+  _globals['_ONETOONE']._serialized_end=1092
+  _globals['_COMPUTATION']._serialized_start=1095
+  _globals['_COMPUTATION']._serialized_end=1230
+  _globals['_SPARSECOMPUTATION']._serialized_start=1233
+  _globals['_SPARSECOMPUTATION']._serialized_end=1375
+  _globals['_STANDARDCOMPUTATION']._serialized_start=1377
+  _globals['_STANDARDCOMPUTATION']._serialized_end=1436
+  _globals['_LEARNING']._serialized_start=1438
+  _globals['_LEARNING']._serialized_end=1556
+  _globals['_HEBBIANLEARNING']._serialized_start=1558
+  _globals['_HEBBIANLEARNING']._serialized_end=1624
+  _globals['_NOLEARNING']._serialized_start=1626
+  _globals['_NOLEARNING']._serialized_end=1638
 # @@protoc_insertion_point(module_scope)

@@ -24,12 +24,42 @@ class Experiment(_message.Message):
     def __init__(self, encoder: _Optional[_Union[_encoder_pb2.Encoder, _Mapping]] = ..., cortex: _Optional[_Union[Cortex, _Mapping]] = ..., input: _Optional[_Iterable[_Union[_encoder_pb2.SensorValue, _Mapping]]] = ..., computation: _Optional[_Union[Computation, _Mapping]] = ..., learning: _Optional[_Union[Learning, _Mapping]] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Cortex(_message.Message):
-    __slots__ = ("layer", "synapses")
+    __slots__ = ("layer", "synapses", "sequence")
     LAYER_FIELD_NUMBER: _ClassVar[int]
     SYNAPSES_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     layer: _containers.RepeatedScalarFieldContainer[int]
     synapses: Synapses
-    def __init__(self, layer: _Optional[_Iterable[int]] = ..., synapses: _Optional[_Union[Synapses, _Mapping]] = ...) -> None: ...
+    sequence: SequenceMemory
+    def __init__(self, layer: _Optional[_Iterable[int]] = ..., synapses: _Optional[_Union[Synapses, _Mapping]] = ..., sequence: _Optional[_Union[SequenceMemory, _Mapping]] = ...) -> None: ...
+
+class SequenceMemory(_message.Message):
+    __slots__ = ("cells_per_column", "activation_threshold", "min_threshold", "initial_permanence", "connected_permanence", "permanence_increment", "permanence_decrement", "predicted_segment_decrement", "max_new_synapses", "max_segments_per_cell", "max_synapses_per_segment", "seed")
+    CELLS_PER_COLUMN_FIELD_NUMBER: _ClassVar[int]
+    ACTIVATION_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    MIN_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_PERMANENCE_FIELD_NUMBER: _ClassVar[int]
+    CONNECTED_PERMANENCE_FIELD_NUMBER: _ClassVar[int]
+    PERMANENCE_INCREMENT_FIELD_NUMBER: _ClassVar[int]
+    PERMANENCE_DECREMENT_FIELD_NUMBER: _ClassVar[int]
+    PREDICTED_SEGMENT_DECREMENT_FIELD_NUMBER: _ClassVar[int]
+    MAX_NEW_SYNAPSES_FIELD_NUMBER: _ClassVar[int]
+    MAX_SEGMENTS_PER_CELL_FIELD_NUMBER: _ClassVar[int]
+    MAX_SYNAPSES_PER_SEGMENT_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    cells_per_column: int
+    activation_threshold: int
+    min_threshold: int
+    initial_permanence: float
+    connected_permanence: float
+    permanence_increment: float
+    permanence_decrement: float
+    predicted_segment_decrement: float
+    max_new_synapses: int
+    max_segments_per_cell: int
+    max_synapses_per_segment: int
+    seed: int
+    def __init__(self, cells_per_column: _Optional[int] = ..., activation_threshold: _Optional[int] = ..., min_threshold: _Optional[int] = ..., initial_permanence: _Optional[float] = ..., connected_permanence: _Optional[float] = ..., permanence_increment: _Optional[float] = ..., permanence_decrement: _Optional[float] = ..., predicted_segment_decrement: _Optional[float] = ..., max_new_synapses: _Optional[int] = ..., max_segments_per_cell: _Optional[int] = ..., max_synapses_per_segment: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
 
 class Synapses(_message.Message):
     __slots__ = ("potential_pool", "one_to_one")

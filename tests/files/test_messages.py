@@ -123,8 +123,13 @@ def test_field_numbers_are_those_of_spec_8():
         (2, opt),
         (3, rep),
     )
-    # The original's one field, and protobrain 0.1's synapse function (docs/connectivity.md).
-    assert _fields(experiment_pb2.Cortex) == {"layer": (1, rep, fd.TYPE_INT32), "synapses": (2, opt, fd.TYPE_MESSAGE)}
+    # The original's one field, protobrain 0.1's synapse function (docs/connectivity.md) and
+    # 0.2's sequence memory (docs/sequence-memory.md).
+    assert _fields(experiment_pb2.Cortex) == {
+        "layer": (1, rep, fd.TYPE_INT32),
+        "synapses": (2, opt, fd.TYPE_MESSAGE),
+        "sequence": (3, opt, fd.TYPE_MESSAGE),
+    }
     assert _fields(sdr_pb2.SparseDistributedRepresentation) == {
         "shape": (1, rep, fd.TYPE_INT32),
         "on_bits": (2, rep, fd.TYPE_INT32),

@@ -55,7 +55,7 @@ def test_the_engine_matches_the_reference_bit_for_bit(run):
             ref.reset()
         values = np.zeros(columns)
         values[patterns[k]] = 1
-        engine.compute(values, learn=learn)
+        engine.step(values, learn=learn)
         ref.compute(patterns[k], learn)
         assert np.flatnonzero(engine.active_cells).tolist() == ref.active_cells, f"step {t}"
         assert np.flatnonzero(engine.winner_cells).tolist() == sorted(ref.winner_cells), f"step {t}"
@@ -76,12 +76,12 @@ def test_a_repeated_sequence_is_learned_and_a_change_scores_one():
         memory.reset()
         scores = []
         for k in range(5):
-            memory.compute(_pattern(k))
+            memory.step(_pattern(k))
             scores.append(memory.anomaly)
     assert scores == [1.0, 0.0, 0.0, 0.0, 0.0]  # nothing precedes the first element after a reset
     memory.reset()
-    memory.compute(_pattern(0), learn=False)
-    memory.compute(_pattern(9), learn=False)
+    memory.step(_pattern(0), learn=False)
+    memory.step(_pattern(9), learn=False)
     assert memory.anomaly == 1.0
     assert memory.active_cells[72:80].all()  # the unexpected columns burst
 
@@ -95,11 +95,11 @@ def test_two_sequences_sharing_a_middle_are_told_apart():
         for seq in (a, b):
             memory.reset()
             for k in seq:
-                memory.compute(_pattern(k))
+                memory.step(_pattern(k))
     for seq, end in ((a, 3), (b, 5)):
         memory.reset()
         for k in seq[:3]:
-            memory.compute(_pattern(k), learn=False)
+            memory.step(_pattern(k), learn=False)
         predicted_columns = memory.predicted_cells.any(axis=1)
         assert np.array_equal(predicted_columns, _pattern(end) != 0)
 
@@ -124,9 +124,9 @@ def test_bad_parameters_are_refused_naming_them(kwargs, match):
 def test_bad_active_columns_are_refused():
     memory = SequenceMemory(16, 2)
     with pytest.raises(ValueError, match=r"shape \(16,\), got shape \(15,\)"):
-        memory.compute(np.zeros(15))
+        memory.step(np.zeros(15))
     with pytest.raises(ValueError, match="finite"):
-        memory.compute(np.full(16, np.nan))
+        memory.step(np.full(16, np.nan))
 
 
 def test_a_long_run_that_hits_every_limit_matches_the_reference():
@@ -139,7 +139,7 @@ def test_a_long_run_that_hits_every_limit_matches_the_reference():
         k = t % 6 if rng.random() < 0.8 else int(rng.integers(6))
         values = np.zeros(32)
         values[patterns[k]] = 1
-        engine.compute(values)
+        engine.step(values)
         ref.compute(patterns[k], True)
         assert np.flatnonzero(engine.active_cells).tolist() == ref.active_cells, f"step {t}"
         assert engine.anomaly == ref.anomaly, f"step {t}"

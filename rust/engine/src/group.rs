@@ -9,6 +9,7 @@ use crate::connection::{Connection, SharedConnection};
 use crate::error::{EngineError, Result};
 use crate::homeostasis::{self, SharedDutyCycles};
 use crate::learning::Hebbian;
+use crate::sequence::{self, SharedSequence};
 use crate::source::Source;
 use crate::weights::Weights;
 
@@ -26,6 +27,8 @@ pub struct Group {
     pub learning: Option<Hebbian>,
     /// The duty cycles a boosting computation reads and every learning step updates.
     pub duty: Option<SharedDutyCycles>,
+    /// For a sequence-memory group: the memory, stepped instead of a computation.
+    sequence: Option<SequencePart>,
     /// Per-step buffers (activation, winners, active inputs), kept so a step allocates nothing.
     buffers: Buffers,
 }
@@ -46,6 +49,7 @@ impl Group {
             computation: None,
             learning: None,
             duty: None,
+            sequence: None,
             buffers: Buffers::default(),
         })
     }
@@ -77,8 +81,58 @@ impl Group {
             computation,
             learning,
             duty: None,
+            sequence: None,
             buffers: Buffers::default(),
         })
+    }
+
+    /// A sequence-memory group: its columns are the units of `source` (one column per
+    /// unit, active where the unit is non-zero), its output the memory's cells, column by
+    /// column. Computing activates the cells, learning learns what that activation decided.
+    pub fn from_sequence(output: SharedActivity, source: Source, memory: SharedSequence) -> Result<Self> {
+        let (columns, cells) = {
+            let m = sequence::lock(&memory);
+            (m.params().columns, m.params().cells())
+        };
+        let shape = crate::activity::read(&output).shape().to_vec();
+        if shape.iter().product::<usize>() != cells {
+            return Err(EngineError::ShapeMismatch {
+                what: "the output of the sequence memory".into(),
+                expected: vec![columns, cells / columns],
+                found: shape,
+            });
+        }
+        if source.size() != columns {
+            return Err(EngineError::ShapeMismatch {
+                what: "the main input of the sequence memory (one unit per column)".into(),
+                expected: vec![columns],
+                found: source.shape(),
+            });
+        }
+        Ok(Group {
+            shape,
+            output,
+            inputs: Vec::new(),
+            computation: None,
+            learning: None,
+            duty: None,
+            sequence: Some(SequencePart {
+                source,
+                memory,
+                columns: Vec::new(),
+            }),
+            buffers: Buffers::default(),
+        })
+    }
+
+    /// Whether the group steps a sequence memory.
+    pub fn is_sequence(&self) -> bool {
+        self.sequence.is_some()
+    }
+
+    /// The sequence memory of a sequence-memory group.
+    pub fn sequence_memory(&self) -> Option<&SharedSequence> {
+        self.sequence.as_ref().map(|s| &s.memory)
     }
 
     pub fn shape(&self) -> &[usize] {
@@ -139,6 +193,18 @@ impl Group {
     /// changing the group's output yet (rows its inputs read are brought up to date, which
     /// changes no weight anyone can see).
     pub(crate) fn fire(&mut self) -> Result<()> {
+        if let Some(part) = &mut self.sequence {
+            part.columns.clear();
+            let columns = &mut part.columns;
+            part.source.for_each_nonzero(|i, _| columns.push(i as u32));
+            let mut memory = sequence::lock(&part.memory);
+            memory.activate(&part.columns)?;
+            self.buffers.ones.clear();
+            self.buffers
+                .ones
+                .extend(memory.active_cells().iter().map(|&c| c as usize));
+            return Ok(());
+        }
         let computation = self.computation.ok_or_else(|| EngineError::InvalidParameter {
             name: "computation",
             message: "the group has no computation set".into(),
@@ -158,6 +224,7 @@ impl Group {
     /// Whether any connected input reads `activity`.
     pub fn reads(&self, activity: &SharedActivity) -> bool {
         connected(&self.inputs).any(|c| c.source().reads(activity))
+            || self.sequence.as_ref().is_some_and(|s| s.source.reads(activity))
     }
 
     /// Whether `other` is one of this group's connections.
@@ -173,6 +240,10 @@ impl Group {
     /// Lets every input learn, when a learning rule is set, and updates the duty cycles
     /// when the computation boosts.
     pub fn learn(&mut self) -> Result<()> {
+        if let Some(part) = &self.sequence {
+            sequence::lock(&part.memory).learn();
+            return Ok(());
+        }
         if let Some(learning) = &self.learning {
             learning.learn_inputs(connected(&self.inputs), &self.output, &mut self.buffers)?;
         }
@@ -182,6 +253,15 @@ impl Group {
         }
         Ok(())
     }
+}
+
+/// What a sequence-memory group steps: the memory, the source of its columns, and a
+/// buffer for the active columns.
+#[derive(Debug)]
+struct SequencePart {
+    source: Source,
+    memory: SharedSequence,
+    columns: Vec<u32>,
 }
 
 /// The connected inputs among `inputs`, in order.

@@ -51,7 +51,7 @@ pub use homeostasis::{Boost, DutyCycles, SharedDutyCycles};
 pub use learning::Hebbian;
 pub use network::Network;
 pub use sensor::Sensor;
-pub use sequence::{SequenceMemory, SequenceParams};
+pub use sequence::{SequenceMemory, SequenceParams, SequenceState, SharedSequence};
 pub use source::Source;
 pub use sparse::SparseWeights;
 pub use synapses::Synapses;

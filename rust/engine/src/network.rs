@@ -138,7 +138,11 @@ impl Network {
         let Some(sensor) = &self.sensor else {
             return Err(EngineError::InvalidValue("this network has no sensor".into()));
         };
-        if let Some(i) = self.groups.iter().position(|g| g.computation.is_none()) {
+        if let Some(i) = self
+            .groups
+            .iter()
+            .position(|g| g.computation.is_none() && !g.is_sequence())
+        {
             return Err(EngineError::InvalidParameter {
                 name: "computation",
                 message: format!("group {i} has no built-in computation"),
@@ -183,6 +187,8 @@ mod tests {
     use crate::connection::Connection;
     use crate::encoders::{EncoderKind, NumericalEncoder};
     use crate::learning::Hebbian;
+    use crate::pipeline::Mode;
+    use crate::sensor::Inputs;
     use crate::source::Source;
     use crate::test_random::uniform;
     use crate::weights::Weights;
@@ -251,6 +257,75 @@ mod tests {
             let wa = ga.connections()[0].weights_mut().to_dense().unwrap().to_vec();
             assert_eq!(wa, gb.connections()[0].weights_mut().to_dense().unwrap());
         }
+    }
+
+    /// A network ending in a sequence memory over the last group's units: a run equals
+    /// single steps, memory included, pipelined or not.
+    #[test]
+    fn a_sequence_memory_group_runs_like_single_steps() {
+        use crate::sequence::{self, SequenceMemory, SequenceParams};
+        let with_memory = || {
+            let mut n = network();
+            let params = SequenceParams {
+                columns: 6,
+                cells_per_column: 3,
+                activation_threshold: 1,
+                min_threshold: 1,
+                initial_permanence: 0.6,
+                connected_permanence: 0.5,
+                permanence_increment: 0.1,
+                permanence_decrement: 0.05,
+                predicted_segment_decrement: 0.01,
+                max_new_synapses: 2,
+                max_segments_per_cell: 4,
+                max_synapses_per_segment: 4,
+                seed: 5,
+            };
+            let memory = Arc::new(std::sync::Mutex::new(SequenceMemory::new(params).unwrap()));
+            let out = Activity::zeros(&[6, 3]).unwrap().shared();
+            let source = n.groups[1].as_source();
+            n.groups
+                .push(Group::from_sequence(out, source, memory.clone()).unwrap());
+            (n, memory)
+        };
+        let values: Vec<f64> = (0..40).map(|i| (i % 5) as f64 * 2.0).collect();
+        let (mut a, memory_a) = with_memory();
+        let mut rec = vec![false; 40 * 18];
+        for mode in [Mode::Off, Mode::On] {
+            let (mut c, _) = with_memory();
+            let mut other = vec![false; 40 * 18];
+            let inputs = Inputs::Values(&values);
+            c.run_in(mode, inputs, true, &mut [None, None, Some(&mut other)], |_| true)
+                .unwrap();
+            if mode == Mode::Off {
+                rec = other;
+            } else {
+                assert_eq!(rec, other, "pipelined");
+            }
+        }
+        let (mut b, memory_b) = with_memory();
+        for (step, &v) in values.iter().enumerate() {
+            b.feed(v).unwrap();
+            for i in 0..3 {
+                b.compute_group(i).unwrap();
+            }
+            for i in 0..3 {
+                b.learn_group(i).unwrap();
+            }
+            let mut now = vec![false; 18];
+            b.record_group(2, &mut now).unwrap();
+            assert_eq!(&rec[step * 18..(step + 1) * 18], &now[..], "step {step}");
+        }
+        a.run(&values, true, &mut [], |_| true).unwrap();
+        assert_eq!(sequence::lock(&memory_a).state(), sequence::lock(&memory_b).state());
+        assert!(sequence::lock(&memory_a).size().0 > 0, "the memory learned");
+        // The memory's main input must have one unit per column.
+        let wrong = Group::from_sequence(
+            Activity::zeros(&[6, 3]).unwrap().shared(),
+            a.groups[0].as_source(),
+            memory_a.clone(),
+        );
+        assert!(wrong.unwrap_err().to_string().contains("one unit per column"));
     }
 
     #[test]

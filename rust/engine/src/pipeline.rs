@@ -92,13 +92,15 @@ const WARM_UP: usize = 4;
 
 /// Whether a network may be pipelined at all: two groups or more, the sensor read by the
 /// first group only, and the first group reading nothing the others write nor sharing a
-/// connection or an output with them. (Whether a second thread is allowed is the
+/// connection or an output with them, and not a sequence memory (whose firing changes its
+/// state, so it could not be a step ahead of a run that stops). (Whether a second thread is allowed is the
 /// [`Mode`]'s business.)
 fn possible(sensor: &Sensor, groups: &[Group]) -> bool {
     let Some((first, rest)) = groups.split_first() else {
         return false;
     };
     !rest.is_empty()
+        && !first.is_sequence()
         && rest.iter().all(|g| {
             !g.reads(&sensor.output)
                 && !first.reads(g.output())

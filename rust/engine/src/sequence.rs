@@ -1,5 +1,6 @@
 //! Sequence memory: HTM temporal memory over `columns x cells_per_column` cells
-//! (`protobrain.sequence.SequenceMemory` in Python; a `Brain` layer comes next).
+//! (`protobrain.sequence.SequenceMemory` in Python, a layer a network steps as a
+//! [`Group`](crate::group::Group::from_sequence)).
 //!
 //! Each step takes the active columns (from a spatial pooler, say). In an active column the
 //! cells predicted at the previous step become active; when none was predicted, every
@@ -9,6 +10,13 @@
 //! `connected_permanence`) and come from cells active this step; its cell is then
 //! predicted for the next step. A segment is *matching* when at least `min_threshold` of
 //! its synapses (connected or not) come from active cells.
+//!
+//! A step has two halves. [`SequenceMemory::activate`] makes the cells active and picks
+//! each column's winner cell (the cell of the best matching segment, or a cell with the
+//! fewest segments, ties drawn), noting what learning will need; [`SequenceMemory::learn`]
+//! then learns it, once. The active and matching segments of the active cells (what
+//! predicts the next step) are worked out when next needed, from the synapses as they are
+//! then.
 //!
 //! Learning, for every active column, in ascending column order:
 //! - predicted: each active segment of the column is reinforced (synapses from cells
@@ -28,11 +36,23 @@
 //! none too. New synapses start at `initial_permanence`; which previous winners a segment
 //! grows to is drawn from the generator when there are more than it may take. A segment
 //! beyond `max_synapses_per_segment` first loses its weakest synapses, a cell beyond
-//! `max_segments_per_cell` its least recently used segment.
+//! `max_segments_per_cell` its least recently used segment (a segment is used at the
+//! learning step of the column it predicted).
 //!
 //! Everything that orders or draws is defined exactly (tests/reference.py repeats it in
 //! plain Python), so a seed gives the same cells, segments and permanences bit for bit.
+use std::sync::{Arc, Mutex, MutexGuard};
+
 use crate::error::{EngineError, Result};
+
+/// A sequence memory shared between its Python object and the networks that step it.
+pub type SharedSequence = Arc<Mutex<SequenceMemory>>;
+
+/// The sequence memory behind `shared` (a panic elsewhere cannot leave it half-changed in
+/// a way that matters more than the panic itself, so a poisoned lock is taken anyway).
+pub fn lock(shared: &SharedSequence) -> MutexGuard<'_, SequenceMemory> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// The parameters of a sequence memory (htm.core's `TemporalMemory` names in brackets).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +139,7 @@ impl SequenceParams {
         Ok(())
     }
 
-    fn cells(&self) -> usize {
+    pub fn cells(&self) -> usize {
         self.columns * self.cells_per_column
     }
 }
@@ -179,6 +199,34 @@ impl Draws {
     }
 }
 
+/// What a step's activation decided and its learning still has to do: the segments and
+/// cells it read are copied here, so working out the next prediction in between (to
+/// show it) changes nothing the learning uses.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Plan {
+    /// The active columns, ascending.
+    columns: Vec<u32>,
+    /// The cells active and the winner cells of the step before, ascending.
+    prev_active: Vec<u32>,
+    prev_winners: Vec<u32>,
+    /// The active segments that predicted this step, by cell then creation.
+    active: Vec<u32>,
+    /// The matching segments (by cell then creation) with their active potential synapses.
+    matching: Vec<(u32, u32)>,
+    /// Per bursting column, in column order: its best matching segment (if any) and its
+    /// winner cell.
+    bursts: Vec<(Option<u32>, u32)>,
+}
+
+/// What a run asked a sequence memory to note at every activation.
+#[derive(Debug, Clone, Default)]
+struct StepLog {
+    anomalies: Vec<f64>,
+    /// The cells predicted for each step (made the step before), ascending, one after the
+    /// other; `ends[t]` is where step t's end. Kept only when asked for.
+    predicted: Option<(Vec<u32>, Vec<usize>)>,
+}
+
 /// A sequence memory's state and its step (see the module docs).
 #[derive(Debug, Clone)]
 pub struct SequenceMemory {
@@ -194,12 +242,18 @@ pub struct SequenceMemory {
     draws: Draws,
     active_cells: Vec<u32>,
     winner_cells: Vec<u32>,
-    /// Active and matching segments after the last step, ordered by cell then ordinal.
+    /// The learning the last activation left to do, until [`learn`](Self::learn) does it.
+    plan: Option<Plan>,
+    /// Whether the active and matching segments below are out of date (the active cells
+    /// or the synapses changed since they were worked out).
+    stale: bool,
+    /// Active and matching segments of the active cells, ordered by cell then ordinal.
     active_segments: Vec<u32>,
     matching_segments: Vec<u32>,
-    /// Per segment id: active potential synapses at the last step.
+    /// Per segment id: active potential synapses (valid for `touched` segments).
     potential: Vec<u32>,
     anomaly: f64,
+    log: Option<StepLog>,
     // Scratch, kept between steps.
     connected: Vec<u32>,
     /// The segments with a non-zero count in `potential` and `connected`.
@@ -224,10 +278,13 @@ impl SequenceMemory {
             draws,
             active_cells: Vec::new(),
             winner_cells: Vec::new(),
+            plan: None,
+            stale: false,
             active_segments: Vec::new(),
             matching_segments: Vec::new(),
             potential: Vec::new(),
             anomaly: 0.0,
+            log: None,
             connected: Vec::new(),
             touched: Vec::new(),
             prev_active_mask: vec![false; cells],
@@ -253,8 +310,15 @@ impl SequenceMemory {
         &self.winner_cells
     }
 
-    /// The cells predicted for the next step (those with an active segment), ascending.
-    pub fn predicted_cells(&self) -> Vec<u32> {
+    /// The cells predicted for the next step (those with an active segment), ascending:
+    /// worked out from the active cells and the synapses as they are now.
+    pub fn predicted_cells(&mut self) -> Vec<u32> {
+        self.predict();
+        self.predictions()
+    }
+
+    /// The cells of the active segments, ascending (they must be up to date).
+    fn predictions(&self) -> Vec<u32> {
         let mut cells: Vec<u32> = self
             .active_segments
             .iter()
@@ -269,6 +333,11 @@ impl SequenceMemory {
         self.anomaly
     }
 
+    /// Whether the last activation's learning is still to do.
+    pub fn learning_pending(&self) -> bool {
+        self.plan.is_some()
+    }
+
     /// The number of live segments and synapses.
     pub fn size(&self) -> (usize, usize) {
         (
@@ -280,71 +349,221 @@ impl SequenceMemory {
     /// Every live segment as (cell, [(presynaptic cell, permanence), ...]), ordered by
     /// cell then creation, its synapses in creation order.
     pub fn segments(&self) -> Vec<(u32, Vec<(u32, f64)>)> {
-        let mut out = Vec::new();
-        for segs in &self.cell_segments {
-            let mut ordered: Vec<u32> = segs.clone();
-            ordered.sort_by_key(|&s| self.segments[s as usize].ordinal);
-            for s in ordered {
+        self.ordered_segments()
+            .into_iter()
+            .map(|s| {
                 let seg = &self.segments[s as usize];
                 let synapses = seg
                     .synapses
                     .iter()
                     .map(|&id| (self.synapses[id as usize].presyn, self.synapses[id as usize].permanence))
                     .collect();
-                out.push((seg.cell, synapses));
-            }
+                (seg.cell, synapses)
+            })
+            .collect()
+    }
+
+    /// The ids of the live segments, ordered by cell then creation.
+    fn ordered_segments(&self) -> Vec<u32> {
+        let mut out = Vec::with_capacity(self.size().0);
+        for segs in &self.cell_segments {
+            let mut ordered: Vec<u32> = segs.clone();
+            ordered.sort_by_key(|&s| self.segments[s as usize].ordinal);
+            out.extend(ordered);
         }
         out
     }
 
-    /// Forgets the activity (not what was learned): the next step starts a new sequence.
+    /// Forgets the activity and any learning still to do (not what was learned): the next
+    /// step starts a new sequence, with nothing predicted.
     pub fn reset(&mut self) {
         self.active_cells.clear();
         self.winner_cells.clear();
+        self.plan = None;
         self.active_segments.clear();
         self.matching_segments.clear();
+        self.stale = false;
     }
 
-    /// One step with `columns` (ascending, distinct, each below the number of columns)
-    /// active; learns when `learn`.
+    /// One whole step with `columns` (ascending, distinct, each below the number of
+    /// columns) active: [`activate`](Self::activate), then [`learn`](Self::learn) when
+    /// `learn`.
     pub fn compute(&mut self, columns: &[u32], learn: bool) -> Result<()> {
-        self.check_columns(columns)?;
+        self.activate(columns)?;
         if learn {
-            self.iteration += 1;
+            self.learn();
+        }
+        Ok(())
+    }
+
+    /// Starts noting, at every activation, the raw anomaly score and (when
+    /// `predicted`) the cells predicted for that step; [`take_log`](Self::take_log) hands
+    /// them over and stops.
+    pub fn start_log(&mut self, predicted: bool) {
+        self.log = Some(StepLog {
+            anomalies: Vec::new(),
+            predicted: predicted.then(|| (Vec::new(), Vec::new())),
+        });
+    }
+
+    /// The raw anomaly scores noted since [`start_log`](Self::start_log) and, when asked
+    /// for, the predicted cells of each of those steps (cells, ends); noting stops.
+    #[allow(clippy::type_complexity)]
+    pub fn take_log(&mut self) -> (Vec<f64>, Option<(Vec<u32>, Vec<usize>)>) {
+        let log = self.log.take().unwrap_or_default();
+        (log.anomalies, log.predicted)
+    }
+
+    /// The first half of a step: the columns' cells become active (the predicted ones, or
+    /// every cell of a column without any), the winner cells are chosen and the raw anomaly
+    /// score worked out. What learning would do is kept for [`learn`](Self::learn); an
+    /// activation not followed by learning leaves it undone. Bad columns change nothing.
+    pub fn activate(&mut self, columns: &[u32]) -> Result<()> {
+        self.check_columns(columns)?;
+        self.predict();
+        if let Some(log) = &mut self.log {
+            if let Some((cells, ends)) = &mut log.predicted {
+                let mut predicted: Vec<u32> = self
+                    .active_segments
+                    .iter()
+                    .map(|&s| self.segments[s as usize].cell)
+                    .collect();
+                predicted.dedup();
+                cells.extend(predicted);
+                ends.push(cells.len());
+            }
         }
         let cpc = self.params.cells_per_column as u32;
-        let predicted_columns = self.count_predicted(columns);
+        let column_of = |s: &Self, seg: u32| s.segments[seg as usize].cell / cpc;
+        let prev_active = std::mem::take(&mut self.active_cells);
+        let prev_winners = std::mem::take(&mut self.winner_cells);
+        let active_segments = self.active_segments.clone();
+        let matching: Vec<(u32, u32)> = self
+            .matching_segments
+            .iter()
+            .map(|&s| (s, self.potential[s as usize]))
+            .collect();
+        let mut bursts = Vec::new();
+        let mut predicted_columns = 0usize;
+        let (mut a, mut m) = (0usize, 0usize);
+        for &column in columns {
+            while a < active_segments.len() && column_of(self, active_segments[a]) < column {
+                a += 1;
+            }
+            while m < matching.len() && column_of(self, matching[m].0) < column {
+                m += 1;
+            }
+            let a_end = scan(&active_segments, a, |s| column_of(self, s) == column);
+            let m_end = m + matching[m..]
+                .iter()
+                .take_while(|&&(s, _)| column_of(self, s) == column)
+                .count();
+            if a_end > a {
+                predicted_columns += 1;
+                for &seg in &active_segments[a..a_end] {
+                    let cell = self.segments[seg as usize].cell;
+                    if self.active_cells.last() != Some(&cell) {
+                        self.active_cells.push(cell);
+                        self.winner_cells.push(cell);
+                    }
+                }
+            } else {
+                let first = column * cpc;
+                self.active_cells.extend(first..first + cpc);
+                // The best matching segment: most active potential synapses, the first in order.
+                let best = matching[m..m_end]
+                    .iter()
+                    .copied()
+                    .fold(None::<(u32, u32)>, |best, (s, p)| match best {
+                        Some((_, q)) if q >= p => best,
+                        _ => Some((s, p)),
+                    });
+                let winner = match best {
+                    Some((seg, _)) => self.segments[seg as usize].cell,
+                    None => self.least_used_cell(column),
+                };
+                self.winner_cells.push(winner);
+                bursts.push((best.map(|(s, _)| s), winner));
+            }
+            (a, m) = (a_end, m_end);
+        }
         self.anomaly = if columns.is_empty() {
             0.0
         } else {
             (columns.len() - predicted_columns) as f64 / columns.len() as f64
         };
-        let prev_active = std::mem::take(&mut self.active_cells);
-        let prev_winners = std::mem::take(&mut self.winner_cells);
-        for &c in &prev_active {
+        if let Some(log) = &mut self.log {
+            log.anomalies.push(self.anomaly);
+        }
+        self.winner_cells.sort_unstable();
+        self.plan = Some(Plan {
+            columns: columns.to_vec(),
+            prev_active,
+            prev_winners,
+            active: active_segments,
+            matching,
+            bursts,
+        });
+        self.stale = true;
+        Ok(())
+    }
+
+    /// The second half of a step: learns what the last activation decided (see the module
+    /// docs), once; nothing when there is nothing left to learn.
+    pub fn learn(&mut self) {
+        let Some(plan) = self.plan.take() else {
+            return;
+        };
+        self.iteration += 1;
+        // The segments that predicted this step were used now.
+        for &s in &plan.active {
+            self.segments[s as usize].last_used = self.iteration;
+        }
+        for &c in &plan.prev_active {
             self.prev_active_mask[c as usize] = true;
         }
-        let active_segments = std::mem::take(&mut self.active_segments);
-        let matching_segments = std::mem::take(&mut self.matching_segments);
-        let (mut a, mut m) = (0usize, 0usize);
+        let cpc = self.params.cells_per_column as u32;
         let column_of = |s: &Self, seg: u32| s.segments[seg as usize].cell / cpc;
-        let mut next = 0usize; // the next active column
+        let (active, matching, columns) = (&plan.active, &plan.matching, &plan.columns);
+        let (mut a, mut m, mut next, mut burst) = (0usize, 0usize, 0usize, 0usize);
         let total = self.params.columns as u32;
-        // Columns with something to do: active ones, and inactive ones with matching segments.
         let mut column = 0u32;
         while column < total {
             let is_active = next < columns.len() && columns[next] == column;
-            let a_end = scan(&active_segments, a, |s| column_of(self, s) == column);
-            let m_end = scan(&matching_segments, m, |s| column_of(self, s) == column);
+            let a_end = scan(active, a, |s| column_of(self, s) == column);
+            let m_end = m + matching[m..]
+                .iter()
+                .take_while(|&&(s, _)| column_of(self, s) == column)
+                .count();
+            // An active segment is matching too: its potential synapses are found there.
+            let potential_of = |seg: u32| {
+                matching[m..m_end]
+                    .iter()
+                    .find(|&&(s, _)| s == seg)
+                    .map_or(0, |&(_, p)| p)
+            };
             if is_active {
                 next += 1;
                 if a_end > a {
-                    self.activate_predicted(&active_segments[a..a_end], &prev_winners, learn);
+                    for &seg in &active[a..a_end] {
+                        self.reinforce(seg, potential_of(seg), &plan.prev_winners);
+                    }
                 } else {
-                    self.burst(column, &matching_segments[m..m_end], &prev_winners, learn);
+                    let (best, winner) = plan.bursts[burst];
+                    burst += 1;
+                    match best {
+                        Some(seg) => self.reinforce(seg, potential_of(seg), &plan.prev_winners),
+                        None => {
+                            let wanted = (self.params.max_new_synapses as usize).min(plan.prev_winners.len());
+                            if wanted > 0 {
+                                let seg = self.create_segment(winner);
+                                self.grow(seg, wanted, &plan.prev_winners);
+                            }
+                        }
+                    }
                 }
-            } else if learn && self.params.predicted_segment_decrement > 0.0 {
-                for &seg in &matching_segments[m..m_end] {
+            } else if self.params.predicted_segment_decrement > 0.0 {
+                for &(seg, _) in &matching[m..m_end] {
                     let dec = self.params.predicted_segment_decrement;
                     self.adapt(seg, -dec, 0.0);
                 }
@@ -355,21 +574,28 @@ impl SequenceMemory {
             if next < columns.len() {
                 to = to.min(columns[next]);
             }
-            if a < active_segments.len() {
-                to = to.min(column_of(self, active_segments[a]));
+            if a < active.len() {
+                to = to.min(column_of(self, active[a]));
             }
-            if m < matching_segments.len() {
-                to = to.min(column_of(self, matching_segments[m]));
+            if m < matching.len() {
+                to = to.min(column_of(self, matching[m].0));
             }
             column = to.max(column + 1);
         }
-        for &c in &prev_active {
+        for &c in &plan.prev_active {
             self.prev_active_mask[c as usize] = false;
         }
-        self.active_cells.sort_unstable();
-        self.winner_cells.sort_unstable();
-        self.activate_dendrites(learn);
-        Ok(())
+        self.stale = true;
+    }
+
+    /// Works out the active and matching segments of the active cells, if they are out of
+    /// date (so the next activation, and [`predicted_cells`](Self::predicted_cells), use
+    /// the synapses as they are now).
+    pub fn predict(&mut self) {
+        if self.stale {
+            self.activate_dendrites();
+            self.stale = false;
+        }
     }
 
     fn check_columns(&self, columns: &[u32]) -> Result<()> {
@@ -388,77 +614,9 @@ impl SequenceMemory {
         }
     }
 
-    /// How many of `columns` hold a cell predicted at the last step.
-    fn count_predicted(&self, columns: &[u32]) -> usize {
-        let cpc = self.params.cells_per_column as u32;
-        let mut predicted: Vec<u32> = self
-            .active_segments
-            .iter()
-            .map(|&s| self.segments[s as usize].cell / cpc)
-            .collect();
-        predicted.dedup();
-        let (mut i, mut j, mut count) = (0, 0, 0);
-        while i < columns.len() && j < predicted.len() {
-            match columns[i].cmp(&predicted[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    count += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        count
-    }
-
-    fn activate_predicted(&mut self, segments: &[u32], prev_winners: &[u32], learn: bool) {
-        for &seg in segments {
-            let cell = self.segments[seg as usize].cell;
-            if self.active_cells.last() != Some(&cell) {
-                self.active_cells.push(cell);
-                self.winner_cells.push(cell);
-            }
-            if learn {
-                self.reinforce(seg, prev_winners);
-            }
-        }
-    }
-
-    fn burst(&mut self, column: u32, matching: &[u32], prev_winners: &[u32], learn: bool) {
-        let cpc = self.params.cells_per_column as u32;
-        let first = column * cpc;
-        self.active_cells.extend(first..first + cpc);
-        // The best matching segment: most active potential synapses, the first in order.
-        let best = matching.iter().copied().fold(None::<u32>, |best, s| match best {
-            Some(b) if self.potential[b as usize] >= self.potential[s as usize] => Some(b),
-            _ => Some(s),
-        });
-        match best {
-            Some(seg) => {
-                self.winner_cells.push(self.segments[seg as usize].cell);
-                if learn {
-                    self.reinforce(seg, prev_winners);
-                }
-            }
-            None => {
-                let cell = self.least_used_cell(column);
-                self.winner_cells.push(cell);
-                if learn && !prev_winners.is_empty() {
-                    let wanted = (self.params.max_new_synapses as usize).min(prev_winners.len());
-                    if wanted > 0 {
-                        let seg = self.create_segment(cell);
-                        self.grow(seg, wanted, prev_winners);
-                    }
-                }
-            }
-        }
-    }
-
     /// Reinforces a segment that predicted (or best matched) its column, then grows it to
     /// previous winners until it has `max_new_synapses` active potential synapses.
-    fn reinforce(&mut self, seg: u32, prev_winners: &[u32]) {
-        let potential = self.potential[seg as usize];
+    fn reinforce(&mut self, seg: u32, potential: u32, prev_winners: &[u32]) {
         let (inc, dec) = (self.params.permanence_increment, self.params.permanence_decrement);
         if self.adapt(seg, inc, dec) {
             let wanted = self.params.max_new_synapses.saturating_sub(potential);
@@ -629,7 +787,7 @@ impl SequenceMemory {
 
     /// Counts every segment's active connected and potential synapses from the active
     /// cells; sets the active and matching segments, ordered by cell then creation.
-    fn activate_dendrites(&mut self, learn: bool) {
+    fn activate_dendrites(&mut self) {
         let n = self.segments.len();
         // Only the segments counted last time are non-zero: clear those.
         for &s in &self.touched {
@@ -670,14 +828,242 @@ impl SequenceMemory {
         }
         active.sort_by_key(|&s| key(self, s));
         matching.sort_by_key(|&s| key(self, s));
-        if learn {
-            for &s in &active {
-                self.segments[s as usize].last_used = self.iteration;
-            }
-        }
         self.active_segments = active;
         self.matching_segments = matching;
     }
+}
+
+/// A sequence memory's whole state as plain arrays: what checkpoints and pickles keep, and
+/// all a memory needs to go on bit for bit. Segments are listed by cell then creation;
+/// segment `k`'s synapses are `synapse_*[segment_ends[k - 1]..segment_ends[k]]`, in
+/// creation order. The learning an activation left undone (`plan`) refers to segments by
+/// their place in that list; a burst without a best matching segment has `u32::MAX` there.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SequenceState {
+    pub iteration: u64,
+    pub next_ordinal: u64,
+    pub draws: u64,
+    pub anomaly: f64,
+    pub active_cells: Vec<u32>,
+    pub winner_cells: Vec<u32>,
+    pub segment_cells: Vec<u32>,
+    pub segment_ordinals: Vec<u64>,
+    pub segment_last_used: Vec<u64>,
+    pub segment_ends: Vec<u64>,
+    pub synapse_cells: Vec<u32>,
+    pub synapse_permanences: Vec<f64>,
+    pub plan: bool,
+    pub plan_columns: Vec<u32>,
+    pub plan_prev_active: Vec<u32>,
+    pub plan_prev_winners: Vec<u32>,
+    pub plan_active: Vec<u32>,
+    pub plan_matching: Vec<u32>,
+    pub plan_potential: Vec<u32>,
+    pub plan_burst_best: Vec<u32>,
+    pub plan_burst_winner: Vec<u32>,
+}
+
+/// No best matching segment, in [`SequenceState::plan_burst_best`].
+pub const NO_SEGMENT: u32 = u32::MAX;
+
+impl SequenceMemory {
+    /// The whole state (see [`SequenceState`]).
+    pub fn state(&self) -> SequenceState {
+        let order = self.ordered_segments();
+        let mut index = vec![u32::MAX; self.segments.len()];
+        for (k, &s) in order.iter().enumerate() {
+            index[s as usize] = k as u32;
+        }
+        let mut st = SequenceState {
+            iteration: self.iteration,
+            next_ordinal: self.next_ordinal,
+            draws: self.draws.state,
+            anomaly: self.anomaly,
+            active_cells: self.active_cells.clone(),
+            winner_cells: self.winner_cells.clone(),
+            ..SequenceState::default()
+        };
+        for &s in &order {
+            let seg = &self.segments[s as usize];
+            st.segment_cells.push(seg.cell);
+            st.segment_ordinals.push(seg.ordinal);
+            st.segment_last_used.push(seg.last_used);
+            for &id in &seg.synapses {
+                st.synapse_cells.push(self.synapses[id as usize].presyn);
+                st.synapse_permanences.push(self.synapses[id as usize].permanence);
+            }
+            st.segment_ends.push(st.synapse_cells.len() as u64);
+        }
+        if let Some(plan) = &self.plan {
+            let at = |s: u32| index[s as usize];
+            st.plan = true;
+            st.plan_columns = plan.columns.clone();
+            st.plan_prev_active = plan.prev_active.clone();
+            st.plan_prev_winners = plan.prev_winners.clone();
+            st.plan_active = plan.active.iter().map(|&s| at(s)).collect();
+            st.plan_matching = plan.matching.iter().map(|&(s, _)| at(s)).collect();
+            st.plan_potential = plan.matching.iter().map(|&(_, p)| p).collect();
+            st.plan_burst_best = plan.bursts.iter().map(|&(b, _)| b.map_or(NO_SEGMENT, at)).collect();
+            st.plan_burst_winner = plan.bursts.iter().map(|&(_, w)| w).collect();
+        }
+        st
+    }
+
+    /// A memory of `params` in state `st`; an error naming the first thing in `st` that
+    /// does not fit the parameters or itself (nothing panics on a damaged state).
+    pub fn from_state(params: SequenceParams, st: &SequenceState) -> Result<Self> {
+        let mut m = SequenceMemory::new(params)?;
+        let cells = m.params.cells() as u64;
+        let bad = |what: String| Err(EngineError::InvalidValue(format!("sequence memory state: {what}")));
+        let n = st.segment_cells.len();
+        if st.segment_ordinals.len() != n || st.segment_last_used.len() != n || st.segment_ends.len() != n {
+            return bad("the segment arrays differ in length".into());
+        }
+        if st.synapse_cells.len() != st.synapse_permanences.len() {
+            return bad("the synapse arrays differ in length".into());
+        }
+        if st.segment_ends.windows(2).any(|w| w[0] > w[1])
+            || st.segment_ends.last().copied().unwrap_or(0) != st.synapse_cells.len() as u64
+        {
+            return bad("the segment ends do not divide the synapses".into());
+        }
+        for k in 0..n {
+            let (cell, ordinal) = (st.segment_cells[k], st.segment_ordinals[k]);
+            if cell as u64 >= cells {
+                return bad(format!("segment {k} belongs to cell {cell}, beyond the {cells} cells"));
+            }
+            if ordinal >= st.next_ordinal || st.segment_last_used[k] > st.iteration {
+                return bad(format!("segment {k} was made or used after the memory's last step"));
+            }
+            if k > 0 && (st.segment_cells[k - 1], st.segment_ordinals[k - 1]) >= (cell, ordinal) {
+                return bad(format!("segment {k} is out of order (by cell, then creation)"));
+            }
+        }
+        let mut ordinals = st.segment_ordinals.clone();
+        ordinals.sort_unstable();
+        if ordinals.windows(2).any(|w| w[0] == w[1]) {
+            return bad("two segments share an ordinal".into());
+        }
+        if let Some(c) = st.synapse_cells.iter().find(|&&c| c as u64 >= cells) {
+            return bad(format!("a synapse comes from cell {c}, beyond the {cells} cells"));
+        }
+        if let Some(p) = st.synapse_permanences.iter().find(|&&p| !(p > 0.0 && p <= 1.0)) {
+            return bad(format!("a synapse has permanence {p}, outside (0, 1]"));
+        }
+        for (name, list) in [
+            ("active cells", &st.active_cells),
+            ("winner cells", &st.winner_cells),
+            ("cells active before the pending step", &st.plan_prev_active),
+            ("winners before the pending step", &st.plan_prev_winners),
+        ] {
+            if list.windows(2).any(|w| w[0] >= w[1]) || list.last().is_some_and(|&c| c as u64 >= cells) {
+                return bad(format!("the {name} are not ascending cells"));
+            }
+        }
+        m.iteration = st.iteration;
+        m.next_ordinal = st.next_ordinal;
+        m.draws = Draws {
+            state: if st.draws == 0 { 0x9E37_79B9_7F4A_7C15 } else { st.draws },
+        };
+        m.anomaly = st.anomaly;
+        m.active_cells = st.active_cells.clone();
+        m.winner_cells = st.winner_cells.clone();
+        let mut start = 0usize;
+        for k in 0..n {
+            let cell = st.segment_cells[k];
+            if m.cell_segments[cell as usize].len() >= m.params.max_segments_per_cell as usize {
+                return bad(format!("cell {cell} has more segments than max_segments_per_cell"));
+            }
+            let end = st.segment_ends[k] as usize;
+            if end - start > m.params.max_synapses_per_segment as usize {
+                return bad(format!("segment {k} has more synapses than max_synapses_per_segment"));
+            }
+            let seg = Segment {
+                cell,
+                synapses: Vec::new(),
+                last_used: st.segment_last_used[k],
+                ordinal: st.segment_ordinals[k],
+                alive: true,
+            };
+            let id = place(&mut m.segments, &mut m.free_segments, seg);
+            m.cell_segments[cell as usize].push(id);
+            let mut seen: Vec<u32> = st.synapse_cells[start..end].to_vec();
+            seen.sort_unstable();
+            if seen.windows(2).any(|w| w[0] == w[1]) {
+                return bad(format!("segment {k} has two synapses from one cell"));
+            }
+            for j in start..end {
+                m.create_synapse(id, st.synapse_cells[j], st.synapse_permanences[j]);
+            }
+            start = end;
+        }
+        if st.plan {
+            m.plan = Some(plan_from_state(&m, st)?);
+        }
+        m.stale = true;
+        Ok(m)
+    }
+}
+
+/// The pending learning of `st`, checked against the memory `m` built from it.
+fn plan_from_state(m: &SequenceMemory, st: &SequenceState) -> Result<Plan> {
+    let bad = |what: &str| Err(EngineError::InvalidValue(format!("sequence memory state: {what}")));
+    let n = st.segment_cells.len() as u32;
+    let cpc = m.params.cells_per_column as u32;
+    let columns = &st.plan_columns;
+    if columns.windows(2).any(|w| w[0] >= w[1]) || columns.last().is_some_and(|&c| c as usize >= m.params.columns) {
+        return bad("the pending step's columns are not ascending columns");
+    }
+    for list in [&st.plan_active, &st.plan_matching] {
+        if list.windows(2).any(|w| w[0] >= w[1]) || list.last().is_some_and(|&s| s >= n) {
+            return bad("the pending step's segments are not ascending segments");
+        }
+    }
+    if st.plan_potential.len() != st.plan_matching.len() {
+        return bad("the pending step's potential counts do not match its segments");
+    }
+    if st
+        .plan_active
+        .iter()
+        .any(|s| st.plan_matching.binary_search(s).is_err())
+    {
+        return bad("an active segment of the pending step is not matching");
+    }
+    let column_of = |s: u32| st.segment_cells[s as usize] / cpc;
+    let bursting: Vec<u32> = columns
+        .iter()
+        .copied()
+        .filter(|&c| !st.plan_active.iter().any(|&s| column_of(s) == c))
+        .collect();
+    if st.plan_burst_best.len() != bursting.len() || st.plan_burst_winner.len() != bursting.len() {
+        return bad("the pending step's bursts do not match its columns");
+    }
+    for (k, &column) in bursting.iter().enumerate() {
+        let (best, winner) = (st.plan_burst_best[k], st.plan_burst_winner[k]);
+        let best_ok =
+            best == NO_SEGMENT || (st.plan_matching.binary_search(&best).is_ok() && column_of(best) == column);
+        if !best_ok || winner / cpc != column {
+            return bad("a burst of the pending step does not fit its column");
+        }
+    }
+    Ok(Plan {
+        columns: columns.clone(),
+        prev_active: st.plan_prev_active.clone(),
+        prev_winners: st.plan_prev_winners.clone(),
+        active: st.plan_active.clone(),
+        matching: st
+            .plan_matching
+            .iter()
+            .copied()
+            .zip(st.plan_potential.iter().copied())
+            .collect(),
+        bursts: st
+            .plan_burst_best
+            .iter()
+            .zip(&st.plan_burst_winner)
+            .map(|(&b, &w)| ((b != NO_SEGMENT).then_some(b), w))
+            .collect(),
+    })
 }
 
 /// Stores `item` in a freed slot of `items` if there is one, else at the end; its index.
@@ -893,6 +1279,52 @@ mod tests {
         assert!(tm.compute(&[3, 3], true).unwrap_err().to_string().contains("ascending"));
         tm.compute(&[], true).unwrap();
         assert_eq!(tm.anomaly(), 0.0);
+    }
+
+    /// A memory rebuilt from its state, mid-step or between steps, goes on bit for bit.
+    #[test]
+    fn a_memory_rebuilt_from_its_state_goes_on_the_same() {
+        let mut p = params(32, 3);
+        p.predicted_segment_decrement = 0.02;
+        p.max_segments_per_cell = 3;
+        p.max_synapses_per_segment = 6;
+        let step = |t: u32| -> Vec<u32> {
+            (0..5)
+                .map(|i| ((t % 7) * 3 + i * 5 + t / 50) % 32)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let mut a = SequenceMemory::new(p.clone()).unwrap();
+        for t in 0..300 {
+            a.compute(&step(t), true).unwrap();
+        }
+        a.activate(&step(300)).unwrap(); // learning pending
+        let st = a.state();
+        assert!(st.plan);
+        let mut b = SequenceMemory::from_state(p.clone(), &st).unwrap();
+        assert_eq!(b.state(), st);
+        for t in 300..400 {
+            if t > 300 {
+                a.activate(&step(t)).unwrap();
+                b.activate(&step(t)).unwrap();
+            }
+            a.learn();
+            b.learn();
+            assert_eq!(a.active_cells(), b.active_cells(), "step {t}");
+            assert_eq!(a.predicted_cells(), b.predicted_cells(), "step {t}");
+        }
+        assert_eq!(a.segments(), b.segments());
+        assert_eq!(a.state(), b.state());
+        let mut broken = st.clone();
+        broken.synapse_cells[0] = 96;
+        assert!(SequenceMemory::from_state(p.clone(), &broken).is_err());
+        let mut broken = st.clone();
+        broken.plan_burst_winner.push(0);
+        assert!(SequenceMemory::from_state(p.clone(), &broken).is_err());
+        let mut broken = st;
+        broken.segment_ends.pop();
+        assert!(SequenceMemory::from_state(p, &broken).is_err());
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::encoders::PyNumericalEncoder;
 use crate::homeostasis::PyDutyCycles;
 use crate::learning::PyHebbian;
 use crate::py_err;
+use crate::sequence::PySequenceMemory;
+use crate::source::PySource;
 
 /// How often a run checks for Ctrl-C and other signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(20);
@@ -31,6 +33,7 @@ type GroupSpec<'py> = (
     Option<Py<PyAny>>,
     Option<Py<PyAny>>,
     Option<PyRef<'py, PyDutyCycles>>,
+    Option<(PyRef<'py, PySequenceMemory>, PyRef<'py, PySource>)>,
 );
 
 struct GroupCalls {
@@ -83,6 +86,9 @@ impl PyNetwork {
 
 #[pymethods]
 impl PyNetwork {
+    /// A group is (output, connections, computation, learning, compute, learn, duty
+    /// cycles, sequence); `sequence`, when given, is (memory, source of its columns) and
+    /// makes the group a sequence memory (the other parts are then unused).
     /// `sensor` is (encoder, output) for a built-in sensor, and (None, output) for a sensor
     /// whose output buffer the engine may write patterns into (`run_patterns`) while `feed`,
     /// the Python callable, feeds values; `sensor` is None when neither is so. Exactly one
@@ -107,7 +113,20 @@ impl PyNetwork {
         });
         let mut engine_groups = Vec::with_capacity(groups.len());
         let mut calls = Vec::with_capacity(groups.len());
-        for (k, (output, connections, computation, learning, compute, learn, duty)) in groups.into_iter().enumerate() {
+        for (k, (output, connections, computation, learning, compute, learn, duty, sequence)) in
+            groups.into_iter().enumerate()
+        {
+            if let Some((memory, source)) = sequence {
+                let group = Group::from_sequence(output.inner.clone(), source.inner.clone(), memory.inner.clone())
+                    .map_err(py_err)?;
+                engine_groups.push(group);
+                calls.push(GroupCalls {
+                    compute: None,
+                    learn: None,
+                    connections: Vec::new(),
+                });
+                continue;
+            }
             if compute.is_none() && computation.is_none() {
                 return Err(PyValueError::new_err(format!(
                     "group {k} has neither a built-in computation nor a compute callable"

@@ -1,20 +1,62 @@
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
 use numpy::{PyArray1, PyReadonlyArray1};
-use protobrain_engine::{SequenceMemory, SequenceParams};
+use protobrain_engine::{SequenceMemory, SequenceParams, SequenceState, SharedSequence};
+use pyo3::exceptions::{PyKeyError, PyRuntimeError};
 use pyo3::prelude::*;
-use std::sync::Mutex;
+use pyo3::types::PyDict;
 
 use crate::py_err;
 
-/// A sequence memory (HTM temporal memory) of the engine.
+/// A segment as Python sees it: (cell, [(presynaptic cell, permanence), ...]).
+type Segment = (u32, Vec<(u32, f64)>);
+
+/// A sequence memory (HTM temporal memory) of the engine, shared with the networks that
+/// step it as a group.
 #[pyclass(name = "SequenceMemory", module = "protobrain._core", frozen)]
 pub struct PySequenceMemory {
-    inner: Mutex<SequenceMemory>,
+    pub(crate) inner: SharedSequence,
 }
 
 impl PySequenceMemory {
-    fn lock(&self) -> std::sync::MutexGuard<'_, SequenceMemory> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    /// The memory. A run in another thread holds it with the GIL released; waiting here
+    /// with the GIL held could deadlock, so a memory in use is an error instead.
+    fn lock(&self) -> PyResult<MutexGuard<'_, SequenceMemory>> {
+        match self.inner.try_lock() {
+            Ok(m) => Ok(m),
+            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(PyRuntimeError::new_err(
+                "this sequence memory is running in another thread (Brain.run); wait for it to finish",
+            )),
+        }
     }
+
+    fn wrap(memory: SequenceMemory) -> Self {
+        PySequenceMemory {
+            inner: Arc::new(Mutex::new(memory)),
+        }
+    }
+}
+
+macro_rules! state_arrays {
+    ($m:ident) => {
+        $m!(active_cells, u32);
+        $m!(winner_cells, u32);
+        $m!(segment_cells, u32);
+        $m!(segment_ordinals, u64);
+        $m!(segment_last_used, u64);
+        $m!(segment_ends, u64);
+        $m!(synapse_cells, u32);
+        $m!(synapse_permanences, f64);
+        $m!(plan_columns, u32);
+        $m!(plan_prev_active, u32);
+        $m!(plan_prev_winners, u32);
+        $m!(plan_active, u32);
+        $m!(plan_matching, u32);
+        $m!(plan_potential, u32);
+        $m!(plan_burst_best, u32);
+        $m!(plan_burst_winner, u32);
+    };
 }
 
 #[pymethods]
@@ -54,45 +96,159 @@ impl PySequenceMemory {
             max_synapses_per_segment,
             seed,
         };
-        Ok(PySequenceMemory {
-            inner: Mutex::new(SequenceMemory::new(params).map_err(py_err)?),
-        })
+        Ok(Self::wrap(SequenceMemory::new(params).map_err(py_err)?))
     }
 
-    /// One step with the active `columns` (ascending, distinct).
+    /// One whole step with the active `columns` (ascending, distinct).
     fn compute(&self, py: Python<'_>, columns: PyReadonlyArray1<'_, u32>, learn: bool) -> PyResult<()> {
         let columns = columns.as_array().to_vec();
-        py.detach(|| self.lock().compute(&columns, learn)).map_err(py_err)
+        let mut guard = self.lock()?;
+        let memory: &mut SequenceMemory = &mut guard;
+        py.detach(|| memory.compute(&columns, learn)).map_err(py_err)
     }
 
-    fn reset(&self) {
-        self.lock().reset();
+    /// The first half of a step: activate the cells of `columns` (ascending, distinct).
+    fn activate(&self, py: Python<'_>, columns: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
+        let columns = columns.as_array().to_vec();
+        let mut guard = self.lock()?;
+        let memory: &mut SequenceMemory = &mut guard;
+        py.detach(|| memory.activate(&columns)).map_err(py_err)
     }
 
-    fn active_cells<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
-        PyArray1::from_slice(py, self.lock().active_cells())
+    /// The second half: learn what the last activation decided (once).
+    fn learn(&self, py: Python<'_>) -> PyResult<()> {
+        let mut guard = self.lock()?;
+        let memory: &mut SequenceMemory = &mut guard;
+        py.detach(|| memory.learn());
+        Ok(())
     }
 
-    fn winner_cells<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
-        PyArray1::from_slice(py, self.lock().winner_cells())
+    fn reset(&self) -> PyResult<()> {
+        self.lock()?.reset();
+        Ok(())
     }
 
-    fn predicted_cells<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u32>> {
-        PyArray1::from_vec(py, self.lock().predicted_cells())
+    fn active_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_slice(py, self.lock()?.active_cells()))
+    }
+
+    fn winner_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_slice(py, self.lock()?.winner_cells()))
+    }
+
+    fn predicted_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
+        Ok(PyArray1::from_vec(py, self.lock()?.predicted_cells()))
     }
 
     #[getter]
-    fn anomaly(&self) -> f64 {
-        self.lock().anomaly()
+    fn anomaly(&self) -> PyResult<f64> {
+        Ok(self.lock()?.anomaly())
+    }
+
+    #[getter]
+    fn learning_pending(&self) -> PyResult<bool> {
+        Ok(self.lock()?.learning_pending())
     }
 
     /// (live segments, live synapses).
-    fn size(&self) -> (usize, usize) {
-        self.lock().size()
+    fn size(&self) -> PyResult<(usize, usize)> {
+        Ok(self.lock()?.size())
     }
 
     /// Every segment as (cell, [(presynaptic cell, permanence), ...]), by cell then creation.
-    fn segments(&self) -> Vec<(u32, Vec<(u32, f64)>)> {
-        self.lock().segments()
+    fn segments(&self) -> PyResult<Vec<Segment>> {
+        Ok(self.lock()?.segments())
+    }
+
+    /// Note the raw anomaly score (and, when `predicted`, the predicted cells) of every
+    /// activation from now on, until `take_log`.
+    fn start_log(&self, predicted: bool) -> PyResult<()> {
+        self.lock()?.start_log(predicted);
+        Ok(())
+    }
+
+    /// (raw anomaly scores, (predicted cells, ends) or None) noted since `start_log`.
+    #[allow(clippy::type_complexity)]
+    fn take_log<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<f64>>,
+        Option<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>)>,
+    )> {
+        let (anomalies, predicted) = self.lock()?.take_log();
+        let predicted = predicted.map(|(cells, ends)| {
+            let ends: Vec<u64> = ends.into_iter().map(|e| e as u64).collect();
+            (PyArray1::from_vec(py, cells), PyArray1::from_vec(py, ends))
+        });
+        Ok((PyArray1::from_vec(py, anomalies), predicted))
+    }
+
+    /// An independent copy (the same parameters and state).
+    fn copy(&self) -> PyResult<Self> {
+        Ok(Self::wrap(self.lock()?.clone()))
+    }
+
+    /// Takes `other`'s state (both must have the same parameters).
+    fn assign(&self, other: &PySequenceMemory) -> PyResult<()> {
+        if Arc::ptr_eq(&self.inner, &other.inner) {
+            return Ok(());
+        }
+        let copy = other.lock()?.clone();
+        let mut memory = self.lock()?;
+        if copy.params() != memory.params() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "a sequence memory of other parameters",
+            ));
+        }
+        *memory = copy;
+        Ok(())
+    }
+
+    /// The whole state as a dict of scalars and numpy arrays (see `with_state`).
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let st = self.lock()?.state();
+        let d = PyDict::new(py);
+        d.set_item("iteration", st.iteration)?;
+        d.set_item("next_ordinal", st.next_ordinal)?;
+        d.set_item("draws", st.draws)?;
+        d.set_item("anomaly", st.anomaly)?;
+        d.set_item("plan", st.plan)?;
+        macro_rules! put {
+            ($name:ident, $t:ty) => {
+                d.set_item(stringify!($name), PyArray1::<$t>::from_slice(py, &st.$name))?;
+            };
+        }
+        state_arrays!(put);
+        Ok(d)
+    }
+
+    /// A new memory with these parameters in the state `state` (a dict as `state` gives);
+    /// ValueError naming what does not fit.
+    fn with_state(&self, state: &Bound<'_, PyDict>) -> PyResult<Self> {
+        let item = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+            state
+                .get_item(name)?
+                .ok_or_else(|| PyKeyError::new_err(format!("the sequence memory state has no {name:?}")))
+        };
+        let mut st = SequenceState {
+            iteration: item("iteration")?.extract()?,
+            next_ordinal: item("next_ordinal")?.extract()?,
+            draws: item("draws")?.extract()?,
+            anomaly: item("anomaly")?.extract()?,
+            plan: item("plan")?.extract()?,
+            ..SequenceState::default()
+        };
+        macro_rules! take {
+            ($name:ident, $t:ty) => {
+                st.$name = item(stringify!($name))?
+                    .extract::<PyReadonlyArray1<'_, $t>>()?
+                    .as_array()
+                    .to_vec();
+            };
+        }
+        state_arrays!(take);
+        let params = self.lock()?.params().clone();
+        Ok(Self::wrap(SequenceMemory::from_state(params, &st).map_err(py_err)?))
     }
 }

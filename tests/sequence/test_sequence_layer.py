@@ -1,0 +1,296 @@
+"""The sequence memory as a layer of a brain: Brain.run against stepping and against
+tests/reference.py's plain temporal memory fed the same columns, checkpoints, probes,
+pickles and bad wiring."""
+
+import copy
+import math
+import pickle
+
+import numpy as np
+import pytest
+import reference
+from google.protobuf import text_format
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import protobrain
+from protobrain.anomaly import AnomalyLikelihood
+from protobrain.brain import Brain
+from protobrain.checkpoint import CorruptCheckpointError
+from protobrain.computation import SparseComputation, StandardComputation
+from protobrain.encoders.numerical import SimpleEncoder
+from protobrain.evaluate import codes, sensor_patterns
+from protobrain.learning import HebbianLearning
+from protobrain.messages import decode_experiment, encode_brain
+from protobrain.neuron import FeedForward, LayeredNeurons, Neurons
+from protobrain.proto import experiment_pb2
+from protobrain.sensor import Sensor
+from protobrain.sequence import SequenceMemory
+
+PARAMS = dict(
+    activation_threshold=4,
+    min_threshold=3,
+    initial_permanence=0.21,
+    connected_permanence=0.5,
+    permanence_increment=0.1,
+    permanence_decrement=0.1,
+    predicted_segment_decrement=0.01,
+    max_new_synapses=6,
+    max_segments_per_cell=6,
+    max_synapses_per_segment=10,
+    seed=9,
+)
+
+
+def pooled_brain(columns=64, cells=4, winners=6, weights_seed=1, likelihood=None, **overrides):
+    """A sensor, a learning k-winners pooler and a sequence memory over its winners."""
+    np.random.seed(weights_seed)
+    pooler = Neurons(columns, SparseComputation(winners), HebbianLearning(0.02, 0.002))
+    memory = SequenceMemory(columns, cells, **{**PARAMS, **overrides}, likelihood=likelihood)
+    return Brain(FeedForward([pooler, memory]), Sensor(SimpleEncoder(0, 10, 120, 0.1))), pooler, memory
+
+
+def series(length, seed=0):
+    """A repeating pattern of values with some noise: something to learn."""
+    rng = np.random.default_rng(seed)
+    base = [1, 4, 7, 2, 9, 5]
+    return [float(base[t % 6]) if rng.random() < 0.85 else float(rng.integers(0, 10)) for t in range(length)]
+
+
+def stepped(brain, memory, values, learn=True):
+    """The documented loop, noting what Brain.run records."""
+    activity, anomaly, likelihood, predicted = [], [], [], []
+    for value in values:
+        brain.sensor.feed(value)
+        brain.compute()
+        if learn:
+            brain.learn()
+        activity.append(memory.values.astype(bool))
+        anomaly.append(memory.anomaly)
+        likelihood.append(memory.anomaly_likelihood)
+        predicted.append(memory.predicted_cells)
+    return np.array(activity), np.array(anomaly), np.array(likelihood), np.array(predicted)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.integers(20, 120), st.booleans())
+def test_a_brain_run_matches_the_reference_fed_the_pooler_winners(seed, cells, steps, learn):
+    brain, _, memory = pooled_brain(cells=cells, weights_seed=seed % 1000, seed=seed)
+    values = series(steps, seed)
+    (winners, cells_active), outputs = brain.run(values, learn=learn, sequence_outputs=True)
+    ref = reference.SequenceMemory(64, cells, **dict(PARAMS, seed=seed))
+    for t in range(steps):
+        ref.compute(np.flatnonzero(winners[t]).tolist(), learn)
+        assert np.flatnonzero(cells_active[t]).tolist() == ref.active_cells, f"step {t}"
+        assert outputs[0].anomaly[t] == ref.anomaly, f"step {t}"
+        assert np.flatnonzero(outputs[0].predicted[t]).tolist() == ref.predicted_cells(), f"step {t}"
+    assert memory.segments() == ref.segments()
+
+
+@pytest.mark.parametrize("learn", [True, False])
+def test_brain_run_records_what_stepping_shows(learn):
+    values = series(160)
+    brain, _, memory = pooled_brain(likelihood=AnomalyLikelihood(30, 20, reestimation_period=10))
+    brain.run(values[:40])  # something learned first, so the unlearned run predicts too
+    twin = copy.deepcopy(brain)
+    (activity,), (out,) = brain.run(values[40:], learn=learn, record=[1], sequence_outputs=True)
+    expected = stepped(twin, twin.layers[1], values[40:], learn)
+    assert np.array_equal(activity, expected[0])
+    assert np.array_equal(out.anomaly, expected[1])
+    assert np.array_equal(out.likelihood, expected[2])
+    assert np.array_equal(out.predicted, expected[3])
+    assert out.predicted.shape == (120, 64, 4)
+    assert memory.segments() == twin.layers[1].segments()
+    assert 0 < out.likelihood.min() and out.likelihood.max() < 1 and not np.isnan(out.likelihood).any()
+
+
+def test_a_user_part_steps_the_run_in_python_and_records_the_same():
+    values = series(80)
+    builtin, _, _ = pooled_brain()
+    mixed, pooler, _ = pooled_brain()
+
+    class Winners(SparseComputation):
+        """A subclass: called from Python, so the run steps in Python."""
+
+    pooler.computation = Winners(6)
+    a_activity, (a,) = builtin.run(values, sequence_outputs=True)
+    b_activity, (b,) = mixed.run(values, sequence_outputs=True)
+    assert all(np.array_equal(x, y) for x, y in zip(a_activity, b_activity))
+    assert np.array_equal(a.anomaly, b.anomaly) and np.array_equal(a.predicted, b.predicted)
+    assert np.isnan(a.likelihood).all() and np.isnan(b.likelihood).all()  # no likelihood kept
+
+
+def test_unrecorded_layers_have_no_predictions_and_plain_runs_return_lists():
+    brain, _, _ = pooled_brain()
+    activity, (out,) = brain.run(series(10), record=[0], sequence_outputs=True)
+    assert len(activity) == 1 and out.predicted is None and out.anomaly.shape == (10,)
+    plain = brain.run(series(10))
+    assert isinstance(plain, list) and [a.shape for a in plain] == [(10, 64), (10, 64, 4)]
+
+
+def test_a_learned_sequence_is_predicted_and_a_changed_element_scores_one():
+    np.random.seed(0)
+    memory = SequenceMemory(120, 4, **PARAMS)
+    brain = Brain(memory, Sensor(SimpleEncoder(0, 11, 120, 0.05)))  # the sensor's bits are the columns
+    tune = [1.0, 3.0, 5.0, 7.0, 9.0]
+    for _ in range(12):
+        memory.reset()
+        _, (out,) = brain.run(tune, sequence_outputs=True)
+    assert out.anomaly.tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    memory.reset()
+    _, (out,) = brain.run([1.0, 3.0, 10.0, 7.0], learn=False, sequence_outputs=True)
+    assert out.anomaly.tolist()[:3] == [1.0, 0.0, 1.0]
+    assert out.predicted[1].any(axis=1).sum() == np.count_nonzero(brain.sensor.encoder.encode(5.0))
+
+
+@pytest.mark.parametrize("pending", [False, True])
+def test_a_checkpoint_continues_bit_identically(tmp_path, pending):
+    values = series(300, seed=4)
+    brain, _, memory = pooled_brain(likelihood=AnomalyLikelihood(40, 20, reestimation_period=15))
+    brain.run(values[:200])
+    if pending:  # saved between compute() and learn(): the learning still to do is kept
+        brain.sensor.feed(values[200])
+        brain.compute()
+    brain.save(tmp_path / "m.ckpt")
+    loaded = protobrain.load(tmp_path / "m.ckpt")
+    assert loaded.layers[1].learning_pending == pending
+    start = 200
+    if pending:
+        brain.learn()
+        loaded.learn()
+        start = 201
+    a = brain.run(values[start:], sequence_outputs=True)
+    b = loaded.run(values[start:], sequence_outputs=True)
+    assert all(np.array_equal(x, y) for x, y in zip(a[0], b[0]))
+    assert all(np.array_equal(x, y, equal_nan=True) for p, q in zip(a[1][0], b[1][0]) for x, y in [(p, q)])
+    assert memory.segments() == loaded.layers[1].segments()
+
+
+def test_a_damaged_sequence_memory_in_a_checkpoint_is_reported(tmp_path):
+    brain, _, _ = pooled_brain()
+    brain.run(series(50))
+    brain.save(tmp_path / "m.ckpt")
+    header, arrays = protobrain.checkpoint.format.read_file(open(tmp_path / "m.ckpt", "rb"), str(tmp_path))
+    node = next(n for n in header.node if n.WhichOneof("kind") == "sequence")
+    node.sequence.next_ordinal = 0  # every segment now claims to come from the future
+    with open(tmp_path / "bad.ckpt", "wb") as f:
+        protobrain.checkpoint.format.write_file(
+            f,
+            header,
+            [protobrain.checkpoint.format.PendingArray(e, lambda a=a: a) for e, a in zip(header.array, arrays)],
+        )
+    with pytest.raises(CorruptCheckpointError, match="sequence memory state the engine refuses"):
+        protobrain.load(tmp_path / "bad.ckpt")
+
+
+def test_probes_leave_the_sequence_memory_as_it_was():
+    values = series(120)
+    brain, _, _ = pooled_brain(likelihood=AnomalyLikelihood(20, 10))
+    brain.run(values[:60])
+    twin = copy.deepcopy(brain)
+    layer_codes = codes(brain, sensor_patterns(brain, [1.0, 4.0, 7.0]))
+    assert [c.shape for c in layer_codes] == [(3, 64), (3, 256)]
+    a = brain.run(values[60:], sequence_outputs=True)
+    b = twin.run(values[60:], sequence_outputs=True)
+    assert all(np.array_equal(x, y) for x, y in zip(a[0], b[0]))
+    assert np.array_equal(a[1][0].likelihood, b[1][0].likelihood)
+
+
+def test_pickles_and_copies_go_on_the_same():
+    brain, _, _ = pooled_brain()
+    brain.run(series(60))
+    copies = [pickle.loads(pickle.dumps(brain)), copy.deepcopy(brain)]
+    a = brain.run(series(30, 2), sequence_outputs=True)
+    for other in copies:
+        b = other.run(series(30, 2), sequence_outputs=True)
+        assert all(np.array_equal(x, y) for x, y in zip(a[0], b[0]))
+        assert np.array_equal(a[1][0].anomaly, b[1][0].anomaly)
+
+
+def test_a_layer_reading_an_object_of_yours_computes_in_python_the_same():
+    class Columns:
+        """Anything with .values and .shape."""
+
+        shape = (32,)
+
+        def __init__(self):
+            self.values = np.zeros(32)
+
+    rng = np.random.default_rng(3)
+    patterns = [np.sort(rng.choice(32, 5, replace=False)) for _ in range(4)]
+    source = Columns()
+    layer = SequenceMemory(32, 3, **PARAMS)
+    layer.input = source
+    alone = SequenceMemory(32, 3, **PARAMS)
+    for t in range(80):
+        source.values = np.zeros(32)
+        source.values[patterns[t % 4]] = 1
+        layer.compute()
+        layer.learn()
+        alone.step(source.values)
+        assert np.array_equal(layer.values.astype(bool), alone.active_cells)
+    assert layer.segments() == alone.segments()
+
+
+def test_wiring_that_does_not_fit_is_refused_naming_it():
+    memory = SequenceMemory(64, 4)
+    with pytest.raises(ValueError, match=r"one unit per column: 64 columns, but the source has shape \(50,\)"):
+        memory.input = Neurons(50)
+    with pytest.raises(ValueError, match=r"64 columns, but the source has shape \(65,\)"):
+        FeedForward([Neurons(65), memory])
+    with pytest.raises(ValueError, match="without synapses"):
+        Brain(memory, Sensor(SimpleEncoder(0, 1, 64, 0.1)), synapse_function=lambda pre, post: None)
+    with pytest.raises(ValueError, match="one input, 'main'; got 'context'"):
+        memory.set("context", Neurons(64))
+    with pytest.raises(ValueError, match="takes no computation"):
+        memory.computation = StandardComputation(0.5)
+    brain = Brain(
+        LayeredNeurons([Neurons(64, SparseComputation(4)), SequenceMemory(64, 4)]), Sensor(SimpleEncoder(0, 1, 64, 0.1))
+    )
+    with pytest.raises(ValueError, match="input 'main' is not connected"):
+        brain.compute()
+    with pytest.raises(ValueError, match="input 'main' is not connected"):
+        brain.run([0.5])
+
+
+def test_a_stack_gives_its_computation_to_every_layer_but_the_sequence_memory():
+    stack = FeedForward([Neurons(16), SequenceMemory(16, 2)])
+    stack.computation = SparseComputation(3)
+    assert stack.computation[0] == stack.layers[0].computation and stack.computation[1] is None
+    with pytest.raises(ValueError, match="takes no computation"):
+        stack.computation = [SparseComputation(3), SparseComputation(3)]
+
+
+def test_the_likelihood_sees_numbers_and_is_nan_without_one():
+    brain, _, memory = pooled_brain(likelihood=AnomalyLikelihood(0, 0, reestimation_period=1))
+    assert math.isnan(memory.anomaly_likelihood)
+    _, (out,) = brain.run([5.0] * 30, sequence_outputs=True)
+    # A flat stream: NuPIC's flat distribution (mean 0.5, sd 1000) makes every step ordinary.
+    assert np.allclose(out.likelihood[5:], 0.5, atol=1e-3)
+
+
+def _experiment(sequence_settings):
+    text = (
+        "encoder { type: NUMERICAL_SIMPLE shape: 100 [protobrain.proto.SimpleEncoder.simple_encoder] "
+        "{ min_value: 0 max_value: 10 sparsity: 0.1 } } "
+        f"cortex {{ layer: [32] sequence {{ {sequence_settings} }} }} seed: 3 "
+        + " ".join(f"input {{ int: {v} }}" for v in [1, 4, 7] * 8)
+    )
+    return text_format.Parse(text, experiment_pb2.Experiment())
+
+
+def test_an_experiment_file_can_end_in_a_sequence_memory():
+    brain, inputs = decode_experiment(_experiment("cells_per_column: 2 activation_threshold: 2 min_threshold: 1"))
+    memory = brain.layers[-1]
+    assert isinstance(memory, SequenceMemory) and memory.shape == (32, 2) and memory.input.source is brain.layers[0]
+    assert memory.params["activation_threshold"] == 2 and memory.params["max_new_synapses"] == 20
+    _, (out,) = brain.run(inputs, sequence_outputs=True)
+    assert out.anomaly[:3].tolist() == [1.0, 1.0, 1.0] and out.anomaly[-6:].mean() < 0.25  # learned
+    assert [tuple(s.shape) for s in encode_brain(brain).cortex.sdr] == [(32,), (32, 2)]
+
+
+def test_an_experiment_with_bad_sequence_parameters_is_refused_naming_them():
+    with pytest.raises(ValueError, match=r"min_threshold must not exceed activation_threshold \(2\), got 5"):
+        decode_experiment(_experiment("activation_threshold: 2 min_threshold: 5"))
+    with pytest.raises(ValueError, match="cells_per_column must be an int >= 1, got 0"):
+        decode_experiment(_experiment("cells_per_column: 0"))
