@@ -38,8 +38,10 @@ __all__ = ["DTYPES", "FORMAT_VERSION", "MAGIC", "PREAMBLE_SIZE", "PendingArray",
 #: The first eight bytes of every checkpoint (PNG-style: a high byte catches 7-bit
 #: transfers, the newline catches newline translation).
 MAGIC = b"\x89PBRAIN\n"
-#: The format version this module writes, and the only one it reads.
-FORMAT_VERSION = 1
+#: The newest format version: this module reads every version up to it. Version 2 added
+#: sequence memories (new node kinds); a file without any is written as version 1, so
+#: older protobrains still read it.
+FORMAT_VERSION = 2
 #: magic, version, header length, data length, header CRC-32, preamble CRC-32.
 _PREAMBLE = struct.Struct("<8sIIQII")
 #: Bytes in the preamble.
@@ -72,10 +74,13 @@ class PendingArray:
 # ------------------------------------------------------------------------------ writing
 
 
-def write_file(file: BinaryIO, header: pb.Checkpoint, arrays: list[PendingArray]) -> None:
+def write_file(
+    file: BinaryIO, header: pb.Checkpoint, arrays: list[PendingArray], version: int = FORMAT_VERSION
+) -> None:
     """Write ``header`` and its ``arrays`` (one per entry of ``header.array``, in order):
     a preamble placeholder, the arrays, the header, then the real preamble over the
-    placeholder. Each array's offset, length and CRC-32 are set in its entry as it is written."""
+    placeholder, as format ``version``. Each array's offset, length and CRC-32 are set in
+    its entry as it is written."""
     file.write(bytes(PREAMBLE_SIZE))
     offset = 0
     for pending in arrays:
@@ -101,15 +106,16 @@ def write_file(file: BinaryIO, header: pb.Checkpoint, arrays: list[PendingArray]
         raise CheckpointError(f"the checkpoint header is {len(serialized)} bytes, over the format's 4 GiB limit")
     file.write(serialized)
     file.seek(0)
-    preamble = _PREAMBLE.pack(MAGIC, FORMAT_VERSION, len(serialized), offset, zlib.crc32(serialized), 0)
+    preamble = _PREAMBLE.pack(MAGIC, version, len(serialized), offset, zlib.crc32(serialized), 0)
     file.write(preamble[:-4] + struct.pack("<I", zlib.crc32(preamble[:-4])))
 
 
 # ------------------------------------------------------------------------------ reading
 
 
-def read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[np.ndarray]]:
-    """Check the preamble, the length and the header; read and check every array."""
+def read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[np.ndarray], int]:
+    """Check the preamble, the length and the header; read and check every array. Returns
+    the header, the arrays and the file's format version."""
     size = os.fstat(file.fileno()).st_size
     preamble = read_exactly(file, PREAMBLE_SIZE)
     if preamble[: len(MAGIC)] != MAGIC[: len(preamble)] or (not preamble and size):
@@ -126,10 +132,11 @@ def read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[n
         raise CorruptCheckpointError(
             f"checkpoint {name} is corrupt: its preamble (bytes 0-{PREAMBLE_SIZE - 1}) fails its CRC-32 check"
         )
-    if version != FORMAT_VERSION:
+    if not 1 <= version <= FORMAT_VERSION:
         newer = " (written by a newer protobrain; upgrade to read it)" if version > FORMAT_VERSION else ""
         raise UnsupportedVersionError(
-            f"checkpoint {name} has format version {version}; this protobrain reads version {FORMAT_VERSION}{newer}",
+            f"checkpoint {name} has format version {version}; this protobrain reads versions 1 to "
+            f"{FORMAT_VERSION}{newer}",
             version,
         )
     expected = PREAMBLE_SIZE + data_length + header_length
@@ -156,7 +163,7 @@ def read_file(file: io.BufferedIOBase, name: str) -> tuple[pb.Checkpoint, list[n
         raise CorruptCheckpointError(f"checkpoint {name} is corrupt: its header does not parse ({err})") from None
     _check_array_table(header, data_length, name)
     file.seek(PREAMBLE_SIZE)
-    return header, [_read_array(file, entry, name) for entry in header.array]
+    return header, [_read_array(file, entry, name) for entry in header.array], version
 
 
 def _check_array_table(header: pb.Checkpoint, data_length: int, name: str) -> None:

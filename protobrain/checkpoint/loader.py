@@ -22,7 +22,7 @@ from protobrain._validation import Shape, normalize_shape, source_shape
 from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
 from protobrain.checkpoint.errors import CheckpointError, CorruptCheckpointError, PickleNotAllowedError
-from protobrain.checkpoint.format import FORMAT_VERSION, read_file
+from protobrain.checkpoint.format import read_file
 from protobrain.computation import SparseComputation, StandardComputation
 from protobrain.connectivity import check_compressed
 from protobrain.connectivity import check_dense as _check_synapses
@@ -98,8 +98,8 @@ def read(path: str | os.PathLike[str], allow_pickle: bool = False) -> LoadedChec
     """
     name = os.fspath(path)
     with open(name, "rb") as file:
-        header, arrays = read_file(file, name)
-        return _Loader(name, header, arrays, bool(allow_pickle)).build()
+        header, arrays, version = read_file(file, name)
+        return _Loader(name, header, arrays, bool(allow_pickle), version).build()
 
 
 class _Unpickler(pickle.Unpickler):
@@ -170,8 +170,11 @@ class _Loader:
     """Rebuilds the objects of a checked header: empty objects first (so references,
     cycles included, resolve), then the user parts, then every object's contents."""
 
-    def __init__(self, name: str, header: pb.Checkpoint, arrays: list[np.ndarray], allow_pickle: bool) -> None:
+    def __init__(
+        self, name: str, header: pb.Checkpoint, arrays: list[np.ndarray], allow_pickle: bool, version: int
+    ) -> None:
         self.name = name
+        self.version = version
         self.header = header
         self.arrays: list[np.ndarray | None] = list(arrays)
         self.allow_pickle = allow_pickle
@@ -210,7 +213,7 @@ class _Loader:
         return LoadedCheckpoint(
             model=self.objects[header.root],
             metadata={entry.key: entry.value for entry in header.metadata},
-            format_version=FORMAT_VERSION,
+            format_version=self.version,
             protobrain_version=header.protobrain_version,
         )
 
@@ -257,6 +260,8 @@ class _Loader:
         kind = node.WhichOneof("kind")
         if kind is None:
             raise self.fail(i, "is of a kind this protobrain does not know")
+        if kind in ("sequence", "column_input") and self.version < 2:
+            raise self.fail(i, f"is a {kind} node, which format version {self.version} cannot hold")
         if kind == "output":
             shape = self.shape(i, node.output.shape, "output shape")
             values = self.array(i, node.output.values, (pb.CheckpointArray.FLOAT64,))

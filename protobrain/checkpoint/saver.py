@@ -39,6 +39,8 @@ __all__ = ["save"]
 
 #: The pickle protocol of the user parts.
 _PICKLE_PROTOCOL = 5
+#: The node kinds format version 2 added.
+_VERSION_2_KINDS = frozenset({"sequence", "column_input"})
 #: The range of the format's int64 scalars and index items.
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -81,8 +83,12 @@ def save(
         entry.key = key
         entry.value = bytes(value)
     saver.pickle_user_parts()
+    # Version 2 is needed only for the node kinds it added; other files stay readable by
+    # the protobrains that know version 1 only.
+    kinds = {node.WhichOneof("kind") for node in header.node}
+    version = 2 if kinds & _VERSION_2_KINDS else 1
     with atomic_write(path) as file:
-        write_file(file, header, saver.arrays)
+        write_file(file, header, saver.arrays, version)
 
 
 def _package_version() -> str:

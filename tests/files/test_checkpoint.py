@@ -181,7 +181,8 @@ def test_metadata_and_versions(tmp_path):
     checkpoint.save(b, tmp_path / "m.pbk", metadata={"note": "hello", "raw": b"\x00\x01"})
     loaded = checkpoint.read(tmp_path / "m.pbk")
     assert loaded.metadata == {"note": b"hello", "raw": b"\x00\x01"}
-    assert loaded.format_version == checkpoint.FORMAT_VERSION == 1
+    assert loaded.format_version == 1  # version 2 only for files with sequence memories
+    assert checkpoint.FORMAT_VERSION == 2
     assert loaded.protobrain_version == protobrain.__version__
     with pytest.raises(TypeError, match="metadata"):
         checkpoint.save(b, tmp_path / "n.pbk", metadata={"x": 3})
@@ -351,12 +352,12 @@ def test_a_truncated_file(saved, keep):
 
 
 def test_a_wrong_version(saved):
-    saved.write_bytes(_repack(saved.read_bytes(), version=2))
+    saved.write_bytes(_repack(saved.read_bytes(), version=3))
     with pytest.raises(
-        checkpoint.UnsupportedVersionError, match="format version 2; this protobrain reads version 1"
+        checkpoint.UnsupportedVersionError, match="format version 3; this protobrain reads versions 1 to 2"
     ) as info:
         protobrain.load(saved)
-    assert info.value.version == 2 and "newer protobrain" in str(info.value)
+    assert info.value.version == 3 and "newer protobrain" in str(info.value)
 
 
 def test_not_a_checkpoint_and_trailing_bytes(saved, tmp_path):

@@ -170,7 +170,9 @@ def test_a_damaged_sequence_memory_in_a_checkpoint_is_reported(tmp_path):
     brain, _, _ = pooled_brain()
     brain.run(series(50))
     brain.save(tmp_path / "m.ckpt")
-    header, arrays = protobrain.checkpoint.format.read_file(open(tmp_path / "m.ckpt", "rb"), str(tmp_path))
+    with open(tmp_path / "m.ckpt", "rb") as f:
+        header, arrays, version = protobrain.checkpoint.format.read_file(f, str(tmp_path))
+    assert version == 2  # sequence memories need format version 2
     node = next(n for n in header.node if n.WhichOneof("kind") == "sequence")
     node.sequence.next_ordinal = 0  # every segment now claims to come from the future
     with open(tmp_path / "bad.ckpt", "wb") as f:
@@ -178,9 +180,19 @@ def test_a_damaged_sequence_memory_in_a_checkpoint_is_reported(tmp_path):
             f,
             header,
             [protobrain.checkpoint.format.PendingArray(e, lambda a=a: a) for e, a in zip(header.array, arrays)],
+            version,
         )
     with pytest.raises(CorruptCheckpointError, match="sequence memory state the engine refuses"):
         protobrain.load(tmp_path / "bad.ckpt")
+    with open(tmp_path / "old.ckpt", "wb") as f:  # the same nodes claimed by a version-1 file
+        protobrain.checkpoint.format.write_file(
+            f,
+            header,
+            [protobrain.checkpoint.format.PendingArray(e, lambda a=a: a) for e, a in zip(header.array, arrays)],
+            1,
+        )
+    with pytest.raises(CorruptCheckpointError, match="format version 1 cannot hold"):
+        protobrain.load(tmp_path / "old.ckpt")
 
 
 def test_probes_leave_the_sequence_memory_as_it_was():
