@@ -223,3 +223,54 @@ class SequenceMemory:
     def assign(self, other: SequenceMemory) -> None: ...
     def state(self) -> dict[str, Any]: ...
     def with_state(self, state: dict[str, Any]) -> SequenceMemory: ...
+
+@final
+class Predictor:
+    """An n-step-ahead predictor (htm.core's `Predictor`) of the engine."""
+
+    def __new__(cls, steps: list[int], alpha: float) -> Predictor: ...
+    @property
+    def steps(self) -> list[int]: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def input_size(self) -> int: ...
+    @property
+    def categories(self) -> list[int]: ...
+    @property
+    def last_record(self) -> int | None: ...
+    def reset(self) -> None: ...
+    def infer(self, active: npt.NDArray[np.uint32], size: int) -> list[npt.NDArray[np.float64]]: ...
+    def learn(self, record: int, active: npt.NDArray[np.uint32], size: int, buckets: list[int]) -> None: ...
+    def run(
+        self,
+        indptr: npt.NDArray[np.uint64],
+        indices: npt.NDArray[np.uint32],
+        size: int,
+        buckets: npt.NDArray[np.uint64],
+        learn: bool,
+        first_record: int,
+    ) -> list[npt.NDArray[np.float64]]: ...
+    def state(
+        self,
+    ) -> tuple[
+        list[int],
+        float,
+        int,
+        list[int],
+        list[npt.NDArray[np.float64]],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.uint64],
+        npt.NDArray[np.uint32],
+    ]: ...
+    @staticmethod
+    def from_state(
+        steps: list[int],
+        alpha: float,
+        input_size: int,
+        categories: list[int],
+        weights: list[npt.NDArray[np.float64]],
+        records: npt.NDArray[np.uint64],
+        indptr: npt.NDArray[np.uint64],
+        indices: npt.NDArray[np.uint32],
+    ) -> Predictor: ...

@@ -420,3 +420,72 @@ class SequenceMemory:
 
     def segments(self):
         return [(seg[0], [(p, w) for p, w in seg[3]]) for segs in self.cell_segments for seg in segs]
+
+
+# -- n-step-ahead prediction (protobrain.predictor; rust/engine/src/predictor.rs) ---------------------
+class Classifier:
+    """htm.core's ``Classifier`` with a dense ``(inputs, categories)`` weight matrix (None before
+    anything is learned). ``infer`` adds the rows of the active inputs in ascending order to
+    zeros, then a softmax: ``math.exp(v - max)`` per category, a running sum in category order,
+    each divided by it. ``learn`` widens the matrix with zero columns up to the largest category,
+    then adds ``alpha * (target - infer)`` to every active row, ``target`` being
+    ``1 / len(categories)`` at each category."""
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+        self.weights = None
+
+    @property
+    def categories(self):
+        return 0 if self.weights is None else self.weights.shape[1]
+
+    def infer(self, active):
+        if self.weights is None:
+            return np.zeros(0)
+        votes = np.zeros(self.weights.shape[1])
+        for i in sorted(active):
+            votes = votes + self.weights[i]
+        peak = max(votes)
+        exps = [math.exp(v - peak) for v in votes]
+        total = 0.0
+        for e in exps:
+            total += e
+        return np.array([e / total for e in exps])
+
+    def learn(self, active, size, categories):
+        needed = max(categories) + 1
+        if self.weights is None:
+            self.weights = np.zeros((size, needed))
+        elif needed > self.weights.shape[1]:
+            self.weights = np.hstack([self.weights, np.zeros((size, needed - self.weights.shape[1]))])
+        target = np.zeros(self.weights.shape[1])
+        target[list(categories)] = 1.0 / len(categories)
+        error = target - self.infer(active)
+        for i in sorted(active):
+            self.weights[i] = self.weights[i] + self.alpha * error
+
+
+class Predictor:
+    """htm.core's ``Predictor``: a ``Classifier`` per step and the last ``max(steps) + 1`` patterns
+    with their record numbers. ``learn`` first appends the pattern when its record is new (and
+    drops the oldest beyond the limit), then teaches each classifier ``n`` the pattern of record
+    ``record - n`` if the history holds it."""
+
+    def __init__(self, steps, alpha):
+        self.steps = sorted(steps)
+        self.classifiers = {n: Classifier(alpha) for n in self.steps}
+        self.history = []
+
+    def reset(self):
+        self.history = []
+
+    def infer(self, active):
+        return {n: self.classifiers[n].infer(active) for n in self.steps}
+
+    def learn(self, record, active, size, categories):
+        if not self.history or record > self.history[-1][0]:
+            self.history.append((record, sorted(active)))
+            self.history = self.history[-(self.steps[-1] + 1) :]
+        for past, pattern in self.history:
+            if record - past in self.classifiers:
+                self.classifiers[record - past].learn(pattern, size, categories)

@@ -10,6 +10,7 @@ mod encoders;
 mod homeostasis;
 mod learning;
 mod network;
+mod predictor;
 mod sequence;
 mod source;
 
@@ -86,6 +87,8 @@ mod _core {
     use crate::learning::PyHebbian;
     #[pymodule_export]
     use crate::network::PyNetwork;
+    #[pymodule_export]
+    use crate::predictor::PyPredictor;
     #[pymodule_export]
     use crate::sequence::PySequenceMemory;
     #[pymodule_export]
