@@ -10,6 +10,8 @@ training run and the run goes on, bit for bit, as it would have without it.
   between checkpoints of a training run.
 - :func:`readout` (:mod:`~protobrain.evaluate.readout`): accuracy of a linear decoder of a
   label, per layer and on the raw sensor bits (needs ``protobrain[evaluate]``).
+- :func:`prediction` (:mod:`~protobrain.evaluate.prediction`): accuracy of an online
+  predictor of the value ``n`` steps ahead, per layer and on the raw sensor bits.
 - :func:`similarity_preservation` (:mod:`~protobrain.evaluate.similarity`): rank correlation
   between input overlap and code overlap over pairs of inputs (needs ``protobrain[evaluate]``).
 - :mod:`~protobrain.evaluate.probes`: the same measurements as probes the
@@ -24,10 +26,12 @@ docs/evaluation.md says what each number means and what a good value looks like.
 
 from protobrain.evaluate._codes import codes, sensor_patterns
 from protobrain.evaluate.noise import NoiseRobustness, add_noise, noise_robustness
+from protobrain.evaluate.prediction import Prediction, prediction
 from protobrain.evaluate.probes import (
     DutyCycleProbe,
     LayerDutyCycles,
     NoiseRobustnessProbe,
+    PredictionProbe,
     Probe,
     ProbeResults,
     ReadoutProbe,
@@ -43,6 +47,8 @@ __all__ = [
     "LayerDutyCycles",
     "NoiseRobustness",
     "NoiseRobustnessProbe",
+    "Prediction",
+    "PredictionProbe",
     "Probe",
     "ProbeResults",
     "Readout",
@@ -55,6 +61,7 @@ __all__ = [
     "buckets",
     "codes",
     "noise_robustness",
+    "prediction",
     "readout",
     "sensor_patterns",
     "similarity_preservation",

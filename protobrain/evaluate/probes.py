@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from protobrain.evaluate.noise import noise_robustness
+from protobrain.evaluate.prediction import prediction
 from protobrain.evaluate.readout import readout
 from protobrain.evaluate.similarity import similarity_preservation
 from protobrain.evaluate.stability import StabilityTracker
@@ -33,6 +34,7 @@ __all__ = [
     "DutyCycleProbe",
     "LayerDutyCycles",
     "NoiseRobustnessProbe",
+    "PredictionProbe",
     "Probe",
     "ProbeResults",
     "ReadoutProbe",
@@ -160,6 +162,30 @@ class ReadoutProbe(Probe):
     def finish(self, brain: Any) -> ProbeResults:
         trained = readout(brain, *self.split, sensor=self._untrained.sensor)
         return self._results(brain, trained.layers, trained.overall, {"trained": trained, "untrained": self._untrained})
+
+
+class PredictionProbe(Probe):
+    """:func:`~protobrain.evaluate.prediction.prediction` after training: per layer, the
+    accuracy of an online predictor of ``buckets`` ``steps`` steps ahead, on a copy of the
+    brain fed ``values`` (without learning unless ``learn``). ``details`` is the
+    :class:`~protobrain.evaluate.prediction.Prediction`, with the sensor's baseline."""
+
+    def __init__(
+        self, values: Any, buckets: Any, steps: int = 1, *, learn: bool = False, skip: int = 0, name: str = "prediction"
+    ) -> None:
+        super().__init__(name)
+        self.values = list(values)
+        self.buckets = np.asarray(buckets)
+        if self.buckets.shape != (len(self.values),):
+            raise ValueError(
+                f"PredictionProbe: buckets must hold one bucket per value, {len(self.values)} values and "
+                f"buckets of shape {self.buckets.shape}"
+            )
+        self.steps, self.learn, self.skip = steps, learn, skip
+
+    def finish(self, brain: Any) -> ProbeResults:
+        result = prediction(brain, self.values, self.buckets, self.steps, learn=self.learn, skip=self.skip)
+        return self._results(brain, result.layers, result.overall, result)
 
 
 class SimilarityProbe(Probe):
