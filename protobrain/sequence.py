@@ -335,8 +335,7 @@ class SequenceMemory(_graph.TracksStepMethods, _graph.Saveable):
     def _activate(self, values: np.ndarray) -> None:
         if values.dtype.kind not in "biuf" or (values.dtype.kind == "f" and not np.isfinite(values).all()):
             raise ValueError(f"the active columns must be finite numbers or bools, got dtype {values.dtype}")
-        self._native.activate(np.flatnonzero(values).astype(np.uint32))
-        self._output.values = self.active_cells
+        self._native.activate_into(np.flatnonzero(values).astype(np.uint32), self._output._activity)
 
     def _noted(self, value: float, raw: float | None = None) -> float:
         """After an activation: feed its raw anomaly score (``raw``, or the last step's)

@@ -3,6 +3,7 @@ tests/reference.py's plain temporal memory fed the same columns, checkpoints, pr
 pickles and bad wiring."""
 
 import copy
+import json
 import math
 import pickle
 
@@ -10,13 +11,16 @@ import numpy as np
 import pytest
 import reference
 from google.protobuf import text_format
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import protobrain
+from protobrain import plot
 from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
 from protobrain.checkpoint import CorruptCheckpointError
+from protobrain.cli import main as protobrain_main
 from protobrain.computation import SparseComputation, StandardComputation
 from protobrain.encoders.numerical import SimpleEncoder
 from protobrain.evaluate import codes, sensor_patterns
@@ -306,3 +310,23 @@ def test_an_experiment_with_bad_sequence_parameters_is_refused_naming_them():
         decode_experiment(_experiment("activation_threshold: 2 min_threshold: 5"))
     with pytest.raises(ValueError, match="cells_per_column must be an int >= 1, got 0"):
         decode_experiment(_experiment("cells_per_column: 0"))
+
+
+def test_the_example_experiment_runs_and_inspect_summarises_the_memory(tmp_path, capsys):
+    snapshots = tmp_path / "run.snap"
+    assert (
+        protobrain_main.main(["experiment", str(ROOT / "examples" / "sequence_experiment.textproto"), str(snapshots)])
+        == 0
+    )
+    assert protobrain_main.main(["inspect", "--json", str(snapshots)]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [layer["shape"] for layer in summary["layers"]] == [[64], [64], [64, 4]]
+
+
+def test_plots_draw_a_sequence_memory_like_any_layer(tmp_path):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    brain, _, _ = pooled_brain()
+    figure = plot.overview(brain, series(40))
+    plot.save(figure, tmp_path / "overview.png")
+    assert (tmp_path / "overview.png").stat().st_size > 0

@@ -6,7 +6,9 @@ use pyo3::exceptions::{PyKeyError, PyRuntimeError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::activity::PyActivity;
 use crate::py_err;
+use protobrain_engine::activity::{read, write};
 
 /// A segment as Python sees it: (cell, [(presynaptic cell, permanence), ...]).
 type Segment = (u32, Vec<(u32, f64)>);
@@ -113,6 +115,32 @@ impl PySequenceMemory {
         let mut guard = self.lock()?;
         let memory: &mut SequenceMemory = &mut guard;
         py.detach(|| memory.activate(&columns)).map_err(py_err)
+    }
+
+    /// [`activate`](Self::activate), then the active cells become `output`'s ones (what a
+    /// network's group does; `output` must have one unit per cell).
+    fn activate_into(
+        &self,
+        py: Python<'_>,
+        columns: PyReadonlyArray1<'_, u32>,
+        output: PyRef<'_, PyActivity>,
+    ) -> PyResult<()> {
+        let columns = columns.as_array().to_vec();
+        let mut guard = self.lock()?;
+        let memory: &mut SequenceMemory = &mut guard;
+        if read(&output.inner).size() != memory.cells() {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "an output of {} units for {} cells",
+                read(&output.inner).size(),
+                memory.cells()
+            )));
+        }
+        let shared = output.inner.clone();
+        py.detach(|| {
+            memory.activate(&columns)?;
+            write(&shared).set_ones(memory.active_cells().iter().map(|&c| c as usize))
+        })
+        .map_err(py_err)
     }
 
     /// The second half: learn what the last activation decided (once).
