@@ -35,7 +35,7 @@ import numpy as np
 from protobrain import _core, _graph
 from protobrain._validation import source_shape
 from protobrain.anomaly import AnomalyLikelihood
-from protobrain.synapses import Output
+from protobrain.synapses import Output, _NotNative
 
 __all__ = ["ColumnInput", "SequenceMemory", "SequenceOutputs"]
 
@@ -128,7 +128,7 @@ class ColumnInput:
             return None
         try:
             return native()
-        except Exception:  # noqa: BLE001 - e.g. a slice of a user object: read it in Python
+        except _NotNative:  # e.g. a slice of an object of yours: read it in Python
             return None
 
     def __repr__(self) -> str:

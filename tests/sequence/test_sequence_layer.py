@@ -30,6 +30,7 @@ from protobrain.neuron import FeedForward, LayeredNeurons, Neurons
 from protobrain.proto import experiment_pb2
 from protobrain.sensor import Sensor
 from protobrain.sequence import SequenceMemory
+from protobrain.synapses import OutputSlice
 
 PARAMS = dict(
     activation_threshold=4,
@@ -330,3 +331,21 @@ def test_plots_draw_a_sequence_memory_like_any_layer(tmp_path):
     figure = plot.overview(brain, series(40))
     plot.save(figure, tmp_path / "overview.png")
     assert (tmp_path / "overview.png").stat().st_size > 0
+
+
+def test_a_slice_of_an_object_of_yours_is_read_in_python():
+    class Values:
+        """Anything with .values and .shape, sliced through protobrain's OutputSlice."""
+
+        shape = (2, 16)
+
+        def __init__(self):
+            self.values = np.zeros((2, 16))
+
+    from_user = Values()
+    from_user.values[1, [2, 5, 9]] = 1
+    memory = SequenceMemory(16, 2, **PARAMS)
+    memory.input = OutputSlice(from_user, 1)
+    assert memory.input._native_source() is None  # not one of protobrain's buffers
+    memory.compute()
+    assert np.flatnonzero(memory.values.any(axis=1)).tolist() == [2, 5, 9]
