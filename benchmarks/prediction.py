@@ -4,8 +4,9 @@
 
 ``NAB_DIR`` is a NAB folder (``data/realKnownCause/nyc_taxi.csv``: 10,320 half-hourly
 counts of New York taxi passengers, 2014-07 to 2015-01). The set-up is the NAB detector's
-(docs/nab.md): the value and its time of day encoded side by side, a 2,048-unit spatial
-pooler with 40 winners, and a sequence memory over it, learning as the stream goes. An
+(docs/nab.md) with protobrain's own spatial pooler (uniform weights, ``HebbianLearning``),
+all in one ``Brain``: the value and its time of day encoded side by side, a 2,048-unit
+spatial pooler with 40 winners, and a sequence memory over it, learning as the stream goes. An
 online :class:`protobrain.predictor.Predictor` per layer learns to map the layer's activity
 to the bucket (``--buckets`` equal-width buckets of the file's range) of the value ``n``
 steps later (``--steps``, 1 and 5 by default) at rate ``--alpha`` (0.01, the best of 0.001, 0.01
@@ -52,7 +53,8 @@ def read(path: pathlib.Path) -> tuple[list[datetime.datetime], np.ndarray]:
 
 
 def brain_for(values: np.ndarray, cells: int) -> Brain:
-    """The NAB detector's set-up (protobrain.nab.detector's defaults)."""
+    """The NAB detector's set-up with protobrain's own spatial pooler (``DetectorSettings(
+    sp_init="uniform", sp_learning="hebbian")``), as one brain."""
     low, high = float(values.min()), float(values.max())
     pad = 0.2 * (high - low)
     value = SimpleEncoder(low - pad, high + pad, 151, 20.5 / 151)
