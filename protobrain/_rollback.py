@@ -95,7 +95,14 @@ class _Snapshot:
         # A sequence memory's state is copied whole: its cells, segments, pending learning
         # and random generator, and its likelihood.
         self.memories = [
-            (m, m._native.copy(), copy.deepcopy(m.likelihood), m._likelihood_score) for m in the_plan.memories
+            (
+                m,
+                m._native.copy(),
+                m.likelihood,
+                copy.deepcopy(vars(m.likelihood) if m.likelihood else {}),
+                m._likelihood_score,
+            )
+            for m in the_plan.memories
         ]
         self.sensor = brain.sensor if sensor and "_value" in vars(brain.sensor) else None
         self.value = self.sensor._value if self.sensor is not None else None
@@ -108,9 +115,12 @@ class _Snapshot:
     def restore(self) -> None:
         for activity, values in self.activities:
             activity.assign(values)
-        for memory, native, likelihood, score in self.memories:
+        for memory, native, likelihood, likelihood_state, score in self.memories:
             memory._native.assign(native)
-            memory.likelihood = copy.deepcopy(likelihood)
+            memory.likelihood = likelihood  # the same object, its state put back
+            if likelihood is not None:
+                vars(likelihood).clear()
+                vars(likelihood).update(copy.deepcopy(likelihood_state))
             memory._likelihood_score = score
         if self.sensor is not None:
             self.sensor._value = self.value

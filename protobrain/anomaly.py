@@ -170,8 +170,11 @@ class AnomalyLikelihood:
             if not (math.isfinite(mean) and math.isfinite(variance) and variance > 0):
                 raise ValueError(f"the likelihood's distribution has mean {mean} and variance {variance}")
             likelihood._distribution = _Normal(mean, variance)
+        total = float(state["total"])
+        if not math.isfinite(total):
+            raise ValueError(f"the likelihood's running sum is {total}")
         likelihood._window = [float(x) for x in window]
-        likelihood._total = float(state["total"])
+        likelihood._total = total
         likelihood._recent = [float(x) for x in recent]
         return likelihood
 

@@ -199,26 +199,29 @@ class Brain(_graph.TracksStepMethods, _graph.Saveable):
         steps = len(values)
         memories = [(i, layer) for i, layer in enumerate(layers) if isinstance(layer, SequenceMemory)]
         if network.builtin or (network.takes_patterns and _encodes_batches(self.sensor)):
-            for i, layer in memories:
-                layer._native.start_log(wanted[i] and sequence_outputs)
-            logs = []
-            try:
-                with _rollback.whole_step(self, plan, compute=True, learn=False):
-                    if network.builtin:
-                        done, recorded, interrupt = network.run(_encoder_inputs(values), bool(learn), wanted)
-                    else:  # an array or category encoder: every value encoded before the first step
-                        patterns = self.sensor.encoder.encode_batch(values).reshape(steps, self.sensor.output.size)
-                        done, recorded, interrupt = network.run_patterns(patterns, bool(learn), wanted)
-            finally:
-                logs = [layer._native.take_log() for _, layer in memories]
-            outputs = [
-                _logged_outputs(layer, anomalies, predicted, values)
-                for (_, layer), (anomalies, predicted) in zip(memories, logs)
-            ]
-            if done:
-                self.sensor._value = values[done - 1]
+            # The engine notes each memory's raw scores (and predictions, when recorded).
+            predicted = [wanted[i] and sequence_outputs for i, _ in memories]
+            with _rollback.whole_step(self, plan, compute=True, learn=False):
+                if network.builtin:
+                    done, recorded, interrupt, logs = network.run(
+                        _encoder_inputs(values), bool(learn), wanted, predicted
+                    )
+                else:  # an array or category encoder: every value encoded before the first step
+                    patterns = self.sensor.encoder.encode_batch(values).reshape(steps, self.sensor.output.size)
+                    done, recorded, interrupt, logs = network.run_patterns(patterns, bool(learn), wanted, predicted)
+            # The steps are done: what follows brings the likelihoods and the sensor up to
+            # them, so a Ctrl-C now waits until it is whole.
+            with _rollback.deferred_interrupt() as late:
+                outputs = [
+                    _logged_outputs(layer, anomalies, cells, values)
+                    for (_, layer), (anomalies, cells) in zip(memories, logs)
+                ]
+                if done:
+                    self.sensor._value = values[done - 1]
             if interrupt is not None:
                 raise interrupt
+            if late[0]:
+                raise KeyboardInterrupt
         else:
             sizes = list(network.sizes)
             recorded = [np.zeros((steps, size), dtype=bool) if w else None for w, size in zip(wanted, sizes)]
@@ -303,7 +306,8 @@ class _Compiled(NamedTuple):
     #: A built-in computation's group and the name of an input of it that is not
     #: connected, found at compile time and raised at the next compute or run.
     unconnected: tuple[Any, str] | None
-    #: The sequence memories the engine steps (their likelihoods are the brain's to update).
+    #: The sequence memories the brain steps itself (their likelihoods are its to update),
+    #: in the engine or, reading an object of yours, in Python.
     sequences: tuple[SequenceMemory, ...] = ()
 
     def check_connected(self) -> None:
@@ -398,16 +402,19 @@ def _compile(
     unconnected: tuple[Any, str] | None = None
     sequences: list[SequenceMemory] = []
     for group in layers:
+        if isinstance(group, SequenceMemory) and any(group is other for other in sequences):
+            raise ValueError(f"{group!r} is among the brain's groups twice; a sequence memory can be one group only")
         if type(group) is SequenceMemory and not _overrides(group, ("compute", "learn")):
+            sequences.append(group)  # the brain feeds its likelihood the stream's values
             source = group.input._native_source() if group.input.connected else None
             if source is None:
-                # Unconnected (its compute raises the error), or reading an object of yours:
-                # the layer computes itself in Python.
+                # Unconnected (it raises the error), or reading an object of yours: the
+                # layer activates itself in Python.
                 if not group.input.connected and unconnected is None:
                     unconnected = (group, SequenceMemory.MAIN_INPUT)
-                specs.append(_GroupSpec(group.output._activity, [], None, None, group.compute, group.learn))
+                compute = group._activate_from_input
+                specs.append(_GroupSpec(group.output._activity, [], None, None, compute, group.learn))
             else:
-                sequences.append(group)
                 spec = _GroupSpec(group.output._activity, [], None, None, None, None, sequence=(group._native, source))
                 specs.append(spec)
             continue

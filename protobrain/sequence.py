@@ -307,13 +307,18 @@ class SequenceMemory(_graph.TracksStepMethods, _graph.Saveable):
 
         (A brain computes a sequence memory in the engine; this is the same step in Python.)
         """
+        self._activate_from_input()
+        self._noted(math.nan)
+        return self.values
+
+    def _activate_from_input(self) -> None:
+        """The activation of :meth:`compute`, without the likelihood (a brain feeds it the
+        stream's value itself)."""
         if not self._input.connected:
             raise ValueError(
                 f"{self!r} cannot compute: its input 'main' is not connected; connect it (layer.input = source)"
             )
         self._activate(self._input.values.reshape(-1))
-        self._noted(math.nan)
-        return self.values
 
     def learn(self) -> None:
         """Learn what the last :meth:`compute` decided (once; nothing if it is done)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import os
 import pickle
 from typing import Any, BinaryIO
@@ -423,7 +424,10 @@ class _Loader:
             raise self.fail(i, f"has a sequence memory state the engine refuses: {err}") from None
         if message.HasField("likelihood"):
             obj.likelihood = self._likelihood(i, message.likelihood)
-        obj._likelihood_score = message.likelihood_score if message.HasField("likelihood_score") else float("nan")
+        score = message.likelihood_score if message.HasField("likelihood_score") else float("nan")
+        if not (math.isnan(score) or 0.0 <= score <= 1.0):
+            raise self.fail(i, f"has a last anomaly likelihood of {score}, outside [0, 1]")
+        obj._likelihood_score = score
 
     def _likelihood(self, i: int, message: pb.AnomalyLikelihoodState) -> AnomalyLikelihood:
         float64 = (pb.CheckpointArray.FLOAT64,)

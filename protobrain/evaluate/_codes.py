@@ -59,7 +59,7 @@ def codes(brain: Any, patterns: np.ndarray) -> list[np.ndarray]:
     snapshot = _rollback._Snapshot(brain, cache.plan, sensor=True, weights=False)
     try:
         if network.takes_patterns and _feed_forward(brain, layers):
-            done, recorded, interrupt = network.run_patterns(patterns, False, [True] * len(layers))
+            done, recorded, interrupt, _ = network.run_patterns(patterns, False, [True] * len(layers))
             if interrupt is not None:
                 raise interrupt
             return list(recorded)

@@ -6,6 +6,9 @@ import copy
 import json
 import math
 import pickle
+import subprocess
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -16,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import protobrain
-from protobrain import plot
+from protobrain import _core, plot
 from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
 from protobrain.checkpoint import CorruptCheckpointError
@@ -349,3 +352,127 @@ def test_a_slice_of_an_object_of_yours_is_read_in_python():
     assert memory.input._native_source() is None  # not one of protobrain's buffers
     memory.compute()
     assert np.flatnonzero(memory.values.any(axis=1)).tolist() == [2, 5, 9]
+
+
+class _Forward:
+    """An object of yours showing a group's values (so a memory reading it computes in Python)."""
+
+    def __init__(self, group):
+        self.group, self.shape = group, group.shape
+
+    @property
+    def values(self):
+        return self.group.values
+
+
+def test_a_memory_computed_in_python_gives_its_likelihood_the_stream_values_too():
+    flat = [5.0] * 40  # a flat stream: the likelihood says so only if it sees the values
+    in_rust, _, _ = pooled_brain(likelihood=AnomalyLikelihood(0, 0, reestimation_period=1))
+    in_python, pooler, memory = pooled_brain(likelihood=AnomalyLikelihood(0, 0, reestimation_period=1))
+    memory.input = _Forward(pooler)
+    _, (a,) = in_rust.run(flat, sequence_outputs=True)
+    _, (b,) = in_python.run(flat, sequence_outputs=True)
+    assert np.array_equal(a.anomaly, b.anomaly) and np.array_equal(a.likelihood, b.likelihood)
+
+
+def test_a_memory_listed_twice_is_refused():
+    pooler = Neurons(64, SparseComputation(6))
+    memory = SequenceMemory(64, 4)
+    memory.input = pooler
+    brain = Brain(LayeredNeurons([pooler, memory, memory]), Sensor(SimpleEncoder(0, 10, 120, 0.1)))
+    with pytest.raises(ValueError, match="among the brain's groups twice"):
+        brain.run([1.0])
+
+
+def test_a_probe_keeps_the_likelihood_object_it_puts_back():
+    likelihood = AnomalyLikelihood(30, 20)
+    brain, _, memory = pooled_brain(likelihood=likelihood)
+    brain.run(series(60))
+    codes(brain, sensor_patterns(brain, [1.0, 4.0]))
+    assert memory.likelihood is likelihood
+    brain.run(series(10))
+    assert likelihood._steps == 70
+
+
+def test_other_threads_are_refused_while_a_run_steps_the_memory():
+    values = series(3000)
+    twin, _, _ = pooled_brain()
+    expected = twin.run(values, sequence_outputs=True)
+    brain, _, memory = pooled_brain()
+    refused = []
+
+    def meddle():
+        started = False
+        while True:
+            try:
+                memory.reset()  # a no-op on a fresh memory, before the run
+            except RuntimeError as err:
+                started = True
+                refused.append(str(err))
+                continue
+            if started:
+                return  # the run is over
+
+    other = threading.Thread(target=meddle)
+    other.start()
+    got = brain.run(values, sequence_outputs=True)
+    other.join(timeout=60)
+    assert not other.is_alive()
+    assert all(np.array_equal(x, y) for x, y in zip(expected[0], got[0]))
+    assert np.array_equal(expected[1][0].anomaly, got[1][0].anomaly)
+    assert not refused or "running in another thread" in refused[0]
+
+
+def test_compiling_while_another_thread_steps_the_memory_does_not_hang():
+    # Compiling used to wait for the memory while holding the GIL, and a thread stepping
+    # the memory waited for the GIL: both waited forever. Run in a child with a time limit.
+    script = """
+import threading
+import numpy as np
+from protobrain.brain import Brain
+from protobrain.computation import SparseComputation
+from protobrain.encoders.numerical import SimpleEncoder
+from protobrain.neuron import FeedForward, Neurons
+from protobrain.sensor import Sensor
+from protobrain.sequence import SequenceMemory
+
+np.random.seed(1)
+memory = SequenceMemory(256, 8, activation_threshold=4, min_threshold=3, likelihood=None)
+stack = FeedForward([Neurons(256, SparseComputation(10)), memory])
+brain = Brain(stack, Sensor(SimpleEncoder(0, 10, 120, 0.1)))
+stop = threading.Event()
+
+def other():
+    columns = np.zeros(256)
+    columns[:10] = 1
+    while not stop.is_set():
+        try:
+            memory.step(columns)
+        except RuntimeError:
+            pass
+
+thread = threading.Thread(target=other, daemon=True)
+thread.start()
+try:
+    for _ in range(300):
+        brain.neurons = stack  # recompiled at the next run
+        try:
+            brain.run([1.0])
+        except RuntimeError as err:  # the memory in use: refused, not waited for
+            assert "another thread" in str(err), err
+        except ValueError as err:  # compiling found the memory in use
+            assert "in use in another thread" in str(err), err
+finally:
+    stop.set()
+thread.join()
+print("done")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
+
+
+def test_a_memory_too_large_for_this_machine_is_a_memory_error():
+    # The engine's own allocation (the layer's output buffer would fail first): 2**32 - 2**21
+    # cells' lists of segments are about 100 GB, refused at once.
+    with pytest.raises(MemoryError, match="segments of every cell"):
+        _core.SequenceMemory(2**21, 2**11 - 1, 13, 10, 0.21, 0.5, 0.1, 0.1, 0.0, 20, 255, 255, 42)

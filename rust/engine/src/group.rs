@@ -90,9 +90,19 @@ impl Group {
     /// unit, active where the unit is non-zero), its output the memory's cells, column by
     /// column. Computing activates the cells, learning learns what that activation decided.
     pub fn from_sequence(output: SharedActivity, source: Source, memory: SharedSequence) -> Result<Self> {
-        let (columns, cells) = {
-            let m = sequence::lock(&memory);
-            (m.params().columns, m.params().cells())
+        // Never waits for the memory: a caller holding Python's GIL could wait forever for
+        // a thread that holds the memory and waits for the GIL.
+        let (columns, cells) = match memory.try_lock() {
+            Ok(m) => (m.params().columns, m.params().cells()),
+            Err(std::sync::TryLockError::Poisoned(e)) => {
+                let m = e.into_inner();
+                (m.params().columns, m.params().cells())
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(EngineError::InvalidValue(
+                    "the sequence memory is in use in another thread; wait for it to finish".into(),
+                ))
+            }
         };
         let shape = crate::activity::read(&output).shape().to_vec();
         if shape.iter().product::<usize>() != cells {

@@ -43,6 +43,7 @@
 //! plain Python), so a seed gives the same cells, segments and permanences bit for bit.
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::allocation::filled;
 use crate::error::{EngineError, Result};
 
 /// A sequence memory shared between its Python object and the networks that step it.
@@ -254,6 +255,8 @@ pub struct SequenceMemory {
     potential: Vec<u32>,
     anomaly: f64,
     log: Option<StepLog>,
+    /// Set while a network runs the memory (the Python object refuses other callers then).
+    pub running: bool,
     // Scratch, kept between steps.
     connected: Vec<u32>,
     /// The segments with a non-zero count in `potential` and `connected`.
@@ -271,8 +274,8 @@ impl SequenceMemory {
             free_segments: Vec::new(),
             synapses: Vec::new(),
             free_synapses: Vec::new(),
-            cell_segments: vec![Vec::new(); cells],
-            presyn_synapses: vec![Vec::new(); cells],
+            cell_segments: filled(cells, Vec::new(), "the segments of every cell")?,
+            presyn_synapses: filled(cells, Vec::new(), "the synapses from every cell")?,
             next_ordinal: 0,
             iteration: 0,
             draws,
@@ -287,7 +290,8 @@ impl SequenceMemory {
             log: None,
             connected: Vec::new(),
             touched: Vec::new(),
-            prev_active_mask: vec![false; cells],
+            prev_active_mask: filled(cells, false, "a mask of the cells")?,
+            running: false,
             params,
         })
     }
@@ -915,6 +919,32 @@ impl SequenceMemory {
         let mut m = SequenceMemory::new(params)?;
         let cells = m.params.cells() as u64;
         let bad = |what: String| Err(EngineError::InvalidValue(format!("sequence memory state: {what}")));
+        if st.iteration >= 1 << 62 || st.next_ordinal >= 1 << 62 {
+            return bad("the step count or the next ordinal is beyond 2**62".into());
+        }
+        if !(0.0..=1.0).contains(&st.anomaly) {
+            return bad(format!("the last raw anomaly score is {}, outside [0, 1]", st.anomaly));
+        }
+        let plan_arrays = [
+            &st.plan_columns,
+            &st.plan_prev_active,
+            &st.plan_prev_winners,
+            &st.plan_active,
+            &st.plan_matching,
+            &st.plan_potential,
+            &st.plan_burst_best,
+            &st.plan_burst_winner,
+        ];
+        if !st.plan && plan_arrays.iter().any(|a| !a.is_empty()) {
+            return bad("there is no pending step, yet the pending step's arrays are not empty".into());
+        }
+        if st
+            .winner_cells
+            .iter()
+            .any(|c| st.active_cells.binary_search(c).is_err())
+        {
+            return bad("a winner cell is not an active cell".into());
+        }
         let n = st.segment_cells.len();
         if st.segment_ordinals.len() != n || st.segment_last_used.len() != n || st.segment_ends.len() != n {
             return bad("the segment arrays differ in length".into());
@@ -975,6 +1005,9 @@ impl SequenceMemory {
                 return bad(format!("cell {cell} has more segments than max_segments_per_cell"));
             }
             let end = st.segment_ends[k] as usize;
+            if end == start {
+                return bad(format!("segment {k} has no synapses"));
+            }
             if end - start > m.params.max_synapses_per_segment as usize {
                 return bad(format!("segment {k} has more synapses than max_synapses_per_segment"));
             }

@@ -2,7 +2,7 @@ use std::sync::{Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray2};
 use protobrain_engine::parallel::with_team;
 use protobrain_engine::{Group, Network, Sensor};
 use pyo3::exceptions::{PyIndexError, PyRuntimeError, PyValueError};
@@ -17,6 +17,9 @@ use crate::learning::PyHebbian;
 use crate::py_err;
 use crate::sequence::PySequenceMemory;
 use crate::source::PySource;
+use protobrain_engine::sequence;
+use protobrain_engine::SharedSequence;
+use std::sync::Arc;
 
 /// How often a run checks for Ctrl-C and other signals.
 const SIGNAL_CHECK: Duration = Duration::from_millis(20);
@@ -49,6 +52,8 @@ pub struct PyNetwork {
     net: Mutex<Network>,
     feed: Option<Py<PyAny>>,
     calls: Vec<GroupCalls>,
+    /// The sequence memories the network steps, marked running for the length of a run.
+    memories: Vec<SharedSequence>,
 }
 
 impl PyNetwork {
@@ -113,10 +118,17 @@ impl PyNetwork {
         });
         let mut engine_groups = Vec::with_capacity(groups.len());
         let mut calls = Vec::with_capacity(groups.len());
+        let mut memories: Vec<SharedSequence> = Vec::new();
         for (k, (output, connections, computation, learning, compute, learn, duty, sequence)) in
             groups.into_iter().enumerate()
         {
             if let Some((memory, source)) = sequence {
+                if memories.iter().any(|m| Arc::ptr_eq(m, &memory.inner)) {
+                    return Err(PyValueError::new_err(format!(
+                        "group {k} is a sequence memory the network already steps: a memory can be one group only"
+                    )));
+                }
+                memories.push(memory.inner.clone());
                 let group = Group::from_sequence(output.inner.clone(), source.inner.clone(), memory.inner.clone())
                     .map_err(py_err)?;
                 engine_groups.push(group);
@@ -160,6 +172,7 @@ impl PyNetwork {
             net: Mutex::new(Network::new(sensor, engine_groups).map_err(py_err)?),
             feed,
             calls,
+            memories,
         })
     }
 
@@ -186,6 +199,7 @@ impl PyNetwork {
     /// impossible one fails before any group changes).
     fn compute(&self, py: Python<'_>) -> PyResult<()> {
         self.net()?.check_groups().map_err(py_err)?;
+        self.check_memories_idle()?;
         // One set of helper threads for every group's split kernels (started only if one
         // splits), rather than new threads per kernel.
         with_team(|| {
@@ -203,6 +217,7 @@ impl PyNetwork {
 
     /// Lets every group learn in order.
     fn learn(&self, py: Python<'_>) -> PyResult<()> {
+        self.check_memories_idle()?;
         let result = with_team(|| {
             for (i, calls) in self.calls.iter().enumerate() {
                 match &calls.learn {
@@ -242,18 +257,22 @@ impl PyNetwork {
 
     /// A whole run in Rust with the GIL released (every part must be built in), or held
     /// while the user holds a numpy view of some weights. Returns
-    /// (steps done, recordings, interruption): per group, a (steps, units) bool array of its
-    /// activity, or None where `record[i]` is false; a signal (Ctrl-C) stops the run after
-    /// a whole step and its exception is returned for the caller to raise once it has
-    /// noted how far the run got.
-    #[allow(clippy::type_complexity)]
+    /// (steps done, recordings, interruption, logs): per group, a (steps, units) bool array
+    /// of its activity, or None where `record[i]` is false; a signal (Ctrl-C) stops the run
+    /// after a whole step and its exception is returned for the caller to raise once it has
+    /// noted how far the run got; per sequence memory (in group order), the raw anomaly
+    /// score of every step and, where `predicted[k]`, the cells predicted for each step
+    /// (cells, ends). The memories are marked running for the whole run, so their Python
+    /// objects refuse other threads meanwhile.
+    #[pyo3(signature = (values, learn, record, predicted=Vec::new()))]
     fn run<'py>(
         &self,
         py: Python<'py>,
         values: PyReadonlyArray1<'py, f64>,
         learn: bool,
         record: Vec<bool>,
-    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+        predicted: Vec<bool>,
+    ) -> PyResult<RunResult<'py>> {
         if !self.builtin() {
             return Err(PyValueError::new_err(
                 "run() needs every part built in; step the network instead",
@@ -263,7 +282,7 @@ impl PyNetwork {
             .as_slice()
             .map_err(|_| PyValueError::new_err("values must be contiguous"))?
             .to_vec();
-        self.run_steps(py, values.len(), record, |net, slots, keep_going| {
+        self.run_steps(py, values.len(), record, predicted, |net, slots, keep_going| {
             net.run(&values, learn, slots, keep_going)
         })
     }
@@ -271,14 +290,15 @@ impl PyNetwork {
     /// [`run`](Self::run) with the sensor's output given for every step: `patterns` is a
     /// (steps, sensor units) bool array. Every group must be built in; the sensor's encoder
     /// may be anything.
-    #[allow(clippy::type_complexity)]
+    #[pyo3(signature = (patterns, learn, record, predicted=Vec::new()))]
     fn run_patterns<'py>(
         &self,
         py: Python<'py>,
         patterns: PyReadonlyArray2<'py, bool>,
         learn: bool,
         record: Vec<bool>,
-    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+        predicted: Vec<bool>,
+    ) -> PyResult<RunResult<'py>> {
         if !self.takes_patterns()? {
             return Err(PyValueError::new_err(
                 "run_patterns() needs every group built in and a sensor buffer; step the network instead",
@@ -289,33 +309,68 @@ impl PyNetwork {
             .as_slice()
             .map_err(|_| PyValueError::new_err("patterns must be C-contiguous"))?
             .to_vec();
-        self.run_steps(py, steps, record, |net, slots, keep_going| {
+        self.run_steps(py, steps, record, predicted, |net, slots, keep_going| {
             net.run_patterns(&bits, width, learn, slots, keep_going)
         })
     }
 }
 
 impl PyNetwork {
+    /// RuntimeError when one of the network's sequence memories is being run by another
+    /// network (in another thread).
+    fn check_memories_idle(&self) -> PyResult<()> {
+        if self.memories.iter().any(|m| sequence::lock(m).running) {
+            return Err(PyRuntimeError::new_err(
+                "a sequence memory of this brain is running in another thread (Brain.run); wait for it to finish",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Marks every sequence memory running (so their Python objects refuse other callers)
+    /// until the guard is dropped; RuntimeError when another run holds one.
+    fn mark_running(&self) -> PyResult<RunningMark<'_>> {
+        let mut marked = RunningMark { memories: Vec::new() };
+        for memory in &self.memories {
+            let mut m = sequence::lock(memory);
+            if m.running {
+                return Err(PyRuntimeError::new_err(
+                    "a sequence memory of this brain is running in another thread (Brain.run); wait for it to finish",
+                ));
+            }
+            m.running = true;
+            marked.memories.push(memory);
+        }
+        Ok(marked)
+    }
+
     fn builtin_groups(&self) -> bool {
         self.calls.iter().all(|c| c.compute.is_none() && c.learn.is_none())
     }
 
     /// The body of a whole run of `steps` steps: recording buffers, the GIL released
     /// (unless views are held), signals checked, recordings handed back.
-    #[allow(clippy::type_complexity)]
     fn run_steps<'py>(
         &self,
         py: Python<'py>,
         steps_wanted: usize,
         record: Vec<bool>,
+        predicted: Vec<bool>,
         go: impl Send
             + FnOnce(
                 &mut Network,
                 &mut [Option<&mut [bool]>],
                 &mut dyn FnMut(usize) -> bool,
             ) -> protobrain_engine::Result<usize>,
-    ) -> PyResult<(usize, Vec<Option<Bound<'py, PyArray2<bool>>>>, Option<PyErr>)> {
+    ) -> PyResult<RunResult<'py>> {
         let sizes = self.sizes()?;
+        if predicted.len() > self.memories.len() {
+            return Err(PyValueError::new_err(format!(
+                "predicted has {} entries for {} sequence memories",
+                predicted.len(),
+                self.memories.len()
+            )));
+        }
         if record.len() > sizes.len() {
             return Err(PyValueError::new_err(format!(
                 "record has {} entries for {} groups",
@@ -330,6 +385,10 @@ impl PyNetwork {
             } else {
                 None
             });
+        }
+        let _running = self.mark_running()?;
+        for (k, memory) in self.memories.iter().enumerate() {
+            sequence::lock(memory).start_log(predicted.get(k).copied().unwrap_or(false));
         }
         let mut interrupt: Option<PyErr> = None;
         // While the user holds a numpy view of some weights, another Python thread could
@@ -358,6 +417,19 @@ impl PyNetwork {
         };
         let result = if views_held { body() } else { py.detach(body) };
         self.after_learning(py);
+        // Taken while the memories are still marked running: only the run's steps are in.
+        let logs: Vec<Log<'py>> = self
+            .memories
+            .iter()
+            .map(|memory| {
+                let (anomalies, predicted) = sequence::lock(memory).take_log();
+                let predicted = predicted.map(|(cells, ends)| {
+                    let ends: Vec<u64> = ends.into_iter().map(|e| e as u64).collect();
+                    (PyArray1::from_vec(py, cells), PyArray1::from_vec(py, ends))
+                });
+                (PyArray1::from_vec(py, anomalies), predicted)
+            })
+            .collect();
         let steps = result?;
         let recordings = buffers
             .into_iter()
@@ -372,6 +444,34 @@ impl PyNetwork {
                 }
             })
             .collect::<PyResult<Vec<_>>>()?;
-        Ok((steps, recordings, interrupt))
+        Ok((steps, recordings, interrupt, logs))
+    }
+}
+
+/// One sequence memory's log of a run: the raw anomaly scores and, when asked for, the
+/// cells predicted for each step (cells, ends).
+type Log<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Option<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>)>,
+);
+
+/// What a run returns: steps done, recordings, interruption, logs.
+type RunResult<'py> = (
+    usize,
+    Vec<Option<Bound<'py, PyArray2<bool>>>>,
+    Option<PyErr>,
+    Vec<Log<'py>>,
+);
+
+/// Sequence memories marked running; dropping it clears the marks (also on errors).
+struct RunningMark<'a> {
+    memories: Vec<&'a SharedSequence>,
+}
+
+impl Drop for RunningMark<'_> {
+    fn drop(&mut self) {
+        for memory in &self.memories {
+            sequence::lock(memory).running = false;
+        }
     }
 }

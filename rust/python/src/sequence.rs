@@ -22,15 +22,21 @@ pub struct PySequenceMemory {
 
 impl PySequenceMemory {
     /// The memory. A run in another thread holds it with the GIL released; waiting here
-    /// with the GIL held could deadlock, so a memory in use is an error instead.
+    /// with the GIL held could deadlock, so a memory in use (locked, or marked running by
+    /// a network for a whole run) is an error instead. The methods keep the GIL while they
+    /// hold the memory and make no Python object meanwhile (which could run Python code
+    /// and let another thread take the GIL), so a thread that waits for the memory with
+    /// the GIL never waits for them.
     fn lock(&self) -> PyResult<MutexGuard<'_, SequenceMemory>> {
-        match self.inner.try_lock() {
-            Ok(m) => Ok(m),
-            Err(TryLockError::Poisoned(e)) => Ok(e.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(PyRuntimeError::new_err(
-                "this sequence memory is running in another thread (Brain.run); wait for it to finish",
-            )),
+        let guard = match self.inner.try_lock() {
+            Ok(m) => m,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => return Err(in_use()),
+        };
+        if guard.running {
+            return Err(in_use());
         }
+        Ok(guard)
     }
 
     fn wrap(memory: SequenceMemory) -> Self {
@@ -38,6 +44,10 @@ impl PySequenceMemory {
             inner: Arc::new(Mutex::new(memory)),
         }
     }
+}
+
+fn in_use() -> PyErr {
+    PyRuntimeError::new_err("this sequence memory is running in another thread (Brain.run); wait for it to finish")
 }
 
 macro_rules! state_arrays {
@@ -102,29 +112,23 @@ impl PySequenceMemory {
     }
 
     /// One whole step with the active `columns` (ascending, distinct).
-    fn compute(&self, py: Python<'_>, columns: PyReadonlyArray1<'_, u32>, learn: bool) -> PyResult<()> {
+    fn compute(&self, columns: PyReadonlyArray1<'_, u32>, learn: bool) -> PyResult<()> {
         let columns = columns.as_array().to_vec();
-        let mut guard = self.lock()?;
-        let memory: &mut SequenceMemory = &mut guard;
-        py.detach(|| memory.compute(&columns, learn)).map_err(py_err)
+        // The GIL stays held: a thread waiting for the memory may hold it (see `lock`).
+        let result = self.lock()?.compute(&columns, learn);
+        result.map_err(py_err)
     }
 
     /// The first half of a step: activate the cells of `columns` (ascending, distinct).
-    fn activate(&self, py: Python<'_>, columns: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
+    fn activate(&self, columns: PyReadonlyArray1<'_, u32>) -> PyResult<()> {
         let columns = columns.as_array().to_vec();
-        let mut guard = self.lock()?;
-        let memory: &mut SequenceMemory = &mut guard;
-        py.detach(|| memory.activate(&columns)).map_err(py_err)
+        let result = self.lock()?.activate(&columns);
+        result.map_err(py_err)
     }
 
     /// [`activate`](Self::activate), then the active cells become `output`'s ones (what a
     /// network's group does; `output` must have one unit per cell).
-    fn activate_into(
-        &self,
-        py: Python<'_>,
-        columns: PyReadonlyArray1<'_, u32>,
-        output: PyRef<'_, PyActivity>,
-    ) -> PyResult<()> {
+    fn activate_into(&self, columns: PyReadonlyArray1<'_, u32>, output: PyRef<'_, PyActivity>) -> PyResult<()> {
         let columns = columns.as_array().to_vec();
         let mut guard = self.lock()?;
         let memory: &mut SequenceMemory = &mut guard;
@@ -135,19 +139,15 @@ impl PySequenceMemory {
                 memory.cells()
             )));
         }
-        let shared = output.inner.clone();
-        py.detach(|| {
-            memory.activate(&columns)?;
-            write(&shared).set_ones(memory.active_cells().iter().map(|&c| c as usize))
-        })
-        .map_err(py_err)
+        memory.activate(&columns).map_err(py_err)?;
+        write(&output.inner)
+            .set_ones(memory.active_cells().iter().map(|&c| c as usize))
+            .map_err(py_err)
     }
 
     /// The second half: learn what the last activation decided (once).
-    fn learn(&self, py: Python<'_>) -> PyResult<()> {
-        let mut guard = self.lock()?;
-        let memory: &mut SequenceMemory = &mut guard;
-        py.detach(|| memory.learn());
+    fn learn(&self) -> PyResult<()> {
+        self.lock()?.learn();
         Ok(())
     }
 
@@ -157,15 +157,18 @@ impl PySequenceMemory {
     }
 
     fn active_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_slice(py, self.lock()?.active_cells()))
+        let cells = self.lock()?.active_cells().to_vec();
+        Ok(PyArray1::from_vec(py, cells))
     }
 
     fn winner_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_slice(py, self.lock()?.winner_cells()))
+        let cells = self.lock()?.winner_cells().to_vec();
+        Ok(PyArray1::from_vec(py, cells))
     }
 
     fn predicted_cells<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<u32>>> {
-        Ok(PyArray1::from_vec(py, self.lock()?.predicted_cells()))
+        let cells = self.lock()?.predicted_cells();
+        Ok(PyArray1::from_vec(py, cells))
     }
 
     #[getter]
@@ -185,31 +188,8 @@ impl PySequenceMemory {
 
     /// Every segment as (cell, [(presynaptic cell, permanence), ...]), by cell then creation.
     fn segments(&self) -> PyResult<Vec<Segment>> {
-        Ok(self.lock()?.segments())
-    }
-
-    /// Note the raw anomaly score (and, when `predicted`, the predicted cells) of every
-    /// activation from now on, until `take_log`.
-    fn start_log(&self, predicted: bool) -> PyResult<()> {
-        self.lock()?.start_log(predicted);
-        Ok(())
-    }
-
-    /// (raw anomaly scores, (predicted cells, ends) or None) noted since `start_log`.
-    #[allow(clippy::type_complexity)]
-    fn take_log<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(
-        Bound<'py, PyArray1<f64>>,
-        Option<(Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>)>,
-    )> {
-        let (anomalies, predicted) = self.lock()?.take_log();
-        let predicted = predicted.map(|(cells, ends)| {
-            let ends: Vec<u64> = ends.into_iter().map(|e| e as u64).collect();
-            (PyArray1::from_vec(py, cells), PyArray1::from_vec(py, ends))
-        });
-        Ok((PyArray1::from_vec(py, anomalies), predicted))
+        let segments = self.lock()?.segments();
+        Ok(segments)
     }
 
     /// An independent copy (the same parameters and state).
