@@ -31,24 +31,29 @@ and order of operations kept):
 
 :func:`log_likelihood` maps a likelihood onto [0, 1] as NAB's detector reports it:
 ``ln(1.0000000001 - L) / ln(1 - 0.9999999999)`` (0.5 gives 0.0301, 0.999 gives 0.3).
+
+The arithmetic runs in the engine (``protobrain._core.AnomalyLikelihood``), bit-identical
+to the Python it replaced: the C library's ``erfc`` and ``sqrt``, and numpy's own pairwise
+summation order for the mean and variance of an estimation.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
-from collections import deque
 from typing import Any
 
 import numpy as np
+
+from protobrain import _core
 
 __all__ = ["AnomalyLikelihood", "log_likelihood"]
 
 #: The moving average's window (NuPIC fixes it at 10).
 AVERAGING_WINDOW = 10
-_RED = 1.0 - 0.99999
-_YELLOW = 1.0 - 0.999
 _LOG_FLOOR = -23.02585084720009  # ln(1 - 0.9999999999) in double precision
+_LIMIT = 2**64  # counts are unsigned 64-bit integers in the engine
 
 
 def log_likelihood(likelihood: float) -> float:
@@ -56,29 +61,24 @@ def log_likelihood(likelihood: float) -> float:
     return math.log(1.0000000001 - likelihood) / _LOG_FLOOR
 
 
-class _Normal:
-    def __init__(self, mean: float, variance: float) -> None:
-        self.mean, self.variance = mean, variance
-        self.sd = math.sqrt(variance) if variance > 0 else 0.0
-
-    def tail(self, x: float) -> float:
-        if x < self.mean:
-            x = 2 * self.mean - x
-        z = (x - self.mean) / self.sd
-        return 0.5 * math.erfc(z / 1.4142)
-
-
-_FLAT = (0.5, 1e6)
-
-
 def _count(value: Any, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    if int(value) >= _LIMIT:
+        raise ValueError(f"{name} must be below 2**64, got {value!r}")
     return int(value)
 
 
+def _raw_error(raw_score: Any) -> ValueError:
+    return ValueError(f"raw_score must be a number in [0, 1], got {raw_score!r}")
+
+
 class AnomalyLikelihood:
-    """Numenta's anomaly likelihood of a stream of raw anomaly scores (see the module docs)."""
+    """Numenta's anomaly likelihood of a stream of raw anomaly scores (see the module docs).
+
+    Its whole state is the engine object in its ``__dict__`` (which copies, deep copies
+    and pickles whole), so ``copy.deepcopy(vars(likelihood))`` snapshots it and putting
+    that dict back restores it. The parameters are read-only."""
 
     def __init__(
         self,
@@ -87,61 +87,93 @@ class AnomalyLikelihood:
         historic_window: int = 8640,
         reestimation_period: int = 100,
     ) -> None:
-        self.learning_period = _count(learning_period, "learning_period", 0)
-        self.estimation_samples = _count(estimation_samples, "estimation_samples", 0)
-        self.historic_window = _count(historic_window, "historic_window", 1)
-        self.reestimation_period = _count(reestimation_period, "reestimation_period", 1)
-        self._history: deque[tuple[float, float]] = deque(maxlen=self.historic_window)
-        self._steps = 0
-        self._distribution: _Normal | None = None
-        self._window: list[float] = []
-        self._total = 0.0
-        self._recent: list[float] = []
+        self._native = _core.AnomalyLikelihood(
+            _count(learning_period, "learning_period", 0),
+            _count(estimation_samples, "estimation_samples", 0),
+            _count(historic_window, "historic_window", 1),
+            _count(reestimation_period, "reestimation_period", 1),
+        )
+
+    def __copy__(self) -> AnomalyLikelihood:
+        """An independent copy (the engine object copied, not shared)."""
+        other = object.__new__(type(self))
+        vars(other).update(vars(self))
+        other._native = copy.copy(self._native)
+        return other
+
+    @property
+    def learning_period(self) -> int:
+        """Steps at the start of the history left out of an estimation."""
+        return self._native.learning_period
+
+    @property
+    def estimation_samples(self) -> int:
+        """Steps after the learning period before the first estimation."""
+        return self._native.estimation_samples
+
+    @property
+    def historic_window(self) -> int:
+        """How many of the last steps an estimation fits."""
+        return self._native.historic_window
+
+    @property
+    def reestimation_period(self) -> int:
+        """Every how many steps the distribution is estimated again."""
+        return self._native.reestimation_period
 
     @property
     def probation(self) -> int:
         """Steps during which the likelihood is 0.5."""
         return self.learning_period + self.estimation_samples
 
+    @property
+    def _steps(self) -> int:
+        return self._native.steps
+
     def update(self, raw_score: float, value: float = math.nan) -> float:
         """The likelihood of this step's ``raw_score`` (in [0, 1]); ``value`` is the
         stream's input at this step (its variance tells a flat stream; NaN: unknown)."""
         raw = float(raw_score)
         if not 0.0 <= raw <= 1.0:
-            raise ValueError(f"raw_score must be a number in [0, 1], got {raw_score!r}")
-        if self._steps < self.probation:
-            likelihood = 0.5
+            raise _raw_error(raw_score)
+        return self._native.update(raw, float(value))
+
+    def update_batch(self, raw_scores: Any, values: Any = None) -> np.ndarray:
+        """:meth:`update` for each step's raw score and stream value in turn (``values``:
+        None for all unknown); float64 ``(steps,)``, bit-identical to the loop. Every score
+        is checked first: a bad one raises ValueError with the likelihood unchanged."""
+        raws = np.ascontiguousarray(raw_scores, dtype=np.float64)
+        if raws.ndim != 1:
+            raise ValueError(f"raw_scores must be one-dimensional, got shape {raws.shape}")
+        if values is None:
+            stream = np.full(len(raws), math.nan)
         else:
-            if self._distribution is None or self._steps % self.reestimation_period == 0:
-                self._estimate()
-            assert self._distribution is not None
-            average = self._average(raw)
-            tail = self._distribution.tail(average)
-            sequence = [*self._recent, tail]
-            filtered = tail
-            if len(sequence) > 1 and tail <= _RED and sequence[-2] <= _RED:
-                filtered = _YELLOW
-            self._recent = sequence[-AVERAGING_WINDOW:]
-            likelihood = 1.0 - filtered
-        self._history.append((float(value), raw))
-        self._steps += 1
-        return likelihood
+            stream = np.ascontiguousarray(values, dtype=np.float64)
+            if stream.shape != raws.shape:
+                raise ValueError(f"values must have the raw scores' shape {raws.shape}, got {stream.shape}")
+        bad = ~((raws >= 0.0) & (raws <= 1.0))
+        if bad.any():
+            index = int(np.argmax(bad))
+            raise ValueError(f"raw_score must be a number in [0, 1], got {raws[index]!r} (step {index})")
+        return self._native.update_batch(raws, stream)
 
     def _state(self) -> dict[str, Any]:
         """Everything the likelihood goes on from, as plain values and float64 arrays
         (what checkpoints store; :meth:`_from_state` rebuilds it)."""
-        distribution = self._distribution
+        (learning, estimation, window_size, period, steps, values, raws, distribution, window, total, recent) = (
+            self._native.state()
+        )
         return {
-            "learning_period": self.learning_period,
-            "estimation_samples": self.estimation_samples,
-            "historic_window": self.historic_window,
-            "reestimation_period": self.reestimation_period,
-            "steps": self._steps,
-            "history": np.array(self._history, dtype=np.float64).reshape(-1, 2),
-            "distribution": None if distribution is None else (distribution.mean, distribution.variance),
-            "window": np.array(self._window, dtype=np.float64),
-            "total": self._total,
-            "recent": np.array(self._recent, dtype=np.float64),
+            "learning_period": learning,
+            "estimation_samples": estimation,
+            "historic_window": window_size,
+            "reestimation_period": period,
+            "steps": steps,
+            "history": np.stack([values, raws], axis=1),
+            "distribution": distribution,
+            "window": window,
+            "total": total,
+            "recent": recent,
         }
 
     @classmethod
@@ -163,42 +195,27 @@ class AnomalyLikelihood:
         raw = history[:, 1]
         if not ((raw >= 0) & (raw <= 1)).all() or not np.isfinite(window).all() or not np.isfinite(recent).all():
             raise ValueError("the likelihood's history holds scores outside [0, 1] or windows that are not finite")
-        likelihood._steps = _count(state["steps"], "steps", len(history))
-        likelihood._history.extend((float(v), float(r)) for v, r in history)
+        steps = _count(state["steps"], "steps", len(history))
+        distribution = None
         if state["distribution"] is not None:
             mean, variance = (float(x) for x in state["distribution"])
             if not (math.isfinite(mean) and math.isfinite(variance) and variance > 0):
                 raise ValueError(f"the likelihood's distribution has mean {mean} and variance {variance}")
-            likelihood._distribution = _Normal(mean, variance)
+            distribution = (mean, variance)
         total = float(state["total"])
         if not math.isfinite(total):
             raise ValueError(f"the likelihood's running sum is {total}")
-        likelihood._window = [float(x) for x in window]
-        likelihood._total = total
-        likelihood._recent = [float(x) for x in recent]
+        likelihood._native = _core.AnomalyLikelihood.from_state(
+            likelihood.learning_period,
+            likelihood.estimation_samples,
+            likelihood.historic_window,
+            likelihood.reestimation_period,
+            steps,
+            np.ascontiguousarray(history[:, 0]),
+            np.ascontiguousarray(raw),
+            distribution,
+            np.ascontiguousarray(window),
+            total,
+            np.ascontiguousarray(recent),
+        )
         return likelihood
-
-    def _average(self, raw: float) -> float:
-        if len(self._window) == AVERAGING_WINDOW:
-            self._total -= self._window.pop(0)
-        self._window.append(raw)
-        self._total += raw
-        return self._total / len(self._window)
-
-    def _estimate(self) -> None:
-        steps = self._steps
-        skip = min(steps, max(0, self.learning_period - max(0, steps - self.historic_window)))
-        self._window, self._total = [], 0.0
-        averages = [self._average(raw) for _, raw in self._history]
-        values = np.array([value for value, _ in self._history], dtype=np.float64)
-        if len(averages) <= skip:
-            mean, variance = _FLAT
-        else:
-            fitted = np.array(averages[skip:], dtype=np.float64)
-            mean = max(float(fitted.mean()), 0.03)
-            variance = max(float(fitted.var()), 0.0003)
-        if not np.isnan(values).any() and values[skip:].size and float(values[skip:].var()) < 1.5e-5:
-            mean, variance = _FLAT
-        self._distribution = _Normal(mean, variance)
-        tails = [self._distribution.tail(a) for a in averages]
-        self._recent = tails[-AVERAGING_WINDOW:]

@@ -478,7 +478,9 @@ def _logged_outputs(layer: SequenceMemory, anomalies: np.ndarray, predicted: Any
     activation (the raw scores, and the cells predicted for each step, made the step
     before); the likelihood takes each step's score now, in order."""
     done = len(anomalies)
-    likelihood = np.array([layer._noted(_stream_value(values[t]), float(anomalies[t])) for t in range(done)])
+    likelihood = layer._noted_batch(
+        np.array([_stream_value(values[t]) for t in range(done)], dtype=np.float64), anomalies
+    )
     cells_predicted: np.ndarray | None = None
     if predicted is not None:
         cells, ends = predicted

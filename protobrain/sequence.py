@@ -350,11 +350,20 @@ class SequenceMemory(_graph.TracksStepMethods, _graph.Saveable):
             self._likelihood_score = self.likelihood.update(score, value)
         return self._likelihood_score
 
+    def _noted_batch(self, values: np.ndarray, raws: np.ndarray) -> np.ndarray:
+        """:meth:`_noted` for a run's steps at once (their stream values and raw scores, in
+        order): each step's likelihood, float64 ``(steps,)``."""
+        if self.likelihood is None:
+            return np.full(len(raws), self._likelihood_score, dtype=np.float64)
+        scores = self.likelihood.update_batch(raws, values)
+        if len(scores):
+            self._likelihood_score = float(scores[-1])
+        return scores
+
     def reset(self) -> None:
         """Forget the activity and any learning still to do, not what was learned: the next
         step starts a new sequence (nothing is predicted for it). The output is cleared."""
-        self._native.reset()
-        self._output.values = np.zeros(self.shape)
+        self._native.reset(self._output._activity)
 
     # -- what a step shows -------------------------------------------------------------
 

@@ -489,3 +489,116 @@ class Predictor:
         for past, pattern in self.history:
             if record - past in self.classifiers:
                 self.classifiers[record - past].learn(pattern, size, categories)
+
+
+# The anomaly likelihood as protobrain/anomaly.py computed it in Python (Numenta's, see its
+# module docs), kept as the oracle of the engine's.
+_LIKELIHOOD_WINDOW = 10
+_LIKELIHOOD_RED = 1.0 - 0.99999
+_LIKELIHOOD_YELLOW = 1.0 - 0.999
+_LIKELIHOOD_FLAT = (0.5, 1e6)
+
+
+class _LikelihoodNormal:
+    def __init__(self, mean, variance):
+        self.mean, self.variance = mean, variance
+        self.sd = math.sqrt(variance) if variance > 0 else 0.0
+
+    def tail(self, x):
+        if x < self.mean:
+            x = 2 * self.mean - x
+        z = (x - self.mean) / self.sd
+        return 0.5 * math.erfc(z / 1.4142)
+
+
+def _likelihood_count(value, name, low):
+    import numbers
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
+class AnomalyLikelihood:
+    """Numenta's anomaly likelihood, step by step in Python (protobrain/anomaly.py's before
+    the engine computed it)."""
+
+    def __init__(self, learning_period=288, estimation_samples=100, historic_window=8640, reestimation_period=100):
+        from collections import deque
+
+        self.learning_period = _likelihood_count(learning_period, "learning_period", 0)
+        self.estimation_samples = _likelihood_count(estimation_samples, "estimation_samples", 0)
+        self.historic_window = _likelihood_count(historic_window, "historic_window", 1)
+        self.reestimation_period = _likelihood_count(reestimation_period, "reestimation_period", 1)
+        self._history = deque(maxlen=self.historic_window)
+        self._steps = 0
+        self._distribution = None
+        self._window = []
+        self._total = 0.0
+        self._recent = []
+
+    @property
+    def probation(self):
+        return self.learning_period + self.estimation_samples
+
+    def update(self, raw_score, value=math.nan):
+        raw = float(raw_score)
+        if not 0.0 <= raw <= 1.0:
+            raise ValueError(f"raw_score must be a number in [0, 1], got {raw_score!r}")
+        if self._steps < self.probation:
+            likelihood = 0.5
+        else:
+            if self._distribution is None or self._steps % self.reestimation_period == 0:
+                self._estimate()
+            assert self._distribution is not None
+            average = self._average(raw)
+            tail = self._distribution.tail(average)
+            sequence = [*self._recent, tail]
+            filtered = tail
+            if len(sequence) > 1 and tail <= _LIKELIHOOD_RED and sequence[-2] <= _LIKELIHOOD_RED:
+                filtered = _LIKELIHOOD_YELLOW
+            self._recent = sequence[-_LIKELIHOOD_WINDOW:]
+            likelihood = 1.0 - filtered
+        self._history.append((float(value), raw))
+        self._steps += 1
+        return likelihood
+
+    def _state(self):
+        distribution = self._distribution
+        return {
+            "learning_period": self.learning_period,
+            "estimation_samples": self.estimation_samples,
+            "historic_window": self.historic_window,
+            "reestimation_period": self.reestimation_period,
+            "steps": self._steps,
+            "history": np.array(self._history, dtype=np.float64).reshape(-1, 2),
+            "distribution": None if distribution is None else (distribution.mean, distribution.variance),
+            "window": np.array(self._window, dtype=np.float64),
+            "total": self._total,
+            "recent": np.array(self._recent, dtype=np.float64),
+        }
+
+    def _average(self, raw):
+        if len(self._window) == _LIKELIHOOD_WINDOW:
+            self._total -= self._window.pop(0)
+        self._window.append(raw)
+        self._total += raw
+        return self._total / len(self._window)
+
+    def _estimate(self):
+        steps = self._steps
+        skip = min(steps, max(0, self.learning_period - max(0, steps - self.historic_window)))
+        self._window, self._total = [], 0.0
+        averages = [self._average(raw) for _, raw in self._history]
+        values = np.array([value for value, _ in self._history], dtype=np.float64)
+        if len(averages) <= skip:
+            mean, variance = _LIKELIHOOD_FLAT
+        else:
+            fitted = np.array(averages[skip:], dtype=np.float64)
+            mean = max(float(fitted.mean()), 0.03)
+            variance = max(float(fitted.var()), 0.0003)
+        if not np.isnan(values).any() and values[skip:].size and float(values[skip:].var()) < 1.5e-5:
+            mean, variance = _LIKELIHOOD_FLAT
+        self._distribution = _LikelihoodNormal(mean, variance)
+        tails = [self._distribution.tail(a) for a in averages]
+        self._recent = tails[-_LIKELIHOOD_WINDOW:]

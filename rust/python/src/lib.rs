@@ -9,6 +9,7 @@ mod connection;
 mod encoders;
 mod homeostasis;
 mod learning;
+mod likelihood;
 mod network;
 mod predictor;
 mod sequence;
@@ -85,6 +86,8 @@ mod _core {
     use crate::homeostasis::PyDutyCycles;
     #[pymodule_export]
     use crate::learning::PyHebbian;
+    #[pymodule_export]
+    use crate::likelihood::{numpy_sum_mean_var, PyAnomalyLikelihood};
     #[pymodule_export]
     use crate::network::PyNetwork;
     #[pymodule_export]

@@ -151,8 +151,15 @@ impl PySequenceMemory {
         Ok(())
     }
 
-    fn reset(&self) -> PyResult<()> {
-        self.lock()?.reset();
+    /// Forgets the activity (not what was learned); `output`, when given, is cleared while
+    /// the memory is held, so a run starting in another thread sees both or neither.
+    #[pyo3(signature = (output=None))]
+    fn reset(&self, output: Option<PyRef<'_, PyActivity>>) -> PyResult<()> {
+        let mut memory = self.lock()?;
+        memory.reset();
+        if let Some(output) = output {
+            write(&output.inner).set_ones(std::iter::empty()).map_err(py_err)?;
+        }
         Ok(())
     }
 
