@@ -182,7 +182,7 @@ class _Saver:
                 self._builtin[id(obj)] = index
                 handler(self, obj, node, path)
             else:
-                node.user.index = self.user(obj, path)
+                node.user.index = self.user(obj, path, _why_pickled(obj, kind))
                 node.user.type = _qualname(obj)
         if self._refused:
             shown = "; ".join(self._refused[:5])
@@ -192,13 +192,14 @@ class _Saver:
                 "allow_pickle=True to save them (loading the file will need allow_pickle=True too)"
             )
 
-    def user(self, obj: Any, path: str) -> int:
-        """The index of ``obj`` in the list of pickled user parts."""
+    def user(self, obj: Any, path: str, why: str = "") -> int:
+        """The index of ``obj`` in the list of pickled user parts (``why``: what makes a
+        protobrain object one, for the message when pickling is not allowed)."""
         known = self._user_index.get(id(obj))
         if known is not None:
             return known
         if not self.allow_pickle:
-            self._refused.append(f"{path} is a {_qualname(obj)}")
+            self._refused.append(f"{path} is a {_qualname(obj)}{why}")
         index = len(self._user)
         self._user.append(obj)
         self._user_index[id(obj)] = index
@@ -255,6 +256,19 @@ class _Pickler(pickle.Pickler):
 
     def persistent_id(self, obj: Any) -> int | None:  # noqa: D102 - pickle's hook
         return self._builtin.get(id(obj))
+
+
+def _why_pickled(obj: Any, kind: type) -> str:
+    """Why a protobrain object is stored by pickle, when that is not plain from its type."""
+    if kind is SequenceMemory and _storable(obj, kind):
+        return ""
+    if (
+        kind is SequenceMemory
+        and "likelihood" in vars(obj)
+        and not (obj.likelihood is None or type(obj.likelihood) is AnomalyLikelihood)
+    ):
+        return f" whose likelihood is a {_qualname(obj.likelihood)}"
+    return ""
 
 
 def _storable(obj: Any, kind: type) -> bool:

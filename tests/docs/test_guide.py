@@ -33,6 +33,7 @@ def test_the_guide_has_its_sections_and_pictures():
         "Run a benchmark",
         "Experiment files",
         "Save and load",
+        "Sequences and anomalies",
         "Pictures",
     ):
         assert f"\n## {heading}\n" in text
@@ -60,7 +61,9 @@ def test_every_python_block_of_the_guide_runs(tmp_path, monkeypatch, capsys):
     assert "(1024, 100)" in out and "[(500, 100), (500, 100), (500, 100)]" in out
     if hasattr(protobrain, "load"):
         # the save/load block prints whether the loaded brain continues identically
-        assert out.splitlines()[-1] == "True"
+        assert "\nTrue\n" in out
+    # the sequence block: everything after each tune's start predicted, and the shapes
+    assert "[1. 0. 0. 0. 0.]" in out and "(5, 128, 4) (5, 128, 4)" in out
     if _has_matplotlib():
         for name in ("overview", "raster", "counts", "density", "compare", "matrix", "weights"):
             assert (tmp_path / f"{name}.png").read_bytes().startswith(b"\x89PNG")

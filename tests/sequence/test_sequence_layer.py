@@ -476,3 +476,15 @@ def test_a_memory_too_large_for_this_machine_is_a_memory_error():
     # cells' lists of segments are about 100 GB, refused at once.
     with pytest.raises(MemoryError, match="segments of every cell"):
         _core.SequenceMemory(2**21, 2**11 - 1, 13, 10, 0.21, 0.5, 0.1, 0.1, 0.0, 20, 255, 255, 42)
+
+
+class Mine(AnomalyLikelihood):
+    """A likelihood of yours (at module level, so pickle finds it)."""
+
+
+def test_a_likelihood_of_your_own_is_named_when_it_needs_pickle(tmp_path):
+    brain, _, _ = pooled_brain(likelihood=Mine())
+    with pytest.raises(protobrain.checkpoint.PickleNotAllowedError, match="whose likelihood is a .*Mine"):
+        brain.save(tmp_path / "m.ckpt")
+    brain.save(tmp_path / "m.ckpt", allow_pickle=True)
+    assert type(protobrain.load(tmp_path / "m.ckpt", allow_pickle=True).layers[1].likelihood).__name__ == "Mine"
