@@ -1307,6 +1307,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("columns"));
+        // Below 2**32 cells is allowed (this many fails to allocate, not the check)...
+        assert!(matches!(
+            SequenceMemory::new(params(65537, 65535)),
+            Err(EngineError::Allocation { .. })
+        ));
+        // ... 2**32 is not.
+        assert!(SequenceMemory::new(params(65536, 65536))
+            .unwrap_err()
+            .to_string()
+            .contains("below 2**32"));
         let mut tm = SequenceMemory::new(params(8, 2)).unwrap();
         assert!(matches!(tm.compute(&[8], true), Err(EngineError::Index(_))));
         assert!(tm.compute(&[3, 3], true).unwrap_err().to_string().contains("ascending"));
