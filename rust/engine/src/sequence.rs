@@ -1287,6 +1287,12 @@ mod tests {
         }
         let (segments, synapses) = tm.size();
         assert!(segments > 0 && synapses > 0);
+        let listed = tm.segments();
+        assert_eq!(
+            (segments, synapses),
+            (listed.len(), listed.iter().map(|(_, s)| s.len()).sum::<usize>()),
+            "size counts the live segments and synapses (freed slots excluded)"
+        );
     }
 
     #[test]
@@ -1370,10 +1376,39 @@ mod tests {
         assert!(SequenceMemory::from_state(p, &broken).is_err());
     }
 
+    /// Segments punished to death leave their slots free until new ones take them; `size`
+    /// counts the live ones only.
+    #[test]
+    fn size_counts_live_segments_and_synapses() {
+        let mut p = params(128, 4);
+        p.predicted_segment_decrement = 1.0;
+        let mut tm = SequenceMemory::new(p).unwrap();
+        let (a, b, c) = (pattern(0), pattern(8), pattern(1)); // c's columns come before b's
+        for _ in 0..5 {
+            tm.reset();
+            tm.compute(&a, true).unwrap();
+            tm.compute(&b, true).unwrap();
+        }
+        tm.reset();
+        tm.compute(&a, true).unwrap();
+        tm.compute(&c, true).unwrap(); // b's segments matched and were wrong: destroyed
+        assert!(!tm.free_segments.is_empty() && !tm.free_synapses.is_empty());
+        let listed = tm.segments();
+        assert_eq!(
+            tm.size(),
+            (listed.len(), listed.iter().map(|(_, s)| s.len()).sum::<usize>())
+        );
+        assert!(tm.size().0 > 0);
+    }
+
     #[test]
     fn draws_below_stay_below() {
         let mut d = Draws::new(0);
         assert_ne!(d.state(), 0);
+        assert_ne!(d.state(), Draws::new(1).state(), "the seed decides the state");
+        let before = d.state();
+        d.below(5);
+        assert_ne!(d.state(), before, "a draw moves the state");
         for n in 1..50 {
             assert!(d.below(n) < n);
         }
