@@ -24,6 +24,48 @@ use crate::allocation::filled;
 use crate::error::Result;
 use crate::kernels::{catch_up, halfway_binade, Owed};
 
+/// Weights whose learning steps a [`Pending`] logs (dense or sparse): their log, and how
+/// they bring rows up to date.
+pub(crate) trait LoggedRows {
+    fn pending(&self) -> &Pending;
+    fn pending_mut(&mut self) -> &mut Pending;
+    /// Applies every logged step to every row and empties the log.
+    fn flush_all(&mut self);
+    /// Brings rows `rows` (ascending, distinct) up to date.
+    fn sync(&mut self, rows: &[usize]);
+}
+
+/// Logs a learning step of `weights` instead of applying it: `columns` are the active
+/// neurons, `pre_rows` the active inputs; the rows change when they are next read. Steps
+/// of other rates are settled first, rows left behind for long are brought up to date (so
+/// the log's memory stays fixed), and so is an active row not yet current (it usually is:
+/// the activation just read it).
+pub(crate) fn log_step(
+    weights: &mut impl LoggedRows,
+    columns: &[usize],
+    increase: f64,
+    decrease: f64,
+    pre_rows: &[usize],
+) -> Result<()> {
+    if !weights.pending().accepts(increase, decrease) {
+        weights.flush_all(); // rows owe steps of other rates: settle them first
+    }
+    let overdue = weights.pending().overdue();
+    if !overdue.is_empty() {
+        weights.sync(&overdue);
+    }
+    let pending = weights.pending();
+    let behind: Vec<usize> = pre_rows.iter().copied().filter(|&i| !pending.is_current(i)).collect();
+    if !behind.is_empty() {
+        weights.sync(&behind);
+    }
+    weights.pending_mut().push(columns, increase, decrease, pre_rows)?;
+    if weights.pending().eager() {
+        weights.flush_all();
+    }
+    Ok(())
+}
+
 /// Where one row stands: it has every change of steps `..=synced`, and, when `pre` is set,
 /// it was active in step `synced + 1` and owes that step's whole-row update.
 #[derive(Debug, Clone, Copy, PartialEq)]

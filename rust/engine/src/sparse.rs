@@ -19,7 +19,7 @@ use crate::error::{EngineError, Result};
 use crate::hebbian_rule::{keep_dead, update};
 use crate::kernels::{catch_up_sparse, SparseScratch};
 use crate::parallel::{for_chunks, run_split, threads, Job, MIN_PARALLEL_WORK};
-use crate::pending::{Pending, RowState};
+use crate::pending::{self, LoggedRows, Pending, RowState};
 
 /// The weights of a sparse connection (see the module docs).
 #[derive(Debug, Clone)]
@@ -377,25 +377,7 @@ impl SparseWeights {
                 }
             }
         } else if increase != 0.0 || decrease != 0.0 {
-            if !self.pending.accepts(increase, decrease) {
-                self.flush(); // rows owe steps of other rates: settle them first
-            }
-            let overdue = self.pending.overdue();
-            if !overdue.is_empty() {
-                self.sync_rows(&overdue);
-            }
-            let behind: Vec<usize> = pre_ones
-                .iter()
-                .copied()
-                .filter(|&i| !self.pending.is_current(i))
-                .collect();
-            if !behind.is_empty() {
-                self.sync_rows(&behind);
-            }
-            self.pending.push(post_ones, increase, decrease, pre_ones)?;
-            if self.pending.eager() {
-                self.flush();
-            }
+            pending::log_step(self, post_ones, increase, decrease, pre_ones)?;
         }
         self.within_unit = true;
         Ok(())
@@ -471,6 +453,24 @@ fn check_finite(values: &[f64]) -> Result<()> {
 #[allow(clippy::manual_range_contains)]
 fn all_within_unit(values: &[f64]) -> bool {
     values.iter().all(|&w| !(w < 0.0 || w > 1.0))
+}
+
+impl LoggedRows for SparseWeights {
+    fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
+    fn pending_mut(&mut self) -> &mut Pending {
+        &mut self.pending
+    }
+
+    fn flush_all(&mut self) {
+        self.flush();
+    }
+
+    fn sync(&mut self, rows: &[usize]) {
+        self.sync_rows(rows);
+    }
 }
 
 #[cfg(test)]

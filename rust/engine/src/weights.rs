@@ -3,7 +3,7 @@ use crate::allocation::zeroed;
 use crate::error::{EngineError, Result};
 use crate::kernels::catch_up;
 use crate::parallel::{for_chunks, run_split, threads, Job, MIN_PARALLEL_WORK};
-use crate::pending::{Pending, RowState};
+use crate::pending::{self, LoggedRows, Pending, RowState};
 
 /// The weights of a connection. Row `i` holds the synapses of pre-synaptic unit `i` onto
 /// every post-synaptic unit.
@@ -212,28 +212,7 @@ impl Weights {
         decrease: f64,
         pre_rows: &[usize],
     ) -> Result<()> {
-        if !self.pending.accepts(increase, decrease) {
-            self.flush(); // rows owe steps of other rates: settle them first
-        }
-        let overdue = self.pending.overdue();
-        if !overdue.is_empty() {
-            self.sync_rows(&overdue);
-        }
-        // An active row must be current before its step is logged (it usually is: the
-        // activation just read it).
-        let behind: Vec<usize> = pre_rows
-            .iter()
-            .copied()
-            .filter(|&i| !self.pending.is_current(i))
-            .collect();
-        if !behind.is_empty() {
-            self.sync_rows(&behind);
-        }
-        self.pending.push(columns, increase, decrease, pre_rows)?;
-        if self.pending.eager() {
-            self.flush();
-        }
-        Ok(())
+        pending::log_step(self, columns, increase, decrease, pre_rows)
     }
 
     /// Replaces every weight; every weight must be finite.
@@ -305,6 +284,24 @@ fn check_finite(values: &[f64]) -> Result<()> {
 #[allow(clippy::manual_range_contains)]
 fn all_within_unit(values: &[f64]) -> bool {
     values.iter().all(|&w| !(w < 0.0 || w > 1.0))
+}
+
+impl LoggedRows for Weights {
+    fn pending(&self) -> &Pending {
+        &self.pending
+    }
+
+    fn pending_mut(&mut self) -> &mut Pending {
+        &mut self.pending
+    }
+
+    fn flush_all(&mut self) {
+        self.flush();
+    }
+
+    fn sync(&mut self, rows: &[usize]) {
+        self.sync_rows(rows);
+    }
 }
 
 #[cfg(test)]
