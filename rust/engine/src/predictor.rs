@@ -81,6 +81,19 @@ fn check_pattern(active: &[u32], size: usize) -> Result<()> {
     Ok(())
 }
 
+/// Checks a pattern, and that it has `input_size` bits when that is known (not 0).
+fn check_input(input_size: usize, active: &[u32], size: usize) -> Result<()> {
+    check_pattern(active, size)?;
+    if input_size != 0 && size != input_size {
+        return Err(EngineError::ShapeMismatch {
+            what: "a pattern".into(),
+            expected: vec![input_size],
+            found: vec![size],
+        });
+    }
+    Ok(())
+}
+
 /// Checks the categories of one learning step (at least one, distinct, each below
 /// [`MAX_CATEGORIES`]) and returns the largest.
 fn check_categories(categories: &[usize]) -> Result<usize> {
@@ -197,15 +210,7 @@ impl Classifier {
 
     /// Checks a pattern, and that it has the size of those learned (when there were some).
     fn check_input(&self, active: &[u32], size: usize) -> Result<()> {
-        check_pattern(active, size)?;
-        if self.input_size != 0 && size != self.input_size {
-            return Err(EngineError::ShapeMismatch {
-                what: "a pattern".into(),
-                expected: vec![self.input_size],
-                found: vec![size],
-            });
-        }
-        Ok(())
+        check_input(self.input_size, active, size)
     }
 
     /// The probability of each category for the pattern whose bits `active` (ascending,
@@ -394,15 +399,7 @@ impl Predictor {
 
     /// Checks a pattern, and that it has the size of those learned (when there were some).
     fn check_input(&self, active: &[u32], size: usize) -> Result<()> {
-        check_pattern(active, size)?;
-        if self.input_size != 0 && size != self.input_size {
-            return Err(EngineError::ShapeMismatch {
-                what: "a pattern".into(),
-                expected: vec![self.input_size],
-                found: vec![size],
-            });
-        }
-        Ok(())
+        check_input(self.input_size, active, size)
     }
 
     fn check_record(&self, record: u64) -> Result<()> {

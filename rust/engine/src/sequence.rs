@@ -425,14 +425,9 @@ impl SequenceMemory {
     pub fn activate(&mut self, columns: &[u32]) -> Result<()> {
         self.check_columns(columns)?;
         self.predict();
-        if let Some(log) = &mut self.log {
-            if let Some((cells, ends)) = &mut log.predicted {
-                let mut predicted: Vec<u32> = self
-                    .active_segments
-                    .iter()
-                    .map(|&s| self.segments[s as usize].cell)
-                    .collect();
-                predicted.dedup();
+        if self.log.as_ref().is_some_and(|log| log.predicted.is_some()) {
+            let predicted = self.predictions();
+            if let Some((cells, ends)) = self.log.as_mut().and_then(|log| log.predicted.as_mut()) {
                 cells.extend(predicted);
                 ends.push(cells.len());
             }
@@ -441,11 +436,11 @@ impl SequenceMemory {
         let column_of = |s: &Self, seg: u32| s.segments[seg as usize].cell / cpc;
         let prev_active = std::mem::take(&mut self.active_cells);
         let prev_winners = std::mem::take(&mut self.winner_cells);
-        let active_segments = self.active_segments.clone();
-        let matching: Vec<(u32, u32)> = self
-            .matching_segments
-            .iter()
-            .map(|&s| (s, self.potential[s as usize]))
+        // The segments move into the plan: the next prediction works them out afresh.
+        let active_segments = std::mem::take(&mut self.active_segments);
+        let matching: Vec<(u32, u32)> = std::mem::take(&mut self.matching_segments)
+            .into_iter()
+            .map(|s| (s, self.potential[s as usize]))
             .collect();
         let mut bursts = Vec::new();
         let mut predicted_columns = 0usize;
