@@ -63,6 +63,14 @@ def float_array(values: Any, what: str) -> np.ndarray:
     return np.asarray(array, dtype=np.float64, order="C")
 
 
+def count(value: Any, name: str, low: int) -> int:
+    """``value`` as an int of at least ``low``; ValueError naming ``name`` otherwise (a bool
+    is not a count)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    return int(value)
+
+
 def real_number(value: Any, what: str) -> float:
     """``value`` as a float; TypeError for bools and non-numbers, ValueError when too large."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):

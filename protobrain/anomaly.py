@@ -41,12 +41,12 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 
 from protobrain import _core
+from protobrain._validation import count
 
 __all__ = ["AnomalyLikelihood", "log_likelihood"]
 
@@ -62,9 +62,8 @@ def log_likelihood(likelihood: float) -> float:
 
 
 def _count(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    if int(value) >= _LIMIT:
+    """:func:`~protobrain._validation.count`, below 2**64 (the engine's counts)."""
+    if count(value, name, low) >= _LIMIT:
         raise ValueError(f"{name} must be below 2**64, got {value!r}")
     return int(value)
 

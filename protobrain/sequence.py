@@ -33,20 +33,30 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from protobrain import _core, _graph
-from protobrain._validation import source_shape
+from protobrain._validation import count, source_shape
 from protobrain.anomaly import AnomalyLikelihood
-from protobrain.synapses import Output, _NotNative
+from protobrain.synapses import Output, _engine_source
 
-__all__ = ["ColumnInput", "SequenceMemory", "SequenceOutputs"]
+__all__ = ["PARAMETERS", "ColumnInput", "SequenceMemory", "SequenceOutputs"]
+
+#: The temporal-memory parameters after ``columns`` and ``cells_per_column``, in the order
+#: the engine takes them (:attr:`SequenceMemory.params` has them by name).
+PARAMETERS = (
+    "activation_threshold",
+    "min_threshold",
+    "initial_permanence",
+    "connected_permanence",
+    "permanence_increment",
+    "permanence_decrement",
+    "predicted_segment_decrement",
+    "max_new_synapses",
+    "max_segments_per_cell",
+    "max_synapses_per_segment",
+    "seed",
+)
 
 #: The default of ``SequenceMemory(likelihood=...)``: a new :class:`AnomalyLikelihood`.
 _NEW_LIKELIHOOD: Any = object()
-
-
-def _count(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 def _unit(value: Any, name: str) -> float:
@@ -123,13 +133,7 @@ class ColumnInput:
     def _native_source(self) -> _core.Source | None:
         """The engine source the columns are read from, or None when the source is not one
         of protobrain's buffers (then the layer is computed in Python)."""
-        native = getattr(self._source, "_native_source", None)
-        if native is None:
-            return None
-        try:
-            return native()
-        except _NotNative:  # e.g. a slice of an object of yours: read it in Python
-            return None
+        return _engine_source(self._source)
 
     def __repr__(self) -> str:
         state = f"connected to {self._source!r}" if self.connected else "unconnected"
@@ -166,22 +170,22 @@ class SequenceMemory(_graph.TracksStepMethods, _graph.Saveable):
         seed: int = 42,
         likelihood: AnomalyLikelihood | None = _NEW_LIKELIHOOD,
     ) -> None:
-        self._columns = _count(columns, "columns", 1)
-        self._cells = _count(cells_per_column, "cells_per_column", 1)
+        self._columns = count(columns, "columns", 1)
+        self._cells = count(cells_per_column, "cells_per_column", 1)
         if self._columns * self._cells >= 2**32:
             raise ValueError(f"columns x cells_per_column must be below 2**32, got {self._columns} x {self._cells}")
         self._params: dict[str, Any] = {
-            "activation_threshold": _count(activation_threshold, "activation_threshold", 1),
-            "min_threshold": _count(min_threshold, "min_threshold", 1),
+            "activation_threshold": count(activation_threshold, "activation_threshold", 1),
+            "min_threshold": count(min_threshold, "min_threshold", 1),
             "initial_permanence": _unit(initial_permanence, "initial_permanence"),
             "connected_permanence": _unit(connected_permanence, "connected_permanence"),
             "permanence_increment": _unit(permanence_increment, "permanence_increment"),
             "permanence_decrement": _unit(permanence_decrement, "permanence_decrement"),
             "predicted_segment_decrement": _unit(predicted_segment_decrement, "predicted_segment_decrement"),
-            "max_new_synapses": _count(max_new_synapses, "max_new_synapses", 0),
-            "max_segments_per_cell": _count(max_segments_per_cell, "max_segments_per_cell", 1),
-            "max_synapses_per_segment": _count(max_synapses_per_segment, "max_synapses_per_segment", 1),
-            "seed": _count(seed, "seed", 0),
+            "max_new_synapses": count(max_new_synapses, "max_new_synapses", 0),
+            "max_segments_per_cell": count(max_segments_per_cell, "max_segments_per_cell", 1),
+            "max_synapses_per_segment": count(max_synapses_per_segment, "max_synapses_per_segment", 1),
+            "seed": count(seed, "seed", 0),
         }
         for name in ("activation_threshold", "max_new_synapses", "max_segments_per_cell", "max_synapses_per_segment"):
             if self._params[name] >= 2**32:
@@ -204,22 +208,7 @@ class SequenceMemory(_graph.TracksStepMethods, _graph.Saveable):
         self._native = self._new_native()
 
     def _new_native(self) -> _core.SequenceMemory:
-        p = self._params
-        return _core.SequenceMemory(
-            self._columns,
-            self._cells,
-            p["activation_threshold"],
-            p["min_threshold"],
-            p["initial_permanence"],
-            p["connected_permanence"],
-            p["permanence_increment"],
-            p["permanence_decrement"],
-            p["predicted_segment_decrement"],
-            p["max_new_synapses"],
-            p["max_segments_per_cell"],
-            p["max_synapses_per_segment"],
-            p["seed"],
-        )
+        return _core.SequenceMemory(self._columns, self._cells, *(self._params[name] for name in PARAMETERS))
 
     # -- the group ---------------------------------------------------------------------
 

@@ -405,12 +405,22 @@ def _same_buffers(a: tuple[_core.Activity, ...], b: tuple[_core.Activity, ...]) 
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
-def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _core.Activity | None]:
+def _engine_source(source: Any) -> _core.Source | None:
+    """The engine source reading ``source`` when it is backed by protobrain's buffers (a
+    group, a sensor, their slices and merges), else None (an object of yours, or a slice
+    of one: it must be read in Python)."""
     native = getattr(source, "_native_source", None)
+    if native is None:
+        return None
+    try:
+        return native()
+    except _NotNative:
+        return None
+
+
+def _native_source_of(source: Any, pre_shape: Shape) -> tuple[_core.Source, _core.Activity | None]:
+    native = _engine_source(source)
     if native is not None:
-        try:
-            return native(), None
-        except _NotNative:
-            pass  # e.g. a slice of a user object: read it through a mirror like the object
-    mirror = _core.Activity(list(pre_shape))
+        return native, None
+    mirror = _core.Activity(list(pre_shape))  # refreshed from the object's values each step
     return _core.Source.whole(mirror), mirror

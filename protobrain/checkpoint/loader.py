@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from protobrain import _graph
+from protobrain import _graph, sequence
 from protobrain._validation import Shape, normalize_shape, source_shape
 from protobrain.anomaly import AnomalyLikelihood
 from protobrain.brain import Brain
@@ -130,21 +130,6 @@ _CLASSES: dict[str, type] = {
     "sequence": SequenceMemory,
     "column_input": ColumnInput,
 }
-
-#: A sequence memory's parameters (fields of the same names in its node).
-_SEQUENCE_PARAMETERS = (
-    "activation_threshold",
-    "min_threshold",
-    "initial_permanence",
-    "connected_permanence",
-    "permanence_increment",
-    "permanence_decrement",
-    "predicted_segment_decrement",
-    "max_new_synapses",
-    "max_segments_per_cell",
-    "max_synapses_per_segment",
-    "seed",
-)
 
 #: The engine state arrays of a sequence memory, by name: FLOAT64 or INT64.
 _SEQUENCE_ARRAYS: dict[str, type[np.float64] | type[np.uint32] | type[np.uint64]] = {
@@ -392,7 +377,7 @@ class _Loader:
             obj._duty = duty
 
     def _fill_sequence(self, i: int, message: pb.SequenceMemoryNode, obj: SequenceMemory) -> None:
-        params = {name: getattr(message, name) for name in _SEQUENCE_PARAMETERS}
+        params = {name: getattr(message, name) for name in sequence.PARAMETERS}
         columns = self.required(i, message, "columns")
         cells = self.required(i, message, "cells_per_column")
         SequenceMemory.__init__(obj, columns, cells, likelihood=None, **params)
