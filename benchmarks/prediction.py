@@ -30,17 +30,10 @@ import time
 import numpy as np
 
 from protobrain.brain import Brain
-from protobrain.computation import SparseComputation
-from protobrain.connectivity import PotentialPool
-from protobrain.encoders.composite import CompositeEncoder, TimeOfDayEncoder
-from protobrain.encoders.numerical import SimpleEncoder
 from protobrain.evaluate import buckets as to_buckets
 from protobrain.evaluate import sensor_patterns
-from protobrain.learning import HebbianLearning
-from protobrain.neuron import FeedForward, Neurons
+from protobrain.nab.detector import DetectorSettings, detector_brain
 from protobrain.predictor import prediction_accuracy
-from protobrain.sensor import Sensor
-from protobrain.sequence import SequenceMemory
 
 DAY = 48  # half-hourly rows
 
@@ -53,19 +46,9 @@ def read(path: pathlib.Path) -> tuple[list[datetime.datetime], np.ndarray]:
 
 
 def brain_for(values: np.ndarray, cells: int) -> Brain:
-    """The NAB detector's set-up with protobrain's own spatial pooler (``DetectorSettings(
-    sp_init="uniform", sp_learning="hebbian")``), as one brain."""
-    low, high = float(values.min()), float(values.max())
-    pad = 0.2 * (high - low)
-    value = SimpleEncoder(low - pad, high + pad, 151, 20.5 / 151)
-    encoder = CompositeEncoder({"value": value, "time": TimeOfDayEncoder(21, 9.49)})
-    np.random.seed(1960)
-    pooler = Neurons(2048, SparseComputation(40, connected=0.2), HebbianLearning(0.003, 0.0005))
-    memory = SequenceMemory(
-        2048, cells, activation_threshold=13, min_threshold=10, max_new_synapses=20, max_segments_per_cell=128,
-        max_synapses_per_segment=32, seed=1960, likelihood=None,
-    )  # fmt: skip
-    return Brain(FeedForward([pooler, memory]), Sensor(encoder), synapse_function=PotentialPool(0.8))
+    """The NAB detector's model with protobrain's own spatial pooler, as one brain."""
+    settings = DetectorSettings(sp_init="uniform", sp_learning="hebbian", cells_per_column=cells)
+    return detector_brain(values, settings)
 
 
 def main() -> int:

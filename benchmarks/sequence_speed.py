@@ -28,11 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 
 import numpy as np
+from _child import run_child
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEED = 7
@@ -127,13 +127,8 @@ def brainblocks_child(columns: int, steps: int) -> dict[str, float]:
 
 
 def _child(python: str, which: str, args: argparse.Namespace, steps: int) -> dict[str, float] | None:
-    command = [python, __file__, "--child", which, "--columns", str(args.columns), "--steps", str(steps)]
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-    if done.returncode != 0:
-        if which == "brainblocks" and "No module named 'brainblocks'" in done.stderr:
-            return None
-        sys.exit(f"the {which} run failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    options = ["--child", which, "--columns", str(args.columns), "--steps", str(steps)]
+    return run_child(python, __file__, options, "brainblocks" if which == "brainblocks" else None)
 
 
 def main() -> None:

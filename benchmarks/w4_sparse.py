@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import subprocess
 import sys
 import time
+
+from _child import run_child
 
 SEED = 0
 
@@ -111,13 +111,8 @@ def brainblocks_child(units: int, steps: int) -> dict[str, float]:
 
 
 def _child(python: str, which: str, units: int, steps: int) -> dict[str, float] | None:
-    command = [python, __file__, "--child", which, "--units", str(units), "--steps", str(steps)]
-    done = subprocess.run(command, capture_output=True, text=True, env=dict(os.environ))
-    if done.returncode != 0:
-        if which == "brainblocks" and "No module named 'brainblocks'" in done.stderr:
-            return None
-        sys.exit(f"the {which} run failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    options = ["--child", which, "--units", str(units), "--steps", str(steps)]
+    return run_child(python, __file__, options, "brainblocks" if which == "brainblocks" else None)
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ from typing import Any
 
 from protobrain.cli import nab_run
 from protobrain.cli.errors import CliError
+from protobrain.nab import SAMPLE
 from protobrain.nab import score as nab_score
 
 __all__ = ["add_parser", "format_scores", "run_score", "to_json"]
@@ -98,7 +99,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run_score(args: argparse.Namespace) -> int:
     """Read the NAB folder and each detector's results, score them, print the table or JSON."""
     try:
-        corpus = nab_score.read_corpus(args.data if args.data is not None else nab_run.SAMPLE)
+        corpus = nab_score.read_corpus(args.data if args.data is not None else SAMPLE)
         detectors = list(dict.fromkeys(args.detectors)) if args.detectors else nab_score.list_detectors(args.results)
         if not detectors:
             raise ValueError(f"{args.results}: no detector folders in it")

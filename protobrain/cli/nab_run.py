@@ -19,14 +19,11 @@ from typing import Any
 
 from protobrain.cli import executors
 from protobrain.cli.errors import CliError
+from protobrain.nab import SAMPLE
 from protobrain.nab import run as nab_run
 from protobrain.nab.detector import DetectorSettings
 
-__all__ = ["SAMPLE", "add_parser", "run"]
-
-#: The NAB sample inside the package: two files of the corpus, their labels, NAB's profiles
-#: and its licence.
-SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nab", "sample")
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:

@@ -6,8 +6,14 @@
   NAB 1.0's :func:`twiddle`, with which NAB's published scores were made, or NAB's sweep
   since 2019) and the normalised final scores (:func:`score_corpus`, :func:`score_detector`).
 
-``protobrain nab score RESULTS --data NAB_DIR`` is the command-line front end.
+- :mod:`protobrain.nab.detector`: protobrain's HTM detector; :mod:`protobrain.nab.run`: it
+  over a corpus, in NAB's layout.
+- :data:`SAMPLE`: a two-file NAB folder inside the package (NAB's licence with it).
+
+``protobrain nab score`` and ``protobrain nab run`` are the command-line front ends.
 """
+
+import os
 
 from protobrain.nab.score import (
     OPTIMIZERS,
@@ -34,8 +40,13 @@ from protobrain.nab.score import (
     twiddle,
 )
 
+#: The NAB sample inside the package: two files of the corpus, their labels, NAB's profiles
+#: and licence (``sample/README.md``), what the commands read without ``--data``.
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample")
+
 __all__ = [
     "OPTIMIZERS",
+    "SAMPLE",
     "STANDARD_PROFILES",
     "Corpus",
     "DetectorScore",

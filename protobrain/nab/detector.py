@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from protobrain import brain, computation, learning, neuron, sensor, synapses
+from protobrain import brain, computation, learning, neuron, sensor
 from protobrain.anomaly import AnomalyLikelihood, log_likelihood
 from protobrain.connectivity import PotentialPool
 from protobrain.encoders.composite import CompositeEncoder, TimeOfDayEncoder
@@ -76,7 +76,7 @@ from protobrain.sequence import SequenceMemory
 if TYPE_CHECKING:
     from scipy import sparse as _sparse
 
-__all__ = ["DetectorSettings", "Detection", "detect"]
+__all__ = ["DetectorSettings", "Detection", "detect", "detector_brain"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,22 +205,22 @@ def _value_encoder(values: np.ndarray, settings: DetectorSettings) -> SimpleEnco
     return SimpleEncoder(low - pad, high + pad, length, (settings.value_width - 0.5) / length)
 
 
-def detect(timestamps: Sequence[Any], values: Sequence[float], settings: DetectorSettings | None = None) -> Detection:
-    """The anomaly score of every row of one time series (see the module docs)."""
+def detector_brain(values: Sequence[float] | np.ndarray, settings: DetectorSettings | None = None) -> brain.Brain:
+    """The detector's model for a series of ``values`` (the value encoder spans their
+    range): a sensor of the value and its time of day feeding
+    ``FeedForward([pooler, memory])``, the memory keeping no likelihood (the detector's
+    own sees the values). Seeds numpy's global state with ``settings.seed`` and draws the
+    pooler's synapses from it. Fed ``(value, timestamp)`` pairs; with
+    ``sp_learning="hebbian"`` every part is built in, so ``Brain.run`` stays in Rust."""
     settings = settings or DetectorSettings()
-    series = np.asarray(values, dtype=np.float64)
-    if series.ndim != 1 or len(timestamps) != series.size or series.size == 0:
-        raise ValueError(f"need as many timestamps as values, at least one, got {len(timestamps)} and {series.size}")
-    if not np.isfinite(series).all():
-        raise ValueError(f"values must be finite, got {series[~np.isfinite(series)][0]}")
-    rows = series.size
-    encoder = CompositeEncoder(
-        {"value": _value_encoder(series, settings), "time": TimeOfDayEncoder(*settings.time_of_day)}
-    )
     if settings.sp_learning not in ("nupic", "hebbian"):
         raise ValueError(f"sp_learning must be 'nupic' or 'hebbian', got {settings.sp_learning!r}")
     if settings.sp_init not in ("nupic", "uniform"):
         raise ValueError(f"sp_init must be 'nupic' or 'uniform', got {settings.sp_init!r}")
+    series = np.asarray(values, dtype=np.float64)
+    encoder = CompositeEncoder(
+        {"value": _value_encoder(series, settings), "time": TimeOfDayEncoder(*settings.time_of_day)}
+    )
     np.random.seed(settings.seed)
     rule: learning.Learning
     if settings.sp_learning == "nupic":
@@ -246,22 +246,34 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
         max_segments_per_cell=settings.max_segments_per_cell,
         max_synapses_per_segment=settings.max_synapses_per_segment,
         seed=settings.seed,
-        likelihood=None,  # this detector's likelihood sees the values (below)
+        likelihood=None,
     )
     pools: Any = PotentialPool(settings.potential_pct)
     if settings.sp_init == "nupic":
         pools = _NupicPermanences(
             settings.potential_pct, settings.connected, settings.sp_rates[0], settings.sp_connected_pct
         )
+    return brain.Brain(neuron.FeedForward([pooler, memory]), sensor.Sensor(encoder), synapse_function=pools)
+
+
+def detect(timestamps: Sequence[Any], values: Sequence[float], settings: DetectorSettings | None = None) -> Detection:
+    """The anomaly score of every row of one time series (see the module docs)."""
+    settings = settings or DetectorSettings()
+    series = np.asarray(values, dtype=np.float64)
+    if series.ndim != 1 or len(timestamps) != series.size or series.size == 0:
+        raise ValueError(f"need as many timestamps as values, at least one, got {len(timestamps)} and {series.size}")
+    if not np.isfinite(series).all():
+        raise ValueError(f"values must be finite, got {series[~np.isfinite(series)][0]}")
+    rows = series.size
+    detector = detector_brain(series, settings)
+    pooler, memory = detector.layers
     rows_in = list(zip(series.tolist(), list(timestamps)))
     if settings.sp_learning == "hebbian":  # all built in: the whole file in one run, in Rust
-        detector = brain.Brain(neuron.FeedForward([pooler, memory]), sensor.Sensor(encoder), synapse_function=pools)
         _, outputs = detector.run(rows_in, record=False, sequence_outputs=True)
         raw = outputs[0].anomaly
     else:  # the pooler over the file, then the memory over its winners (the module docs)
-        codes = encoder.encode_batch(rows_in).reshape(rows, -1)
-        code = synapses.Output(codes.shape[1])
-        pooler.input.connect(code, pools)
+        codes = detector.sensor.encoder.encode_batch(rows_in).reshape(rows, -1)
+        code = detector.sensor.output
         winners = np.empty((rows, settings.columns), dtype=bool)
         for t in range(rows):
             code.values = codes[t]
@@ -279,6 +291,7 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
         estimation_samples=probation - learning_period,
         reestimation_period=settings.reestimation_period,
     )
+    probabilities = likelihood.update_batch(raw, series)  # every row counts in the history
     score = np.empty(rows)
     low = high = math.nan
     for t in range(rows):
@@ -289,6 +302,5 @@ def detect(timestamps: Sequence[Any], values: Sequence[float], settings: Detecto
             spatial = value > high + tolerance or value < low - tolerance
         low = value if low != low else min(low, value)
         high = value if high != high else max(high, value)
-        probability = likelihood.update(raw[t], value)  # every row counts in the history
-        score[t] = 1.0 if spatial else log_likelihood(probability)
+        score[t] = 1.0 if spatial else log_likelihood(float(probabilities[t]))
     return Detection(anomaly_score=score, raw_score=raw)

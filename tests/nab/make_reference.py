@@ -3,12 +3,13 @@
     python tests/nab/make_reference.py --data NAB_DIR --nab NAB_GIT [--python2 PYTHON2 [--full]]
 
 ``NAB_DIR`` is a NAB folder with NAB's published ``random`` results under
-``reference-results/`` (see tests/nab/data/README.md); ``NAB_GIT`` is a clone of
+``reference-results/`` (see tests/nab/README.md); ``NAB_GIT`` is a clone of
 https://github.com/numenta/NAB (read with ``git show``, so a bare clone will do);
 ``PYTHON2`` is a Python 2.7 interpreter that can import pandas and simplejson (NAB 1.0 is
 Python 2 code; numpy 1.16.6, pandas 0.24.2 and simplejson from PyPI will do). Writes:
 
-- ``data/``: the subset (:data:`FILES`), their labels, ``config/profiles.json``, NAB's licence;
+- ``protobrain/nab/sample/``: the subset (:data:`FILES`), their labels,
+  ``config/profiles.json`` (its README.md and NAB's licence stay);
 - ``results/random/<category>/random_<file>.csv``: the ``random`` detector's scores of those
   files (columns ``timestamp,anomaly_score``, the text of ``anomaly_scores.csv.gz`` as is);
 - ``reference/published_scores.csv``: the rows of ``random_<profile>_scores.csv`` for them;
@@ -168,7 +169,7 @@ def git_show(repo: str, commit: str, path: str) -> str:
 
 
 def write_subset(data: Path) -> None:
-    out = HERE / "data"  # its README.md stays
+    out = HERE.parent.parent / "protobrain" / "nab" / "sample"  # its README.md and licence stay
     for folder in ("data", "labels", "config"):
         if (out / folder).exists():
             shutil.rmtree(out / folder)

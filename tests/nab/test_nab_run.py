@@ -1,4 +1,4 @@
-"""The protobrain NAB detector and corpus runner on the small NAB subset in tests/nab/data."""
+"""The protobrain NAB detector and corpus runner on the package's two-file NAB sample."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import shutil
 import numpy as np
 import pytest
 
+from protobrain.nab import SAMPLE
 from protobrain.nab import score as nab_score
 from protobrain.nab.detector import DetectorSettings, detect
 from protobrain.nab.run import run_corpus
 
-DATA = os.path.join(os.path.dirname(__file__), "data")
+DATA = SAMPLE  # the package's two-file NAB folder
 SMALL = DetectorSettings(columns=256, active_columns=10, cells_per_column=8, activation_threshold=6, min_threshold=4)
 
 

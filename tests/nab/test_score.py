@@ -1,8 +1,9 @@
 """``protobrain.nab``: NAB's scoring, against NAB's own numbers and against its definitions.
 
-The subset in tests/nab/data (two NAB files, the ``random`` detector's results, NAB's
-published per-file scores and what NAB's code computes on it: its sweep of today, and
-NAB 1.0's twiddle and Runner run by Python 2.7) is described in its README.
+On the package's NAB sample (two NAB files, ``protobrain.nab.SAMPLE``), with the
+``random`` detector's results, NAB's published per-file scores and what NAB's code
+computes on it (its sweep of today, and NAB 1.0's twiddle and Runner run by Python 2.7),
+all described in tests/nab/README.md.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ import pytest
 
 from protobrain import nab
 from protobrain.cli.main import main
-from protobrain.nab import score
+from protobrain.nab import SAMPLE, score
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data"
+DATA = Path(SAMPLE)  # the package's two-file NAB folder (tests/nab/README.md)
 RESULTS = HERE / "results"
 REFERENCE = HERE / "reference"
 IIO = "realAWSCloudwatch/iio_us-east-1_i-a2eb1cd9_NetworkIn.csv"
